@@ -1,0 +1,27 @@
+# imapscope — build, test, demo, captures, benchmarks.
+GO       ?= go
+BIN      := bin/imapscope
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -X main.version=$(VERSION)
+DEMO_PCAP ?= pcaps/dovecot/demo.pcap
+
+.PHONY: all build test vet demo pcaps bench fuzz clean
+
+all: build
+
+build:
+	CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/imapscope
+
+vet:
+	$(GO) vet ./...
+
+# test: vet, the race-enabled unit tests and the golden tests over pcaps/.
+test: vet
+	CGO_ENABLED=0 $(GO) build ./...
+	$(GO) test -race -count=1 ./...
+
+demo: build
+	./$(BIN) read --format table $(DEMO_PCAP)
+
+clean:
+	rm -rf bin

@@ -1,0 +1,50 @@
+package reassembly
+
+import (
+	"net/netip"
+	"time"
+)
+
+// Direction says which peer sent a run of bytes.
+type Direction uint8
+
+const (
+	// FromClient marks bytes sent by the client (towards the IMAP port).
+	FromClient Direction = 0
+	// FromServer marks bytes sent by the server (from the IMAP port).
+	FromServer Direction = 1
+)
+
+// ConnInfo describes a connection when it is first seen.
+type ConnInfo struct {
+	Client netip.AddrPort
+	Server netip.AddrPort
+	// Start is the capture time of the first packet of the connection.
+	Start time.Time
+	// Seq is a number that orders connections by their first packet in the input
+	// (stable for the same input, whatever the number of workers).
+	Seq uint64
+}
+
+// ConnFactory makes a Conn for every new TCP connection whose server port is
+// one of the configured ports. It is called from a worker goroutine; with
+// several workers it is called concurrently and must be safe for that.
+type ConnFactory interface {
+	NewConn(info ConnInfo) Conn
+}
+
+// Conn receives one connection's ordered bytes. All calls for one Conn come
+// from a single goroutine, in capture order within each direction.
+type Conn interface {
+	// Data delivers in-order bytes. p is borrowed: valid only during the call.
+	// ts is the capture time of the packet that carried the last byte of p.
+	Data(dir Direction, ts time.Time, p []byte)
+	// Gap reports lost bytes before the next Data in dir: n > 0 bytes are
+	// missing; n == -1 means the stream's start was not captured (no SYN) and
+	// the size of what is missing is unknown.
+	Gap(dir Direction, ts time.Time, n int)
+	// End is called once when the connection closes (FIN/RST seen in both
+	// directions or RST), is flushed as idle, or the input ends. closed is true
+	// when the close was seen on the wire.
+	End(ts time.Time, closed bool)
+}

@@ -1,0 +1,188 @@
+package report
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Report is the whole result of one run: every session, in order of first packet.
+type Report struct {
+	// Tool names the program and version that produced the report.
+	Tool string `json:"tool"`
+	// Inputs lists the capture files read, in the order given.
+	Inputs []string `json:"inputs"`
+	// Sessions holds one entry per TCP connection seen on an IMAP port.
+	Sessions []*Session `json:"sessions"`
+	// Capture summarises what was read below the IMAP layer.
+	Capture *CaptureStats `json:"capture,omitempty"`
+}
+
+// CaptureStats counts what the packet layer saw.
+type CaptureStats struct {
+	Packets        int64 `json:"packets"`
+	Bytes          int64 `json:"bytes"`
+	IMAPPackets    int64 `json:"imap_packets"`
+	DecodeErrors   int64 `json:"decode_errors"`
+	TruncatedInput bool  `json:"truncated_input"`
+	// Damage says, in words, what was wrong with the input, if anything.
+	Damage string `json:"damage,omitempty"`
+}
+
+// Session is one IMAP conversation: one TCP connection to a server port.
+type Session struct {
+	ID     int    `json:"id"`
+	Client string `json:"client"` // ip:port ([v6]:port for IPv6)
+	Server string `json:"server"`
+	Start  Time   `json:"start"`
+	End    Time   `json:"end"`
+
+	// Dialect is IMAP2, IMAP2bis, IMAP3, IMAP4, IMAP4rev1, IMAP4rev2 or unknown.
+	Dialect  string `json:"dialect"`
+	Greeting string `json:"greeting"`
+	// GreetingStatus is OK, PREAUTH or BYE ("" when no greeting was seen).
+	GreetingStatus string   `json:"greeting_status,omitempty"`
+	Capabilities   []string `json:"capabilities"`
+	Enabled        []string `json:"enabled,omitempty"`
+
+	// IMAP3 (RFC 1203) negotiation.
+	SupportedVersions []ProtocolVersion `json:"supported_versions,omitempty"`
+	Version           string            `json:"version,omitempty"`
+	Features          []string          `json:"features,omitempty"`
+
+	User          string `json:"user"`
+	AuthMechanism string `json:"auth_mechanism,omitempty"`
+	// Mailboxes lists mailbox names selected or examined, in order, raw (as on the wire).
+	Mailboxes []string `json:"mailboxes"`
+	// MailboxesDecoded holds the same names decoded from modified UTF-7 where they differ.
+	MailboxesDecoded []string `json:"mailboxes_decoded,omitempty"`
+	// Access is READ-WRITE or READ-ONLY for the current mailbox, when known.
+	Access string `json:"access,omitempty"`
+
+	ClientID map[string]string `json:"client_id,omitempty"`
+	ServerID map[string]string `json:"server_id,omitempty"`
+
+	TLS        bool   `json:"tls"`
+	StartTLS   bool   `json:"starttls,omitempty"`
+	TLSSNI     string `json:"tls_sni,omitempty"`
+	TLSVersion string `json:"tls_version,omitempty"`
+	Compressed bool   `json:"compressed"`
+	// Compressed byte counts (on the wire) and inflated counts, when COMPRESS was used.
+	CompressedClientBytes int64 `json:"compressed_client_bytes,omitempty"`
+	CompressedServerBytes int64 `json:"compressed_server_bytes,omitempty"`
+	InflatedClientBytes   int64 `json:"inflated_client_bytes,omitempty"`
+	InflatedServerBytes   int64 `json:"inflated_server_bytes,omitempty"`
+
+	// NotIMAP is set when the traffic was recognised as another protocol or as noise.
+	NotIMAP string `json:"not_imap,omitempty"`
+	// Midstream is true when the capture started after the connection did (no SYN).
+	Midstream bool `json:"midstream"`
+	// Closed is true when the connection was seen to end (FIN or RST).
+	Closed bool `json:"closed"`
+
+	ClientBytes int64 `json:"client_bytes"`
+	ServerBytes int64 `json:"server_bytes"`
+	Gaps        int   `json:"gaps"`
+	GapBytes    int64 `json:"gap_bytes"`
+
+	// Unsolicited counts untagged responses that arrived while no command was in flight, by kind.
+	Unsolicited map[string]int `json:"unsolicited,omitempty"`
+
+	Anomalies    []Anomaly      `json:"anomalies"`
+	Transactions []*Transaction `json:"transactions"`
+}
+
+// ProtocolVersion is one entry of an IMAP3 SUPPORTED.VERSIONS response.
+type ProtocolVersion struct {
+	Version  string   `json:"version"` // "2.0", "3.0"
+	Features []string `json:"features,omitempty"`
+}
+
+// Anomaly is one thing the dissector saw that a conforming peer would not do,
+// or one decision it had to make about damaged input.
+type Anomaly struct {
+	Kind   string `json:"kind"`
+	Detail string `json:"detail"`
+	Tag    string `json:"tag,omitempty"`
+	Time   Time   `json:"time"`
+}
+
+// Transaction is one tagged command and what it drew from the server.
+type Transaction struct {
+	Tag     string `json:"tag"`
+	Command string `json:"command"` // upper case; "UID FETCH" for UID forms
+	Args    string `json:"args"`    // secrets redacted unless asked
+	Status  Status `json:"status"`  // OK, NO, BAD, BYE, or null when never completed
+	Code    string `json:"code,omitempty"`
+	Text    string `json:"text"`
+	Start   Time   `json:"start"`
+	End     Time   `json:"end"`
+	// LatencyMS is first byte of the command to last byte of its completion.
+	LatencyMS float64 `json:"latency_ms"`
+	// Responses counts the untagged (or IMAP3 tagged) data responses attributed to the command.
+	Responses int `json:"responses"`
+	// Continuations counts the server's "+" continuation requests the command drew.
+	Continuations      int   `json:"continuations,omitempty"`
+	ClientBytes        int64 `json:"client_bytes"`
+	ServerBytes        int64 `json:"server_bytes"`
+	ClientLiteralBytes int64 `json:"client_literal_bytes"`
+	ServerLiteralBytes int64 `json:"server_literal_bytes"`
+	// Mailbox is the mailbox selected when the command was sent.
+	Mailbox string `json:"mailbox,omitempty"`
+	// Note explains an incomplete or damaged transaction.
+	Note string `json:"note,omitempty"`
+}
+
+// Status is a completion status; the empty Status means "never completed" and renders as JSON null.
+type Status string
+
+// MarshalJSON writes null for the empty Status.
+func (s Status) MarshalJSON() ([]byte, error) {
+	if s == "" {
+		return []byte("null"), nil
+	}
+	return json.Marshal(string(s))
+}
+
+// UnmarshalJSON reads null as the empty Status.
+func (s *Status) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*s = ""
+		return nil
+	}
+	var v string
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*s = Status(v)
+	return nil
+}
+
+// Time is a capture timestamp rendered as RFC 3339 with fractional seconds in UTC;
+// the zero Time renders as JSON null.
+type Time struct{ time.Time }
+
+// MarshalJSON writes RFC 3339 with nanoseconds in UTC, or null for the zero time.
+func (t Time) MarshalJSON() ([]byte, error) {
+	if t.IsZero() {
+		return []byte("null"), nil
+	}
+	return []byte(`"` + t.UTC().Format(time.RFC3339Nano) + `"`), nil
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (t *Time) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		t.Time = time.Time{}
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	v, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return err
+	}
+	t.Time = v
+	return nil
+}
