@@ -1,0 +1,81 @@
+package report
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Cell width limits for text that comes from the network.
+const (
+	// MaxArgsWidth is how many characters of a command's arguments a table cell shows.
+	MaxArgsWidth = 40
+	// MaxTextWidth is how many characters of a completion's text a table cell shows.
+	MaxTextWidth = 40
+	// MaxListWidth is how many characters of a joined list (mailboxes) a summary cell shows.
+	MaxListWidth = 40
+)
+
+// ellipsis marks a truncated cell.
+const ellipsis = "…"
+
+// EscapeControl returns s with every character that could act on a terminal
+// replaced by a visible escape: \r \n \t for those, \xNN for other C0
+// controls, DEL and bytes that are not valid UTF-8, \u{NNNN} for C1 controls
+// and Unicode format characters (bidi overrides, zero-width characters).
+// Backslashes are left as they are.
+func EscapeControl(s string) string {
+	return escapeTruncate(s, 0)
+}
+
+// escapeTruncate escapes s like EscapeControl and, when max > 0, keeps at
+// most max characters (runes) of the result, the last being an ellipsis when
+// anything was cut. An escape sequence is never split, nor is a UTF-8 sequence.
+func escapeTruncate(s string, max int) string {
+	var b strings.Builder
+	n := 0 // runes written so far
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		tok := escapeRune(r, s[i])
+		if size == 1 && r == utf8.RuneError {
+			tok = fmt.Sprintf(`\x%02x`, s[i])
+		}
+		i += size
+		tn := utf8.RuneCountInString(tok)
+		if max > 0 {
+			rest := i < len(s)
+			// Leave room for the ellipsis unless this token ends the string.
+			limit := max
+			if rest {
+				limit = max - 1
+			}
+			if n+tn > limit {
+				b.WriteString(ellipsis)
+				return b.String()
+			}
+		}
+		b.WriteString(tok)
+		n += tn
+	}
+	return b.String()
+}
+
+// escapeRune returns the visible form of r (first byte c of its encoding).
+func escapeRune(r rune, c byte) string {
+	switch r {
+	case '\r':
+		return `\r`
+	case '\n':
+		return `\n`
+	case '\t':
+		return `\t`
+	}
+	switch {
+	case r < 0x20 || r == 0x7f:
+		return fmt.Sprintf(`\x%02x`, c)
+	case r >= 0x80 && r <= 0x9f, unicode.Is(unicode.Cf, r), r == utf8.RuneError:
+		return fmt.Sprintf(`\u{%04x}`, r)
+	}
+	return string(r)
+}

@@ -1,0 +1,19 @@
+// Package report holds the data model of an imapscope run (model.go) and
+// renders it: one JSON document (WriteJSON), a JSON Lines stream written as
+// sessions end (JSONLWriter), and terminal tables (WriteTable).
+//
+// Ownership: renderers never modify the Report they are given; where nil
+// slices must render as [] they work on shallow copies.
+//
+// Concurrency: WriteJSON and WriteTable may run concurrently on distinct
+// writers as long as nobody mutates the Report meanwhile. A JSONLWriter is
+// safe for use by several goroutines; each record is written as one whole line.
+//
+// Determinism: output depends only on the Report (capture timestamps, never
+// the clock) and on the options passed in; the table renderer does not look at
+// the terminal. schema.json (Schema, ValidateJSON, ValidateJSONLLine)
+// documents every field and is closed, so a new model field fails validation
+// until it is documented there.
+//
+// Only table.go imports tablewriter.
+package report

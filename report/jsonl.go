@@ -1,0 +1,99 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sync"
+)
+
+// JSON Lines record types, the value of the "type" member of every line.
+const (
+	LineTypeSession     = "session"
+	LineTypeTransaction = "transaction"
+)
+
+// JSONLWriter writes JSON Lines: one compact JSON object per line, each
+// carrying a "type" member first. A session line is the session exactly as
+// in the JSON document form plus "type":"session"; a transaction line is a
+// transaction plus "type":"transaction" and "session_id". Both are described
+// by $defs/jsonlLine in schema.json (see ValidateJSONLLine).
+//
+// A JSONLWriter is safe for concurrent use. Each record is written with a
+// single Write call holding a mutex, so lines never interleave; if the
+// underlying writer has a Flush() error method (bufio.Writer does), it is
+// called after every line. The first write error is sticky: later calls
+// return it without writing.
+type JSONLWriter struct {
+	mu  sync.Mutex
+	w   io.Writer
+	err error
+}
+
+// NewJSONLWriter returns a JSONLWriter writing to w.
+func NewJSONLWriter(w io.Writer) *JSONLWriter {
+	return &JSONLWriter{w: w}
+}
+
+// sessionLine is the shape of a session record.
+type sessionLine struct {
+	Type string `json:"type"`
+	*Session
+}
+
+// transactionLine is the shape of a transaction record.
+type transactionLine struct {
+	Type      string `json:"type"`
+	SessionID int    `json:"session_id"`
+	*Transaction
+}
+
+// WriteSession writes s as one line. s is not modified; nil required
+// slices are written as [].
+func (j *JSONLWriter) WriteSession(s *Session) error {
+	n, err := normalizeSession(s)
+	if err != nil {
+		return fmt.Errorf("report: jsonl: %w", err)
+	}
+	return j.writeLine(sessionLine{Type: LineTypeSession, Session: n})
+}
+
+// WriteTransaction writes t, which belongs to session sessionID, as one line.
+func (j *JSONLWriter) WriteTransaction(sessionID int, t *Transaction) error {
+	if t == nil {
+		return fmt.Errorf("report: jsonl: %w", errNilTransaction)
+	}
+	return j.writeLine(transactionLine{Type: LineTypeTransaction, SessionID: sessionID, Transaction: t})
+}
+
+// Err returns the first write error, if any.
+func (j *JSONLWriter) Err() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.err
+}
+
+// writeLine marshals v outside the lock and writes it, newline included, in one call.
+func (j *JSONLWriter) writeLine(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("report: jsonl: encode: %w", err)
+	}
+	b = append(b, '\n')
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.err != nil {
+		return j.err
+	}
+	if _, err := j.w.Write(b); err != nil {
+		j.err = fmt.Errorf("report: jsonl: write: %w", err)
+		return j.err
+	}
+	if f, ok := j.w.(interface{ Flush() error }); ok {
+		if err := f.Flush(); err != nil {
+			j.err = fmt.Errorf("report: jsonl: flush: %w", err)
+			return j.err
+		}
+	}
+	return nil
+}

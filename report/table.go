@@ -1,0 +1,446 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/tw"
+)
+
+// TableOptions chooses what WriteTable prints.
+type TableOptions struct {
+	// Summary prints the session summary table only, without the per-session
+	// transaction, anomaly and unsolicited sections.
+	Summary bool
+	// Columns, when not empty, chooses and orders the columns of both the
+	// session table (keys from SessionColumns) and the transaction table (keys
+	// from TransactionColumns). A table none of whose columns is chosen is not
+	// printed. A key that neither table knows is an error.
+	Columns []string
+	// Color wraps completion statuses in ANSI colours: green OK, yellow NO,
+	// red BAD, magenta BYE. Off by default; nothing here looks at the terminal.
+	Color bool
+}
+
+// TimeLayout is how the table renderer writes timestamps: RFC 3339, UTC, milliseconds.
+const TimeLayout = "2006-01-02T15:04:05.000Z07:00"
+
+// ANSI colour sequences used when TableOptions.Color is set.
+const (
+	ansiReset   = "\x1b[0m"
+	ansiRed     = "\x1b[31m"
+	ansiGreen   = "\x1b[32m"
+	ansiYellow  = "\x1b[33m"
+	ansiMagenta = "\x1b[35m"
+)
+
+// column is one table column: its key, header, alignment and cell function.
+type column[T any] struct {
+	key    string
+	header string
+	right  bool
+	cell   func(v T, o *TableOptions) string
+}
+
+// sessionColumns are the columns of the session summary table, in default order.
+var sessionColumns = []column[*Session]{
+	{"id", "ID", true, func(s *Session, _ *TableOptions) string { return strconv.Itoa(s.ID) }},
+	{"client", "CLIENT", false, func(s *Session, _ *TableOptions) string { return EscapeControl(s.Client) }},
+	{"server", "SERVER", false, func(s *Session, _ *TableOptions) string { return EscapeControl(s.Server) }},
+	{"start", "START", false, func(s *Session, _ *TableOptions) string { return fmtTime(s.Start) }},
+	{"duration", "DURATION", true, func(s *Session, _ *TableOptions) string { return fmtDuration(s.Start, s.End) }},
+	{"dialect", "DIALECT", false, func(s *Session, _ *TableOptions) string { return dialectLabel(s) }},
+	{"user", "USER", false, func(s *Session, _ *TableOptions) string { return escapeTruncate(s.User, MaxListWidth) }},
+	{"mailboxes", "MAILBOXES", false, func(s *Session, _ *TableOptions) string {
+		return escapeTruncate(strings.Join(uniqueMailboxes(s), ","), MaxListWidth)
+	}},
+	{"flags", "FLAGS", false, func(s *Session, _ *TableOptions) string { return strings.Join(sessionFlags(s), ",") }},
+	{"transactions", "TXNS", true, func(s *Session, _ *TableOptions) string { return strconv.Itoa(len(s.Transactions)) }},
+	{"ok", "OK", true, func(s *Session, o *TableOptions) string { return countCell(s, "OK", o) }},
+	{"no", "NO", true, func(s *Session, o *TableOptions) string { return countCell(s, "NO", o) }},
+	{"bad", "BAD", true, func(s *Session, o *TableOptions) string { return countCell(s, "BAD", o) }},
+	{"bye", "BYE", true, func(s *Session, o *TableOptions) string { return countCell(s, "BYE", o) }},
+	{"incomplete", "INCOMPLETE", true, func(s *Session, o *TableOptions) string { return countCell(s, "", o) }},
+	{"client_bytes", "C->S BYTES", true, func(s *Session, _ *TableOptions) string { return strconv.FormatInt(s.ClientBytes, 10) }},
+	{"server_bytes", "S->C BYTES", true, func(s *Session, _ *TableOptions) string { return strconv.FormatInt(s.ServerBytes, 10) }},
+	{"gaps", "GAPS", true, func(s *Session, _ *TableOptions) string { return strconv.Itoa(s.Gaps) }},
+	{"anomalies", "ANOMALIES", true, func(s *Session, _ *TableOptions) string { return strconv.Itoa(len(s.Anomalies)) }},
+}
+
+// numberedTxn is a transaction with its 1-based position in the session.
+type numberedTxn struct {
+	n int
+	t *Transaction
+}
+
+// transactionColumns are the columns of the per-session transaction table, in default order.
+var transactionColumns = []column[numberedTxn]{
+	{"n", "#", true, func(x numberedTxn, _ *TableOptions) string { return strconv.Itoa(x.n) }},
+	{"tag", "TAG", false, func(x numberedTxn, _ *TableOptions) string { return escapeTruncate(x.t.Tag, MaxArgsWidth) }},
+	{"command", "COMMAND", false, func(x numberedTxn, _ *TableOptions) string { return escapeTruncate(x.t.Command, MaxArgsWidth) }},
+	{"args", "ARGS", false, func(x numberedTxn, _ *TableOptions) string { return escapeTruncate(x.t.Args, MaxArgsWidth) }},
+	{"status", "STATUS", false, func(x numberedTxn, o *TableOptions) string { return statusCell(x.t.Status, o) }},
+	{"code", "CODE", false, func(x numberedTxn, _ *TableOptions) string { return escapeTruncate(x.t.Code, MaxTextWidth) }},
+	{"latency", "LATENCY MS", true, func(x numberedTxn, _ *TableOptions) string {
+		if x.t.Status == "" && x.t.LatencyMS == 0 {
+			return "-"
+		}
+		return strconv.FormatFloat(x.t.LatencyMS, 'f', 3, 64)
+	}},
+	{"responses", "RESP", true, func(x numberedTxn, _ *TableOptions) string { return strconv.Itoa(x.t.Responses) }},
+	{"client_bytes", "C->S BYTES", true, func(x numberedTxn, _ *TableOptions) string { return strconv.FormatInt(x.t.ClientBytes, 10) }},
+	{"server_bytes", "S->C BYTES", true, func(x numberedTxn, _ *TableOptions) string { return strconv.FormatInt(x.t.ServerBytes, 10) }},
+	{"literal_bytes", "LITERAL BYTES", true, func(x numberedTxn, _ *TableOptions) string {
+		return strconv.FormatInt(x.t.ClientLiteralBytes+x.t.ServerLiteralBytes, 10)
+	}},
+	{"text", "TEXT", false, func(x numberedTxn, _ *TableOptions) string {
+		text := x.t.Text
+		if x.t.Note != "" {
+			if text != "" {
+				text += " "
+			}
+			text += "[" + x.t.Note + "]"
+		}
+		return escapeTruncate(text, MaxTextWidth)
+	}},
+}
+
+// SessionColumns returns the keys of the session summary table's columns, in default order.
+func SessionColumns() []string { return columnKeys(sessionColumns) }
+
+// TransactionColumns returns the keys of the transaction table's columns, in default order.
+func TransactionColumns() []string { return columnKeys(transactionColumns) }
+
+// columnKeys lists the keys of cols.
+func columnKeys[T any](cols []column[T]) []string {
+	keys := make([]string, len(cols))
+	for i, c := range cols {
+		keys[i] = c.key
+	}
+	return keys
+}
+
+// pickColumns returns the columns of all chosen by keys, in the order of keys;
+// all of them when keys is empty.
+func pickColumns[T any](all []column[T], keys []string) []column[T] {
+	if len(keys) == 0 {
+		return all
+	}
+	var out []column[T]
+	for _, k := range keys {
+		for _, c := range all {
+			if c.key == k {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
+// WriteTable writes r as terminal tables: a session summary table, then, unless
+// opts.Summary is set, one section per session with its transactions,
+// anomalies and unsolicited responses. Every string from the network is
+// escaped (EscapeControl) and long ones are truncated with an ellipsis.
+// The output is deterministic: it depends on r and opts only. Widths are
+// computed with East Asian ambiguous characters as narrow (this sets
+// tablewriter's process-wide width mode).
+func WriteTable(w io.Writer, r *Report, opts TableOptions) error {
+	if r == nil {
+		return ErrNilReport
+	}
+	for _, k := range opts.Columns {
+		if !slices.Contains(SessionColumns(), k) && !slices.Contains(TransactionColumns(), k) {
+			return fmt.Errorf("report: unknown table column %q", k)
+		}
+	}
+	for i, s := range r.Sessions {
+		if s == nil {
+			return fmt.Errorf("report: sessions[%d]: %w", i, errNilSession)
+		}
+	}
+	ew := &errWriter{w: w}
+	scols := pickColumns(sessionColumns, opts.Columns)
+	if len(scols) > 0 {
+		rows := make([][]string, len(r.Sessions))
+		for i, s := range r.Sessions {
+			rows[i] = cells(scols, s, &opts)
+		}
+		if err := renderTable(ew, scols, rows); err != nil {
+			return err
+		}
+		for _, s := range r.Sessions {
+			for _, l := range sessionNotes(s) {
+				ew.printf("  session %d %s\n", s.ID, l)
+			}
+		}
+	}
+	if !opts.Summary {
+		tcols := pickColumns(transactionColumns, opts.Columns)
+		for _, s := range r.Sessions {
+			if err := writeSessionSection(ew, s, tcols, &opts); err != nil {
+				return err
+			}
+		}
+	}
+	return ew.err
+}
+
+// writeSessionSection writes the header line, transaction table, anomalies
+// and unsolicited counters of one session.
+func writeSessionSection(ew *errWriter, s *Session, tcols []column[numberedTxn], o *TableOptions) error {
+	ew.printf("\nSession %d: %s -> %s  %s", s.ID, EscapeControl(s.Client), EscapeControl(s.Server), dialectLabel(s))
+	if s.User != "" {
+		ew.printf("  user=%s", EscapeControl(s.User))
+	}
+	if f := sessionFlags(s); len(f) > 0 {
+		ew.printf("  %s", strings.Join(f, ","))
+	}
+	ew.printf("\n")
+	for _, l := range sessionNotes(s) {
+		ew.printf("  %s\n", l)
+	}
+	if len(tcols) > 0 {
+		if len(s.Transactions) == 0 {
+			ew.printf("  (no transactions)\n")
+		} else {
+			rows := make([][]string, 0, len(s.Transactions))
+			for i, t := range s.Transactions {
+				if t == nil {
+					return fmt.Errorf("report: session %d: transactions[%d]: %w", s.ID, i, errNilTransaction)
+				}
+				rows = append(rows, cells(tcols, numberedTxn{i + 1, t}, o))
+			}
+			if err := renderTable(ew, tcols, rows); err != nil {
+				return err
+			}
+		}
+	}
+	if len(s.Anomalies) > 0 {
+		ew.printf("Anomalies:\n")
+		acols := []column[Anomaly]{
+			{"time", "TIME", false, func(a Anomaly, _ *TableOptions) string { return fmtTime(a.Time) }},
+			{"kind", "KIND", false, func(a Anomaly, _ *TableOptions) string { return EscapeControl(a.Kind) }},
+			{"tag", "TAG", false, func(a Anomaly, _ *TableOptions) string { return escapeTruncate(a.Tag, MaxArgsWidth) }},
+			{"detail", "DETAIL", false, func(a Anomaly, _ *TableOptions) string { return escapeTruncate(a.Detail, 2*MaxTextWidth) }},
+		}
+		rows := make([][]string, len(s.Anomalies))
+		for i, a := range s.Anomalies {
+			rows[i] = cells(acols, a, o)
+		}
+		if err := renderTable(ew, acols, rows); err != nil {
+			return err
+		}
+	}
+	if len(s.Unsolicited) > 0 {
+		keys := make([]string, 0, len(s.Unsolicited))
+		for k := range s.Unsolicited {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			parts[i] = fmt.Sprintf("%s=%d", EscapeControl(k), s.Unsolicited[k])
+		}
+		ew.printf("Unsolicited: %s\n", strings.Join(parts, " "))
+	}
+	return ew.err
+}
+
+// cells computes one row.
+func cells[T any](cols []column[T], v T, o *TableOptions) []string {
+	row := make([]string, len(cols))
+	for i, c := range cols {
+		row[i] = c.cell(v, o)
+	}
+	return row
+}
+
+// renderTable renders one table with fixed, terminal-independent settings.
+func renderTable[T any](ew *errWriter, cols []column[T], rows [][]string) error {
+	if ew.err != nil {
+		return ew.err
+	}
+	headers := make([]any, len(cols))
+	aligns := make([]tw.Align, len(cols))
+	for i, c := range cols {
+		headers[i] = c.header
+		aligns[i] = tw.AlignLeft
+		if c.right {
+			aligns[i] = tw.AlignRight
+		}
+	}
+	t := tablewriter.NewTable(ew,
+		tablewriter.WithEastAsian(tw.Off),
+		tablewriter.WithSymbols(tw.NewSymbols(tw.StyleASCII)),
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithHeaderAutoWrap(tw.WrapNone),
+		tablewriter.WithRowAutoWrap(tw.WrapNone),
+		tablewriter.WithHeaderAlignmentConfig(tw.CellAlignment{Global: tw.AlignLeft, PerColumn: aligns}),
+		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{Global: tw.AlignLeft, PerColumn: aligns}),
+	)
+	t.Header(headers...)
+	if err := t.Bulk(rows); err != nil {
+		return fmt.Errorf("report: table rows: %w", err)
+	}
+	if err := t.Render(); err != nil {
+		return fmt.Errorf("report: render table: %w", err)
+	}
+	return ew.err
+}
+
+// errWriter remembers the first write error.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+// Write implements io.Writer.
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	if err != nil {
+		e.err = fmt.Errorf("report: write table: %w", err)
+	}
+	return n, err
+}
+
+// printf writes formatted text, keeping the first error.
+func (e *errWriter) printf(format string, args ...any) {
+	fmt.Fprintf(e, format, args...)
+}
+
+// fmtTime writes t per TimeLayout in UTC, or "-" for the zero time.
+func fmtTime(t Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format(TimeLayout)
+}
+
+// fmtDuration writes end-start rounded to the millisecond, or "-" when either is unknown.
+func fmtDuration(start, end Time) string {
+	if start.IsZero() || end.IsZero() {
+		return "-"
+	}
+	return end.Sub(start.Time).Round(time.Millisecond).String()
+}
+
+// dialectLabel is the dialect plus the IMAP3 version in use, e.g. "IMAP3 3.0".
+func dialectLabel(s *Session) string {
+	d := s.Dialect
+	if d == "" {
+		d = "unknown"
+	}
+	if s.Version != "" {
+		d += " " + s.Version
+	}
+	return EscapeControl(d)
+}
+
+// sessionFlags lists the transport flags of s: STARTTLS or TLS, DEFLATE, midstream.
+func sessionFlags(s *Session) []string {
+	var f []string
+	switch {
+	case s.StartTLS:
+		f = append(f, "STARTTLS")
+	case s.TLS:
+		f = append(f, "TLS")
+	}
+	if s.Compressed {
+		f = append(f, "DEFLATE")
+	}
+	if s.Midstream {
+		f = append(f, "midstream")
+	}
+	return f
+}
+
+// sessionNotes are extra lines about s: IMAP3 features and versions, not-IMAP verdicts.
+func sessionNotes(s *Session) []string {
+	var out []string
+	if s.NotIMAP != "" {
+		out = append(out, "not IMAP: "+EscapeControl(s.NotIMAP))
+	}
+	if len(s.Features) > 0 {
+		out = append(out, "features: "+EscapeControl(strings.Join(s.Features, " ")))
+	}
+	if len(s.SupportedVersions) > 0 {
+		vs := make([]string, len(s.SupportedVersions))
+		for i, v := range s.SupportedVersions {
+			vs[i] = v.Version
+			if len(v.Features) > 0 {
+				vs[i] += " (" + strings.Join(v.Features, " ") + ")"
+			}
+		}
+		out = append(out, "supported versions: "+EscapeControl(strings.Join(vs, ", ")))
+	}
+	return out
+}
+
+// uniqueMailboxes lists the mailboxes of s once each, in order of first
+// selection, decoded names preferred. MailboxesDecoded is used only when it
+// parallels Mailboxes (same length); an empty decoded entry means "same as raw".
+func uniqueMailboxes(s *Session) []string {
+	var out []string
+	for i, m := range s.Mailboxes {
+		if len(s.MailboxesDecoded) == len(s.Mailboxes) && s.MailboxesDecoded[i] != "" {
+			m = s.MailboxesDecoded[i]
+		}
+		if !slices.Contains(out, m) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// countCell counts the transactions of s with status st ("" for never completed).
+func countCell(s *Session, st Status, o *TableOptions) string {
+	n := 0
+	for _, t := range s.Transactions {
+		if t != nil && t.Status == st {
+			n++
+		}
+	}
+	c := strconv.Itoa(n)
+	if n > 0 && st != "" {
+		return colorize(c, st, o)
+	}
+	return c
+}
+
+// statusCell is the status of a transaction, "-" when it never completed.
+func statusCell(st Status, o *TableOptions) string {
+	if st == "" {
+		return "-"
+	}
+	return colorize(EscapeControl(string(st)), st, o)
+}
+
+// colorize wraps text in the colour of st when o.Color is set.
+func colorize(text string, st Status, o *TableOptions) string {
+	if !o.Color {
+		return text
+	}
+	var c string
+	switch st {
+	case "OK":
+		c = ansiGreen
+	case "NO":
+		c = ansiYellow
+	case "BAD":
+		c = ansiRed
+	case "BYE":
+		c = ansiMagenta
+	default:
+		return text
+	}
+	return c + text + ansiReset
+}
