@@ -32,7 +32,7 @@ func TestWriteJSONValidatesAndRoundTrips(t *testing.T) {
 		`"status": null`, // never-completed a6
 		`"start": "2024-03-05T09:30:00.000000123Z"`, // nanoseconds, UTC
 		`"end": "2024-03-05T09:30:00.15000025Z"`,
-		`"end": null`,               // a6 never ended
+		`"end": null`,                     // a6 never ended
 		`"alice \u001b[31m***\r\n\u0000"`, // control characters escaped by JSON
 		`"mailboxes_decoded": [`,
 		`"Été"`,

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"strings"
+	"sync"
 	"testing"
 	"unicode/utf8"
 
@@ -169,4 +170,20 @@ func TestEscapeTruncate(t *testing.T) {
 			t.Errorf("escapeTruncate(%q, %d) = %q is too long", c.in, c.max, got)
 		}
 	}
+}
+
+func TestTableConcurrentRenders(t *testing.T) {
+	want := tableString(t, testReport(), TableOptions{})
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			var buf bytes.Buffer
+			if err := WriteTable(&buf, testReport(), TableOptions{}); err != nil {
+				t.Error(err)
+			} else if buf.String() != want {
+				t.Error("concurrent render differs")
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -6,8 +6,9 @@
 //	golden.Check(t, "testdata/session.table", got)
 //
 // and `go test ./pkg -update` to regenerate. The flag is registered by this
-// package, so it exists in every test binary that imports it. Not for use in
-// production code.
+// package, so it exists only in test binaries that import it: name the
+// packages (`go test ./report -update`) rather than ./..., or the binaries of
+// other packages reject the unknown flag. Not for use in production code.
 package golden
 
 import (
