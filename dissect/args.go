@@ -1,0 +1,178 @@
+package dissect
+
+// redacted replaces secrets in every output unless Options.ShowSecrets.
+const redacted = "<redacted>"
+
+// appendArgs adds p to t's argument text, up to MaxArgs bytes.
+func (s *Session) appendArgs(t *txn, p []byte) {
+	if t.argsFull || len(p) == 0 {
+		return
+	}
+	room := s.opts.MaxArgs - len(t.args)
+	if len(p) > room {
+		p = p[:room]
+		t.argsFull = true
+	}
+	t.args = append(t.args, p...)
+}
+
+// finishArgs turns the argument text into the transaction's Args, with
+// secrets redacted. It is idempotent.
+func (s *Session) finishArgs(t *txn) {
+	if t.argsDone {
+		return
+	}
+	t.argsDone = true
+	a := t.args
+	switch t.kind {
+	case kLogin:
+		if !s.opts.ShowSecrets {
+			// Keep the user name; whatever follows it is the password.
+			sc := argScanner{p: a}
+			_, _, end, ok := sc.next()
+			if ok && sc.i < len(a) || ok && t.argsFull {
+				a = append(a[:end:end], " "+redacted...)
+			} else if !ok {
+				a = []byte(redacted)
+			}
+		}
+	case kAuthenticate:
+		if !s.opts.ShowSecrets {
+			sc := argScanner{p: a}
+			_, _, end, ok := sc.next()
+			if ok && end < len(a) {
+				a = append(a[:end:end], " "+redacted...)
+			}
+		}
+	}
+	if t.argsFull {
+		a = append(a[:len(a):len(a)], "…"...)
+	}
+	t.t.Args = string(a)
+}
+
+// Token kinds returned by argScanner.
+const (
+	tokAtom = iota
+	tokQuoted
+	tokLiteral // a literal whose bytes were not kept: its header only
+	tokOpen
+	tokClose
+)
+
+// argScanner walks the arguments of a command or a response: atoms,
+// quoted strings, literal headers and parentheses.
+type argScanner struct {
+	p     []byte
+	i     int
+	depth int
+}
+
+// next returns the next token's kind and its [start, end) span in p.
+func (sc *argScanner) next() (kind, start, end int, ok bool) {
+	p := sc.p
+	for sc.i < len(p) && p[sc.i] == ' ' {
+		sc.i++
+	}
+	if sc.i >= len(p) {
+		return 0, 0, 0, false
+	}
+	start = sc.i
+	switch c := p[sc.i]; {
+	case c == '(':
+		sc.i++
+		sc.depth++
+		return tokOpen, start, sc.i, true
+	case c == ')':
+		sc.i++
+		sc.depth--
+		return tokClose, start, sc.i, true
+	case c == '"':
+		sc.i++
+		for sc.i < len(p) && p[sc.i] != '"' {
+			if p[sc.i] == '\\' {
+				sc.i++
+			}
+			sc.i++
+		}
+		if sc.i < len(p) {
+			sc.i++
+		}
+		if sc.i > len(p) {
+			sc.i = len(p)
+		}
+		return tokQuoted, start, sc.i, true
+	case c == '{' || c == '~':
+		for sc.i < len(p) && p[sc.i] != '}' {
+			sc.i++
+		}
+		if sc.i < len(p) {
+			sc.i++
+		}
+		return tokLiteral, start, sc.i, true
+	default:
+		// An atom, possibly with brackets (BODY[HEADER.FIELDS (A B)] is
+		// scanned as atom "BODY[HEADER.FIELDS", then a list).
+		for sc.i < len(p) && p[sc.i] != ' ' && p[sc.i] != '(' && p[sc.i] != ')' && p[sc.i] != '"' {
+			sc.i++
+		}
+		if sc.i == start {
+			sc.i++
+		}
+		return tokAtom, start, sc.i, true
+	}
+}
+
+// stringArg returns the value of a token as a string: quoted strings are
+// unescaped, atoms returned as they are; NIL gives "".
+func stringArg(p []byte, kind, start, end int) string {
+	v := p[start:end]
+	switch kind {
+	case tokQuoted:
+		if len(v) >= 2 && v[len(v)-1] == '"' {
+			v = v[1 : len(v)-1]
+		} else {
+			v = v[1:]
+		}
+		out := make([]byte, 0, len(v))
+		for i := 0; i < len(v); i++ {
+			if v[i] == '\\' && i+1 < len(v) {
+				i++
+			}
+			out = append(out, v[i])
+		}
+		return string(out)
+	case tokAtom:
+		if equalFold(v, "NIL") {
+			return ""
+		}
+	}
+	return string(v)
+}
+
+// firstArg returns the first argument of p as a string ("" if none).
+func firstArg(p []byte) (string, bool) {
+	sc := argScanner{p: p}
+	k, a, b, ok := sc.next()
+	if !ok || k == tokOpen || k == tokClose {
+		return "", false
+	}
+	return stringArg(p, k, a, b), true
+}
+
+// words returns the atoms and strings of p, flattening lists (bounded).
+func words(p []byte) []string {
+	var out []string
+	sc := argScanner{p: p}
+	for len(out) < maxListItems {
+		k, a, b, ok := sc.next()
+		if !ok {
+			break
+		}
+		if k == tokOpen || k == tokClose {
+			continue
+		}
+		out = append(out, stringArg(p, k, a, b))
+	}
+	return out
+}

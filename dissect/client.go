@@ -1,0 +1,285 @@
+package dissect
+
+import (
+	"strconv"
+	"time"
+)
+
+// onLine is the framer's callback for every complete line; it returns the
+// size of a literal that follows, noLiteral, or rejectLine.
+func (s *Session) onLine(f *framer, ts time.Time, line []byte, first, truncated bool) int64 {
+	if truncated {
+		s.anomaly("line_too_long", f.dir.String()+" line longer than "+strconv.Itoa(s.opts.MaxLine)+" bytes; its middle was dropped", "", ts)
+	}
+	if f.dir == FromServer {
+		return s.onServerLine(f, ts, line, first)
+	}
+	return s.onClientLine(f, ts, line, first)
+}
+
+// onClientLine handles one line from the client.
+func (s *Session) onClientLine(f *framer, ts time.Time, line []byte, first bool) int64 {
+	if !first {
+		t := s.cli
+		if t == nil {
+			return s.literalAfter(nil, line, ts)
+		}
+		s.appendArgs(t, withoutLiteral(line))
+		return s.literalAfter(t, line, ts)
+	}
+	if len(line) == 0 {
+		// Empty lines carry nothing; some clients send a bare CRLF.
+		if f.resyncing {
+			return rejectLine
+		}
+		return noLiteral
+	}
+	if t := s.authTxn; t != nil && !f.resyncing {
+		s.saslResponse(t, line, ts)
+		s.cli = nil
+		s.aux = t
+		return noLiteral
+	}
+	if t := s.idleTxn; t != nil && equalFold(line, "DONE") {
+		s.aux = t
+		s.cli = nil
+		return noLiteral
+	}
+	tag, rest := cutWord(line)
+	cmd, args := cutAtom(rest)
+	if !validTag(tag) || len(cmd) == 0 || (len(rest) > len(cmd) && rest[len(cmd)] != ' ') {
+		return s.junkLine(f, ts, line)
+	}
+	command := commandName(cmd)
+	if command == "UID" {
+		sub, more := cutAtom(args)
+		if len(sub) > 0 {
+			command = "UID " + commandName(sub)
+			args = more
+		}
+	}
+	if f.resyncing {
+		if !isKnownCommand(command) {
+			return rejectLine
+		}
+		f.resyncing = false
+		s.noteResync(f, ts)
+	}
+	s.imapSeen = true
+	t := s.newTxn(string(tag), command, f.msgStart)
+	s.cli = t
+	s.appendArgs(t, withoutLiteral(args))
+	return s.literalAfter(t, args, ts)
+}
+
+// literalAfter returns the size of a literal announced at the end of a
+// client line, preparing its capture.
+func (s *Session) literalAfter(t *txn, line []byte, ts time.Time) int64 {
+	h, ok := trailingLiteral(line)
+	if !ok {
+		return noLiteral
+	}
+	tag := ""
+	if t != nil {
+		tag = t.t.Tag
+		t.litHdr = line[len(line)-literalHeaderLen(line):]
+		t.lit = t.lit[:0]
+		t.litOK = !h.binary && h.size <= maxCapturedLiteral
+		if !h.nonSync {
+			s.syncTxn = t
+		}
+	}
+	if h.size > s.opts.MaxLiteral {
+		s.anomaly("literal_too_large", "client literal of "+strconv.FormatInt(h.size, 10)+" bytes declared", tag, ts)
+	}
+	return h.size
+}
+
+// onLiteral receives literal body bytes (borrowed); last marks its end.
+func (s *Session) onLiteral(f *framer, ts time.Time, p []byte, last bool) {
+	if f.dir == FromServer {
+		if t := s.srv; t != nil {
+			t.t.ServerLiteralBytes += int64(len(p))
+		}
+		return
+	}
+	t := s.cli
+	if t == nil {
+		return
+	}
+	t.t.ClientLiteralBytes += int64(len(p))
+	if s.syncTxn == t && len(p) > 0 {
+		s.syncTxn = nil
+	}
+	if t.litOK {
+		t.lit = append(t.lit, p...)
+	}
+	if last {
+		s.endClientLiteral(t)
+	}
+}
+
+// endClientLiteral appends a finished client literal to the arguments: its
+// text as a quoted string when short and printable, else its header.
+func (s *Session) endClientLiteral(t *txn) {
+	if t.litOK && printable(t.lit) {
+		q := make([]byte, 0, len(t.lit)+2)
+		q = append(q, '"')
+		for _, c := range t.lit {
+			if c == '"' || c == '\\' {
+				q = append(q, '\\')
+			}
+			q = append(q, c)
+		}
+		q = append(q, '"')
+		s.appendArgs(t, q)
+	} else {
+		s.appendArgs(t, t.litHdr)
+	}
+	t.litOK = false
+	t.lit = t.lit[:0]
+}
+
+// onLiteralLoss accounts for literal bytes lost in a gap.
+func (s *Session) onLiteralLoss(f *framer, n int64) {
+	if f.dir == FromServer {
+		if t := s.srv; t != nil {
+			t.t.ServerLiteralBytes += n
+			t.t.Note = "literal bytes lost in a capture gap"
+		}
+		return
+	}
+	if t := s.cli; t != nil {
+		t.t.ClientLiteralBytes += n
+		t.litOK = false
+		t.t.Note = "literal bytes lost in a capture gap"
+	}
+}
+
+// onMessageEnd is called when a message (a line and its literals) is over.
+func (s *Session) onMessageEnd(f *framer, ts time.Time) {
+	if f.dir == FromServer {
+		if t := s.srv; t != nil {
+			t.t.ServerBytes += f.msgBytes
+		}
+		s.srv = nil
+		return
+	}
+	if t := s.aux; t != nil {
+		t.t.ClientBytes += f.msgBytes
+		s.aux = nil
+	}
+	t := s.cli
+	if t == nil {
+		return
+	}
+	s.cli = nil
+	t.t.ClientBytes += f.msgBytes
+	s.finishArgs(t)
+	s.commandSent(t, ts)
+}
+
+// onMessageCut is called when a gap cuts the message in progress.
+func (s *Session) onMessageCut(f *framer) {
+	if f.dir == FromServer {
+		if t := s.srv; t != nil {
+			t.t.ServerBytes += f.msgBytes
+			t.t.Note = "response cut by a capture gap"
+		}
+		s.srv = nil
+		return
+	}
+	if t := s.cli; t != nil {
+		t.t.ClientBytes += f.msgBytes
+		t.t.Note = "command cut by a capture gap"
+		s.finishArgs(t)
+		s.cli = nil
+	}
+	s.aux = nil
+}
+
+// noteResync records that a direction found its footing again.
+func (s *Session) noteResync(f *framer, ts time.Time) {
+	if s.rep.Midstream && !s.midNoted {
+		s.midNoted = true
+		s.anomaly("midstream", "capture began after the connection started; dissection resumed at the first plausible line", "", ts)
+		return
+	}
+	s.anomaly("resync", f.dir.String()+" stream resynchronised after a gap", "", ts)
+}
+
+// junkLine handles a line that is not IMAP syntax.
+func (s *Session) junkLine(f *framer, ts time.Time, line []byte) int64 {
+	if f.resyncing {
+		return rejectLine
+	}
+	if !s.imapSeen {
+		s.junk[f.dir] += int64(len(line)) + 2
+		if s.junk[f.dir] >= s.opts.NotIMAPBytes || s.junk[f.dir^1] > 0 {
+			s.notIMAP("unrecognised", ts)
+		}
+		return noLiteral
+	}
+	s.anomaly("malformed_"+map[Direction]string{FromClient: "command", FromServer: "response"}[f.dir], quoteForDetail(line), "", ts)
+	return noLiteral
+}
+
+// validTag reports whether p is a syntactically valid IMAP tag.
+func validTag(p []byte) bool {
+	if len(p) == 0 || len(p) > 64 {
+		return false
+	}
+	for _, c := range p {
+		if !isTagChar(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// commandName upper-cases a command word, bounded in length.
+func commandName(p []byte) string {
+	if len(p) > 32 {
+		p = p[:32]
+	}
+	return upperASCII(p)
+}
+
+// withoutLiteral returns line without a trailing literal header.
+func withoutLiteral(line []byte) []byte {
+	if _, ok := trailingLiteral(line); ok {
+		return line[:len(line)-literalHeaderLen(line)]
+	}
+	return line
+}
+
+// literalHeaderLen returns the length of the literal header ending line
+// (which trailingLiteral has accepted), including a leading "~" and space.
+func literalHeaderLen(line []byte) int {
+	i := len(line) - 1
+	for i >= 0 && line[i] != '{' {
+		i--
+	}
+	if i > 0 && line[i-1] == '~' {
+		i--
+	}
+	return len(line) - i
+}
+
+// printable reports whether p is short printable ASCII or UTF-8 text.
+func printable(p []byte) bool {
+	for _, c := range p {
+		if c < ' ' || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// quoteForDetail renders a bounded, quoted excerpt of p for an anomaly.
+func quoteForDetail(p []byte) string {
+	if len(p) > 80 {
+		p = p[:80]
+	}
+	return strconv.Quote(string(p))
+}

@@ -1,0 +1,21 @@
+// Package dissect is imapscope's IMAP tokenizer and protocol state machine.
+//
+// It is a push parser: a Session is fed the bytes of one TCP connection, one
+// direction at a time, in whatever slices the transport hands up (a line or a
+// literal may be split anywhere), and builds a report.Session as it goes.
+// Nothing here imports gopacket and nothing starts a goroutine; every call
+// returns after the bytes it was given have been consumed.
+//
+// Ownership: Feed borrows its slice for the duration of the call. The framer
+// keeps at most one partial line per direction (capped at Options.MaxLine)
+// and a literal byte counter; literal bodies are counted and skipped, never
+// copied, except for short client literals (capped at maxCapturedLiteral)
+// that carry command arguments such as a LOGIN user name.
+//
+// Concurrency: a Session is not safe for concurrent use; the reassembly layer
+// drives each connection from a single goroutine.
+//
+// Limits: every limit is a named constant with a default in options.go and
+// can be overridden through Options. Input that exceeds a limit becomes an
+// anomaly on the session, never an allocation.
+package dissect

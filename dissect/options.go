@@ -1,0 +1,83 @@
+package dissect
+
+import "github.com/imapscope/imapscope/report"
+
+// Default limits. Each bounds memory or work that a hostile or broken peer
+// could otherwise make unbounded.
+const (
+	// DefaultMaxLine caps the bytes of one protocol line kept for parsing;
+	// the rest of a longer line is counted and dropped (an anomaly).
+	DefaultMaxLine = 64 << 10
+	// DefaultMaxPending caps commands awaiting completion in one session.
+	DefaultMaxPending = 4096
+	// DefaultMaxTransactions caps transactions kept per session; further
+	// ones are counted in an anomaly but not stored.
+	DefaultMaxTransactions = 200000
+	// DefaultMaxAnomalies caps anomalies kept per session.
+	DefaultMaxAnomalies = 1000
+	// DefaultMaxArgs caps the argument text kept per transaction.
+	DefaultMaxArgs = 512
+	// DefaultMaxLiteral is the largest literal size believed; a bigger
+	// declaration is an anomaly (the bytes are still skipped, never stored).
+	DefaultMaxLiteral = 1 << 32
+	// DefaultNotIMAPBytes is how many bytes a direction may carry without a
+	// single plausible IMAP line before the session is declared not IMAP.
+	DefaultNotIMAPBytes = 4096
+	// DefaultMaxInflateRatio bounds inflated/compressed bytes after COMPRESS
+	// before the stream is treated as a decompression bomb.
+	DefaultMaxInflateRatio = 1000
+
+	// maxCapturedLiteral is the largest client literal whose bytes are kept
+	// as part of a command's arguments (user names, mailbox names).
+	maxCapturedLiteral = 256
+	// maxListItems caps items parsed from capability-like lists.
+	maxListItems = 256
+)
+
+// Options configures a Session. The zero value means "all defaults".
+type Options struct {
+	MaxLine         int
+	MaxPending      int
+	MaxTransactions int
+	MaxAnomalies    int
+	MaxArgs         int
+	MaxLiteral      int64
+	NotIMAPBytes    int64
+	MaxInflateRatio int64
+	// ShowSecrets keeps passwords and SASL responses in the output.
+	ShowSecrets bool
+	// OnTransaction, if set, is called as each transaction completes
+	// (or is closed incomplete at the end of the session).
+	OnTransaction func(s *report.Session, t *report.Transaction)
+}
+
+func (o Options) withDefaults() Options {
+	if o.MaxLine <= 0 {
+		o.MaxLine = DefaultMaxLine
+	}
+	if o.MaxLine < 64 {
+		o.MaxLine = 64
+	}
+	if o.MaxPending <= 0 {
+		o.MaxPending = DefaultMaxPending
+	}
+	if o.MaxTransactions <= 0 {
+		o.MaxTransactions = DefaultMaxTransactions
+	}
+	if o.MaxAnomalies <= 0 {
+		o.MaxAnomalies = DefaultMaxAnomalies
+	}
+	if o.MaxArgs <= 0 {
+		o.MaxArgs = DefaultMaxArgs
+	}
+	if o.MaxLiteral <= 0 {
+		o.MaxLiteral = DefaultMaxLiteral
+	}
+	if o.NotIMAPBytes <= 0 {
+		o.NotIMAPBytes = DefaultNotIMAPBytes
+	}
+	if o.MaxInflateRatio <= 0 {
+		o.MaxInflateRatio = DefaultMaxInflateRatio
+	}
+	return o
+}

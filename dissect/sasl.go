@@ -1,0 +1,94 @@
+package dissect
+
+import (
+	"bytes"
+	"encoding/base64"
+	"strings"
+	"time"
+)
+
+// startAuth begins an AUTHENTICATE exchange once the command line is sent.
+func (s *Session) startAuth(t *txn, ts time.Time) {
+	sc := argScanner{p: t.args}
+	k, a, b, ok := sc.next()
+	if !ok {
+		return
+	}
+	t.mech = strings.ToUpper(stringArg(t.args, k, a, b))
+	if s.rep.AuthMechanism == "" {
+		s.rep.AuthMechanism = t.mech
+	}
+	if k2, a2, b2, ok := sc.next(); ok {
+		// SASL-IR (RFC 4959): the initial response is on the command line.
+		t.saslInitial = true
+		s.saslIdentity(t, t.args[a2:b2], k2)
+	}
+	if !t.done {
+		s.authTxn = t
+	}
+}
+
+// saslResponse handles one client line of an AUTHENTICATE exchange.
+func (s *Session) saslResponse(t *txn, line []byte, ts time.Time) {
+	if len(line) == 1 && line[0] == '*' {
+		t.aborted = true
+		t.t.Note = "aborted by the client"
+		return
+	}
+	s.saslIdentity(t, line, tokAtom)
+}
+
+// saslIdentity decodes a base64 SASL response far enough to learn the
+// authentication identity. Secrets are decoded only in memory and never kept.
+func (s *Session) saslIdentity(t *txn, b64 []byte, kind int) {
+	t.saslStep++
+	if kind != tokAtom || len(b64) == 0 || len(b64) > 16<<10 {
+		return
+	}
+	if len(b64) == 1 && b64[0] == '=' {
+		return // empty initial response
+	}
+	dec := make([]byte, base64.StdEncoding.DecodedLen(len(b64)))
+	n, err := base64.StdEncoding.Decode(dec, b64)
+	if err != nil {
+		return
+	}
+	dec = dec[:n]
+	user := ""
+	switch t.mech {
+	case "PLAIN":
+		// authzid NUL authcid NUL passwd (RFC 4616)
+		if parts := bytes.SplitN(dec, []byte{0}, 3); len(parts) == 3 {
+			user = string(parts[1])
+		}
+	case "LOGIN":
+		if t.saslStep == 1 && !t.saslInitial || t.saslStep == 1 && t.saslInitial {
+			user = string(dec)
+		}
+	case "CRAM-MD5":
+		if i := bytes.LastIndexByte(dec, ' '); i > 0 {
+			user = string(dec[:i])
+		}
+	case "XOAUTH2":
+		for _, f := range bytes.Split(dec, []byte{1}) {
+			if bytes.HasPrefix(f, []byte("user=")) {
+				user = string(f[5:])
+			}
+		}
+	case "OAUTHBEARER":
+		// gs2-header: n,a=user,
+		if i := bytes.IndexByte(dec, 1); i > 0 {
+			for _, f := range bytes.Split(dec[:i], []byte(",")) {
+				if bytes.HasPrefix(f, []byte("a=")) {
+					user = string(f[2:])
+				}
+			}
+		}
+	}
+	for i := range dec {
+		dec[i] = 0
+	}
+	if user != "" && printable([]byte(user)) && len(user) <= 256 {
+		s.rep.User = user
+	}
+}

@@ -1,0 +1,262 @@
+package dissect
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/imapscope/imapscope/report"
+)
+
+// onServerLine handles one line from the server.
+func (s *Session) onServerLine(f *framer, ts time.Time, line []byte, first bool) int64 {
+	if !first {
+		return s.serverLiteral(line, ts)
+	}
+	if len(line) == 0 {
+		if f.resyncing {
+			return rejectLine
+		}
+		return noLiteral
+	}
+	switch {
+	case line[0] == '+' && (len(line) == 1 || line[1] == ' '):
+		if f.resyncing {
+			f.resyncing = false
+			s.noteResync(f, ts)
+		}
+		s.imapSeen = true
+		s.continuation(ts)
+		return noLiteral
+	case line[0] == '*' && len(line) > 2 && line[1] == ' ':
+		return s.untagged(f, ts, line[2:])
+	}
+	return s.tagged(f, ts, line)
+}
+
+// continuation attributes a "+" continuation request.
+func (s *Session) continuation(ts time.Time) {
+	t := s.authTxn
+	if t == nil {
+		t = s.syncTxn
+	}
+	if t == nil {
+		t = s.idleTxn
+	}
+	if t == nil && len(s.order) > 0 {
+		t = s.order[len(s.order)-1]
+	}
+	if t == nil {
+		s.anomaly("unexpected_continuation", "continuation request with no command in flight", "", ts)
+		return
+	}
+	t.t.Continuations++
+	if s.syncTxn == t {
+		s.syncTxn = nil
+	}
+	s.srv = t
+}
+
+// untagged handles "* ..." (rest is what follows "* ").
+func (s *Session) untagged(f *framer, ts time.Time, rest []byte) int64 {
+	w, after := cutAtom(rest)
+	if len(w) == 0 {
+		return s.junkLine(f, ts, rest)
+	}
+	var kind string
+	if isNumber(w) {
+		k, more := cutAtom(after)
+		if len(k) == 0 {
+			return s.junkLine(f, ts, rest)
+		}
+		kind, after = responseKind(k), more
+	} else {
+		kind = responseKind(w)
+	}
+	if f.resyncing {
+		if !isResponseKind(kind) {
+			return rejectLine
+		}
+		f.resyncing = false
+		s.noteResync(f, ts)
+	}
+	s.imapSeen = true
+	switch kind {
+	case "OK", "NO", "BAD", "BYE", "PREAUTH":
+		code, text := respCode(after)
+		if !s.greeted {
+			s.greeted = true
+			s.rep.Greeting = cleanText(after)
+			s.rep.GreetingStatus = kind
+			s.dialect.greeting(after)
+			s.applyCode(code, ts)
+			s.srv = nil
+			return noLiteral
+		}
+		s.applyCode(code, ts)
+		s.attribute(kind, ts)
+		if kind == "BYE" && s.srv == nil {
+			_ = text
+		}
+		return noLiteral
+	}
+	s.responseData(kind, after, ts)
+	s.attribute(kind, ts)
+	return s.serverLiteral(after, ts)
+}
+
+// attribute charges a data response to the command that drew it, or counts
+// it as unsolicited.
+func (s *Session) attribute(kind string, ts time.Time) {
+	var t *txn
+	for _, o := range s.order {
+		if wants(o.kind, kind) {
+			t = o
+			break
+		}
+	}
+	if t == nil && kind != "BYE" && len(s.order) > 0 && s.idleTxn == nil {
+		t = s.order[0]
+	}
+	if t == nil || t == s.idleTxn {
+		if s.rep.Unsolicited == nil {
+			s.rep.Unsolicited = make(map[string]int)
+		}
+		s.rep.Unsolicited[kind]++
+	}
+	if t == nil {
+		t = s.idleTxn
+	}
+	s.srv = t
+	if t != nil {
+		t.t.Responses++
+	}
+}
+
+// tagged handles a line that starts with a tag.
+func (s *Session) tagged(f *framer, ts time.Time, line []byte) int64 {
+	tag, rest := cutWord(line)
+	w, after := cutAtom(rest)
+	if !validTag(tag) || len(w) == 0 {
+		return s.junkLine(f, ts, line)
+	}
+	status := isStatusWord(w)
+	t := s.pending[string(tag)]
+	if t == nil {
+		t = s.pendingFold(tag)
+		if t != nil && !(f.resyncing && status == "") {
+			s.anomaly("tag_case_mismatch", "response tag "+string(tag)+" matches command "+t.t.Tag+" only ignoring case", t.t.Tag, ts)
+		}
+	}
+	if f.resyncing {
+		if t == nil || (status == "" && !isDataKeyword(w)) {
+			return rejectLine
+		}
+		f.resyncing = false
+		s.noteResync(f, ts)
+	}
+	s.imapSeen = true
+	if status == "" && isDataKeyword(w) {
+		// IMAP3 TAGGED.SOLICITED data: the command's own tag on its data.
+		kind := responseKind(w)
+		if isNumber(w) {
+			k, more := cutAtom(after)
+			kind, after = responseKind(k), more
+		}
+		if t == nil {
+			s.anomaly("unknown_tag", "tagged data for tag "+string(tag)+", which no pending command has", string(tag), ts)
+			s.srv = nil
+			return s.serverLiteral(after, ts)
+		}
+		if !s.dialect.taggedSolicited && !s.dialect.warnedTagged {
+			s.dialect.warnedTagged = true
+			s.anomaly("tagged_data_without_feature", "tagged data although TAGGED.SOLICITED was not selected", t.t.Tag, ts)
+		}
+		s.dialect.taggedSeen = true
+		s.responseData(kind, after, ts)
+		t.t.Responses++
+		s.srv = t
+		return s.serverLiteral(after, ts)
+	}
+	if t == nil {
+		i := s.anomaly("unknown_tag", "completion for tag "+string(tag)+", which no pending command has", string(tag), ts)
+		if len(s.unknown) < maxUnmatched {
+			s.unknown = append(s.unknown, unmatched{tag: string(tag), anomaly: i})
+		}
+		s.srv = nil
+		return noLiteral
+	}
+	if status == "" {
+		s.anomaly("completion_without_status", "completion for "+t.t.Tag+" has no OK/NO/BAD/BYE: "+quoteForDetail(rest), t.t.Tag, ts)
+		t.t.ServerBytes += f.msgBytes
+		t.t.Note = "completed without a status word"
+		s.complete(t, "", nil, rest, ts)
+		s.srv = nil
+		return noLiteral
+	}
+	code, text := respCode(after)
+	if status == "NO" || status == "BAD" {
+		// A refused command's synchronizing literal is never sent.
+		if s.syncTxn == t && s.fr[FromClient].cancelLiteral(ts) {
+			s.syncTxn = nil
+		}
+	}
+	s.applyCode(code, ts)
+	t.t.ServerBytes += f.msgBytes
+	s.complete(t, report.Status(status), code, text, ts)
+	s.srv = nil
+	return noLiteral
+}
+
+// pendingFold finds a pending command whose tag equals tag ignoring case.
+func (s *Session) pendingFold(tag []byte) *txn {
+	for _, t := range s.order {
+		if len(t.t.Tag) == len(tag) && foldEq(tag, t.t.Tag) {
+			return t
+		}
+	}
+	return nil
+}
+
+// foldEq compares p and w ignoring ASCII case.
+func foldEq(p []byte, w string) bool {
+	for i := 0; i < len(p); i++ {
+		a, b := p[i], w[i]
+		if a >= 'a' && a <= 'z' {
+			a -= 'a' - 'A'
+		}
+		if b >= 'a' && b <= 'z' {
+			b -= 'a' - 'A'
+		}
+		if a != b {
+			return false
+		}
+	}
+	return true
+}
+
+// serverLiteral returns the size of a literal announced at the end of a
+// server data line.
+func (s *Session) serverLiteral(line []byte, ts time.Time) int64 {
+	h, ok := trailingLiteral(line)
+	if !ok {
+		return noLiteral
+	}
+	if h.size > s.opts.MaxLiteral {
+		tag := ""
+		if s.srv != nil {
+			tag = s.srv.t.Tag
+		}
+		s.anomaly("literal_too_large", "server literal of "+strconv.FormatInt(h.size, 10)+" bytes declared", tag, ts)
+	}
+	return h.size
+}
+
+// isResponseKind reports whether kind is a response keyword a server sends.
+func isResponseKind(kind string) bool {
+	for _, k := range responseKinds {
+		if k == kind {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,229 @@
+package dissect
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/imapscope/imapscope/report"
+)
+
+// Direction says which peer sent a run of bytes.
+type Direction uint8
+
+const (
+	// FromClient marks bytes sent by the client.
+	FromClient Direction = 0
+	// FromServer marks bytes sent by the server.
+	FromServer Direction = 1
+)
+
+// String names the direction.
+func (d Direction) String() string {
+	if d == FromServer {
+		return "server"
+	}
+	return "client"
+}
+
+// transform is what sits between the wire and a direction's framer.
+type transform uint8
+
+const (
+	trNone    transform = iota
+	trTLS               // after STARTTLS or on an implicit-TLS port: opaque
+	trInflate           // after COMPRESS DEFLATE: raw DEFLATE
+	trOpaque            // not IMAP, or given up on: count only
+)
+
+// Session dissects one IMAP connection and builds its report.
+type Session struct {
+	opts Options
+	rep  *report.Session
+	fr   [2]framer
+	tr   [2]transform
+	inf  [2]*inflater
+	tls  tlsSniffer
+
+	pending map[string]*txn
+	order   []*txn // pending commands in the order they were sent
+
+	cli *txn // command whose message the client is sending
+	aux *txn // command a client line belongs to without being a command (SASL, DONE)
+	srv *txn // command the server message in progress is attributed to
+
+	srvKind   string // kind of the server message in progress
+	srvLitTo  *txn   // where server literal bytes go
+	authTxn   *txn   // AUTHENTICATE exchange in progress
+	idleTxn   *txn   // IDLE in progress
+	syncTxn   *txn   // command whose synchronizing literal awaits "+"
+	greeted   bool   // a greeting was seen
+	imapSeen  bool   // at least one plausible IMAP line was seen
+	junk      [2]int64
+	dialect   dialectState
+	dropped   int // transactions not stored (MaxTransactions)
+	anomDrops int
+	unknown   []unmatched // completions whose tag matched no command
+	closed    bool
+	midNoted  bool
+}
+
+// unmatched remembers a completion that arrived for no known command, so
+// that a later command with that tag can relabel the anomaly.
+type unmatched struct {
+	tag     string
+	anomaly int // index into rep.Anomalies
+}
+
+// maxUnmatched bounds the unmatched-completion memory.
+const maxUnmatched = 64
+
+// NewSession starts dissecting a connection whose report identity (ID,
+// Client, Server, Start) the caller has filled in rs.
+func NewSession(rs *report.Session, opts Options) *Session {
+	s := &Session{opts: opts.withDefaults(), rep: rs}
+	s.pending = make(map[string]*txn)
+	s.fr[FromClient].init(s, FromClient, s.opts.MaxLine)
+	s.fr[FromServer].init(s, FromServer, s.opts.MaxLine)
+	if rs.Dialect == "" {
+		rs.Dialect = "unknown"
+	}
+	return s
+}
+
+// Report returns the report being built (complete only after Close).
+func (s *Session) Report() *report.Session { return s.rep }
+
+// Feed consumes bytes sent in direction dir; p is borrowed for the call.
+// ts is the capture time of the packet that carried the last byte of p.
+func (s *Session) Feed(dir Direction, ts time.Time, p []byte) {
+	if len(p) == 0 || s.closed {
+		return
+	}
+	dir &= 1
+	if dir == FromClient {
+		s.rep.ClientBytes += int64(len(p))
+	} else {
+		s.rep.ServerBytes += int64(len(p))
+	}
+	if s.rep.End.Before(ts) {
+		s.rep.End.Time = ts
+	}
+	if s.rep.Start.IsZero() {
+		s.rep.Start.Time = ts
+	}
+	f := &s.fr[dir]
+	if s.tr[dir] != trNone {
+		s.feedTransformed(f, ts, p)
+		return
+	}
+	if f.bytes == 0 && s.sniffFirst(f, ts, p) {
+		s.feedTransformed(f, ts, p)
+		return
+	}
+	f.feed(ts, p)
+}
+
+// feedTransformed routes wire bytes through the direction's transform.
+func (s *Session) feedTransformed(f *framer, ts time.Time, p []byte) {
+	switch s.tr[f.dir] {
+	case trTLS:
+		s.tls.feed(s, f.dir, p)
+	case trInflate:
+		s.inf[f.dir].write(s, f, ts, p)
+	case trNone:
+		f.feed(ts, p)
+	}
+}
+
+// Gap records n lost bytes in dir (n == -1: the stream's start was missed).
+func (s *Session) Gap(dir Direction, ts time.Time, n int) {
+	if s.closed {
+		return
+	}
+	dir &= 1
+	if n < 0 {
+		s.rep.Midstream = true
+		if s.rep.Start.IsZero() {
+			s.rep.Start.Time = ts
+		}
+		f := &s.fr[dir]
+		f.resyncing = true
+		if f.bytes == 0 && !s.greeted {
+			s.greeted = true // a greeting, if any, was before the capture
+		}
+		return
+	}
+	s.rep.Gaps++
+	s.rep.GapBytes += int64(n)
+	if s.tr[dir] == trInflate {
+		// A DEFLATE stream cannot be resumed after a loss.
+		s.anomaly("deflate_gap", "bytes lost inside the compressed "+dir.String()+" stream; the rest of it cannot be inflated", "", ts)
+		s.tr[dir] = trOpaque
+		return
+	}
+	if s.tr[dir] != trNone {
+		return
+	}
+	s.fr[dir].gap(int64(n))
+}
+
+// Close ends the session at ts (closed: the end was seen on the wire) and
+// returns the finished report. Commands still pending stay incomplete.
+func (s *Session) Close(ts time.Time, closed bool) *report.Session {
+	if s.closed {
+		return s.rep
+	}
+	s.closed = true
+	s.rep.Closed = closed
+	if s.rep.End.Before(ts) && (closed || s.rep.End.IsZero()) {
+		s.rep.End.Time = ts
+	}
+	for d := range s.fr {
+		f := &s.fr[d]
+		if f.state == stLiteral && f.litLeft > 0 && s.tr[d] == trNone {
+			s.anomaly("truncated_literal", Direction(d).String()+" stream ended "+strconv.FormatInt(f.litLeft, 10)+" bytes before the end of a literal", "", ts)
+		}
+	}
+	if s.cli != nil {
+		s.finishArgs(s.cli)
+	}
+	for _, t := range s.order {
+		s.finishArgs(t)
+		if t.t.Note == "" && !t.byeSeen {
+			t.t.Note = "never completed"
+		}
+		s.emit(t)
+	}
+	s.order = nil
+	if s.dropped > 0 {
+		s.anomaly("transactions_dropped", strconv.Itoa(s.dropped)+" transactions beyond the per-session limit were counted but not kept", "", ts)
+	}
+	s.finishDialect()
+	if s.rep.Capabilities == nil {
+		s.rep.Capabilities = []string{}
+	}
+	if s.rep.Mailboxes == nil {
+		s.rep.Mailboxes = []string{}
+	}
+	if s.rep.Anomalies == nil {
+		s.rep.Anomalies = []report.Anomaly{}
+	}
+	if s.rep.Transactions == nil {
+		s.rep.Transactions = []*report.Transaction{}
+	}
+	if s.tr[FromClient] == trInflate || s.tr[FromServer] == trInflate || s.rep.Compressed {
+		s.rep.InflatedClientBytes = s.fr[FromClient].bytes
+		s.rep.InflatedServerBytes = s.fr[FromServer].bytes
+	}
+	return s.rep
+}
+
+// anomaly records one anomaly (bounded by MaxAnomalies) and returns its index.
+func (s *Session) anomaly(kind, detail, tag string, ts time.Time) int {
+	if len(s.rep.Anomalies) >= s.opts.MaxAnomalies {
+		s.anomDrops++
+		return -1
+	}
+	s.rep.Anomalies = append(s.rep.Anomalies, report.Anomaly{Kind: kind, Detail: detail, Tag: tag, Time: report.Time{Time: ts}})
+	return len(s.rep.Anomalies) - 1
+}
