@@ -2,6 +2,10 @@
 // benchmarks and prints its ground truth.
 //
 //	benchgen -o FILE [-size 1GB | -sessions N] [-seed S] [-ipv6 0.1] [-concurrency 200]
+//	benchgen measure [-out FILE] -- CMD [ARGS...]
+//
+// The measure form runs a command and reports its wall time and peak RSS
+// (see measure.go); scripts/bench.sh uses it instead of /usr/bin/time.
 package main
 
 import (
@@ -15,6 +19,13 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "measure" {
+		code, err := measure(os.Args[2:], os.Stderr)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "benchgen:", err)
+		}
+		os.Exit(code)
+	}
 	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "benchgen:", err)
 		os.Exit(2)

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# scripts/bench.sh — throughput and memory benchmark of imapscope (make bench).
+#
+# Builds bin/imapscope and bin/benchgen, generates a synthetic IMAP capture
+# once (cached), warms the page cache, then runs in alternating order, for
+# BENCH_ROUNDS rounds:
+#   floor  imapscope read --no-dissect --format json -o /dev/null FILE
+#   w1     imapscope read --format json -o /dev/null --workers 1 FILE
+#   w2     imapscope read --format json -o /dev/null --workers 2 FILE
+#   jsonl  imapscope read --format jsonl -o /dev/null --workers 1 FILE
+# and prints a Markdown table (median wall time, MB/s, packets/s, peak RSS).
+#
+# Environment:
+#   BENCH_DIR     capture cache directory      (default /tmp/imapscope-bench)
+#   BENCH_SIZE    capture size, e.g. 100MB     (default 1GB)
+#   BENCH_SEED    generator seed               (default 1)
+#   BENCH_ROUNDS  alternating rounds           (default 3)
+#   BENCH_FLAGS   extra flags for every imapscope read run (e.g. --stats)
+#   IMAPSCOPE     binary to benchmark; if set, it is not built (stand-ins, old builds)
+#   GO            go command                   (default go)
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+GO=${GO:-go}
+BENCH_DIR=${BENCH_DIR:-/tmp/imapscope-bench}
+BENCH_SIZE=${BENCH_SIZE:-1GB}
+BENCH_SEED=${BENCH_SEED:-1}
+BENCH_ROUNDS=${BENCH_ROUNDS:-3}
+BENCH_FLAGS=${BENCH_FLAGS:-}
+
+die() { echo "bench: $*" >&2; exit 1; }
+
+mkdir -p bin "$BENCH_DIR"
+echo "bench: building bin/benchgen" >&2
+CGO_ENABLED=0 "$GO" build -o bin/benchgen ./cmd/benchgen
+if [[ -z "${IMAPSCOPE:-}" ]]; then
+	echo "bench: building bin/imapscope" >&2
+	CGO_ENABLED=0 "$GO" build -o bin/imapscope ./cmd/imapscope
+	IMAPSCOPE=bin/imapscope
+fi
+[[ -x "$IMAPSCOPE" ]] || die "$IMAPSCOPE is not executable"
+
+# The cache key covers size, seed and the generator's source, so a changed
+# generator never reuses a stale capture.
+gen_id=$(cat $(ls internal/benchgen/*.go | grep -v '_test\.go$') | sha256sum | cut -c1-10)
+capture="$BENCH_DIR/imap-${BENCH_SIZE}-seed${BENCH_SEED}-${gen_id}.pcap"
+summary="${capture%.pcap}.summary"
+if [[ -s "$capture" && -s "$summary" ]]; then
+	echo "bench: reusing $capture" >&2
+else
+	echo "bench: generating $capture" >&2
+	bin/benchgen -o "$capture.tmp" -size "$BENCH_SIZE" -seed "$BENCH_SEED" > "$summary.tmp"
+	mv "$capture.tmp" "$capture"
+	mv "$summary.tmp" "$summary"
+fi
+cat "$summary" >&2
+
+bytes=$(stat -c %s "$capture" 2>/dev/null || stat -f %z "$capture")
+packets=$(awk '$1 == "packets:" { print $2 }' "$summary")
+sessions=$(awk '$1 == "sessions:" { print $2 }' "$summary")
+commands=$(awk '$1 == "commands:" { print $2 }' "$summary")
+[[ -n "$packets" && -n "$sessions" ]] || die "cannot parse $summary"
+
+echo "bench: warming the page cache" >&2
+cat "$capture" > /dev/null
+
+names=(floor w1 w2 jsonl)
+declare -A cmdline # needs bash >= 4
+cmdline[floor]="read --no-dissect --format json -o /dev/null $BENCH_FLAGS"
+cmdline[w1]="read --format json -o /dev/null --workers 1 $BENCH_FLAGS"
+cmdline[w2]="read --format json -o /dev/null --workers 2 $BENCH_FLAGS"
+cmdline[jsonl]="read --format jsonl -o /dev/null --workers 1 $BENCH_FLAGS"
+
+results="$BENCH_DIR/results.$$"
+: > "$results"
+trap 'rm -f "$results" "$results.one"' EXIT
+
+# run NAME: one timed run, appends "NAME WALL RSS_KB" to $results.
+run() {
+	local name=$1
+	# shellcheck disable=SC2086
+	if ! bin/benchgen measure -out "$results.one" -- "$IMAPSCOPE" ${cmdline[$name]} "$capture" > /dev/null; then
+		die "run $name failed: $IMAPSCOPE ${cmdline[$name]} $capture"
+	fi
+	local wall rss code
+	read -r wall rss code < "$results.one"
+	echo "bench:   $name ${wall}s ${rss}KB" >&2
+	echo "$name $wall $rss" >> "$results"
+}
+
+for ((r = 1; r <= BENCH_ROUNDS; r++)); do
+	echo "bench: round $r/$BENCH_ROUNDS" >&2
+	if ((r % 2)); then order=("${names[@]}"); else order=(jsonl w2 w1 floor); fi
+	for n in "${order[@]}"; do run "$n"; done
+done
+
+# stat_of NAME -> "MEDIAN_WALL MAX_RSS_KB"
+stat_of() {
+	local med rss
+	med=$(awk -v n="$1" '$1 == n { print $2 }' "$results" | sort -n |
+		awk '{ w[NR] = $1 } END { printf "%.3f", (NR % 2) ? w[(NR + 1) / 2] : (w[NR / 2] + w[NR / 2 + 1]) / 2 }')
+	rss=$(awk -v n="$1" '$1 == n && $3 > m { m = $3 } END { print m + 0 }' "$results")
+	echo "$med $rss"
+}
+
+mb=$(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1048576 }')
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || uname -m)
+
+echo
+echo "Capture: \`bin/benchgen -o FILE -size $BENCH_SIZE -seed $BENCH_SEED\` — ${mb} MB, $packets packets, $sessions sessions, $commands commands."
+echo "Host: $cpu, $(nproc 2>/dev/null || echo '?') CPUs, $("$GO" env GOVERSION), commit $commit; median of $BENCH_ROUNDS alternating rounds, page cache warm."
+echo
+echo "| Run | Command | Wall (s) | MB/s | Mpackets/s | Peak RSS (MB) |"
+echo "|---|---|---:|---:|---:|---:|"
+declare -A wall
+for n in "${names[@]}"; do
+	read -r w rss < <(stat_of "$n")
+	wall[$n]=$w
+	awk -v n="$n" -v c="imapscope ${cmdline[$n]% } FILE" -v w="$w" -v rss="$rss" -v b="$bytes" -v p="$packets" \
+		'BEGIN { printf "| %s | `%s` | %.2f | %.0f | %.2f | %.0f |\n", n, c, w, b / 1048576 / w, p / 1e6 / w, rss / 1024 }'
+done
+echo
+awk -v f="${wall[floor]}" -v a="${wall[w1]}" -v b="${wall[w2]}" 'BEGIN {
+	printf "- Full dissection (workers 1) runs at **%.0f%%** of the floor throughput (`--no-dissect`; ratio full/floor %.2f).\n", 100 * f / a, f / a
+	printf "- `--workers 2` vs `--workers 1`: **%.2fx** speedup.\n", a / b
+}'
