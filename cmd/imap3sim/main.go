@@ -34,6 +34,7 @@ func run() error {
 	script := flag.String("script", "", "comma-separated script `names`, played in order")
 	truth := flag.String("truth", "", "print the truth JSON of a capture holding these comma-separated `names`")
 	list := flag.Bool("list", false, "list the embedded scripts")
+	dump := flag.String("dump", "", "write the raw bytes side `C|S` sends in -script (one name) to stdout")
 	nodelay := flag.Bool("nodelay", false, "disable the 2-20 ms per-write delays")
 	timeout := flag.Duration("timeout", 60*time.Second, "overall time limit")
 	flag.Parse()
@@ -49,6 +50,16 @@ func run() error {
 			fmt.Printf("%-22s port %-4d %s\n", n, s.Port, s.Description)
 		}
 		return nil
+	case *dump != "":
+		s, err := imap3sim.Lookup(*script)
+		if err != nil {
+			return err
+		}
+		if *dump != "C" && *dump != "S" {
+			return fmt.Errorf("-dump wants C or S")
+		}
+		_, err = os.Stdout.Write(s.Stream(imap3sim.Side((*dump)[0])))
+		return err
 	case *truth != "":
 		t, err := imap3sim.TruthFor(strings.Split(*truth, ",")...)
 		if err != nil {

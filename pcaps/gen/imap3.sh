@@ -94,6 +94,11 @@ capture() {
 	done
 	ip netns exec "$NS_S" "$BIN" -listen "$SRV_IP:$port" -script "$scripts" &
 	SERVER_PID=$!
+	# Start the client only once the server listens, so no SYN is refused.
+	for _ in $(seq 200); do
+		ip netns exec "$NS_S" ss -Hltn "sport = :$port" | grep -q . && break
+		sleep 0.02
+	done
 	ip netns exec "$NS_C" "$BIN" -connect "$SRV_IP:$port" -script "$scripts"
 	wait "$SERVER_PID"
 	SERVER_PID=
