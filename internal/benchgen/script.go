@@ -45,7 +45,7 @@ var commandKinds = []string{"CAPABILITY", "LOGIN", "SELECT", "FETCH", "UID FETCH
 var commandOf = [...]string{
 	stCapability: "CAPABILITY", stLogin: "LOGIN", stSelect: "SELECT", stFetch: "FETCH",
 	stUIDFetch: "UID FETCH", stAppend: "APPEND", stSearch: "SEARCH", stStore: "STORE",
-	stIdle: "IDLE", stLogout: "LOGOUT", stLogoutResp: "",
+	stIdle: "IDLE", stLogout: "LOGOUT",
 }
 
 // dir is a sending side.
