@@ -1,0 +1,142 @@
+package reassembly
+
+import (
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+)
+
+// Link types read besides those named in gopacket/layers: DLT_RAW as written
+// by some BSDs (12 on most, 14 on OpenBSD).
+const (
+	linkTypeRawBSD     layers.LinkType = 12
+	linkTypeRawOpenBSD layers.LinkType = 14
+)
+
+// maxLayers bounds how many headers one packet may stack (VLAN tags, IPv6
+// extension headers) before the decoder gives up on it.
+const maxLayers = 16
+
+// decodeResult says what decoder.decode found.
+type decodeResult uint8
+
+const (
+	decodedTCP     decodeResult = iota // TCP header decoded; d.tcp and d.netFlow are valid
+	decodeNotOurs                      // not IP, not TCP: skipped
+	decodeFragment                     // an IP fragment: skipped
+	decodeBadLink                      // link type not supported
+	decodeError                        // a malformed header
+)
+
+// decoder turns captured frames into a TCP header and an IP flow, with
+// preallocated layers: decoding a packet allocates nothing. Not safe for
+// concurrent use: each goroutine owns one.
+type decoder struct {
+	dlc   gopacket.DecodingLayerContainer
+	eth   layers.Ethernet
+	dot1q layers.Dot1Q
+	sll   layers.LinuxSLL
+	sll2  layers.LinuxSLL2
+	loop  layers.Loopback
+	ip4   layers.IPv4
+	ip6   layers.IPv6
+	ext6  layers.IPv6ExtensionSkipper
+	tcp   layers.TCP
+
+	// Results of the last decodedTCP.
+	netFlow gopacket.Flow
+	v6      bool
+	netOff  int // offset of the IP header in the frame
+}
+
+func newDecoder() *decoder {
+	d := &decoder{}
+	dlc := gopacket.DecodingLayerContainer(gopacket.DecodingLayerSparse(nil))
+	for _, l := range []gopacket.DecodingLayer{&d.eth, &d.dot1q, &d.sll, &d.sll2,
+		&d.loop, &d.ip4, &d.ip6, &d.ext6, &d.tcp} {
+		dlc = dlc.Put(l)
+	}
+	d.dlc = dlc
+	return d
+}
+
+// SetTruncated implements gopacket.DecodeFeedback. A short capture (snaplen)
+// is not an error: reassembly sees the missing bytes as a gap.
+func (d *decoder) SetTruncated() {}
+
+// firstLayer returns the layer a frame of link type lt starts with.
+func firstLayer(lt layers.LinkType, data []byte) (gopacket.LayerType, bool) {
+	switch lt {
+	case layers.LinkTypeEthernet:
+		return layers.LayerTypeEthernet, true
+	case layers.LinkTypeNull, layers.LinkTypeLoop:
+		return layers.LayerTypeLoopback, true
+	case layers.LinkTypeLinuxSLL:
+		return layers.LayerTypeLinuxSLL, true
+	case layers.LinkTypeLinuxSLL2:
+		return layers.LayerTypeLinuxSLL2, true
+	case layers.LinkTypeIPv4:
+		return layers.LayerTypeIPv4, true
+	case layers.LinkTypeIPv6:
+		return layers.LayerTypeIPv6, true
+	case layers.LinkTypeRaw, linkTypeRawBSD, linkTypeRawOpenBSD:
+		if len(data) == 0 {
+			return 0, true // decode reports the error
+		}
+		switch data[0] >> 4 {
+		case 4:
+			return layers.LayerTypeIPv4, true
+		case 6:
+			return layers.LayerTypeIPv6, true
+		}
+		return gopacket.LayerTypeZero, true
+	}
+	return 0, false
+}
+
+// decode walks the headers of one frame down to TCP. data is borrowed; on
+// decodedTCP, d.tcp (including its Payload) points into it.
+func (d *decoder) decode(lt layers.LinkType, data []byte) decodeResult {
+	typ, ok := firstLayer(lt, data)
+	if !ok {
+		return decodeBadLink
+	}
+	if typ == gopacket.LayerTypeZero {
+		return decodeNotOurs
+	}
+	if len(data) == 0 {
+		return decodeError
+	}
+	frame := data
+	var net []byte // contents of the IP header, to locate it in the frame
+	for range maxLayers {
+		switch typ {
+		case gopacket.LayerTypeFragment, layers.LayerTypeIPv6Fragment:
+			return decodeFragment
+		}
+		dec, ok := d.dlc.Decoder(typ)
+		if !ok {
+			return decodeNotOurs
+		}
+		if err := dec.DecodeFromBytes(data, d); err != nil {
+			return decodeError
+		}
+		switch typ {
+		case layers.LayerTypeIPv4:
+			if d.ip4.Flags&layers.IPv4MoreFragments != 0 || d.ip4.FragOffset != 0 {
+				return decodeFragment
+			}
+			d.netFlow, d.v6, net = d.ip4.NetworkFlow(), false, d.ip4.Contents
+		case layers.LayerTypeIPv6:
+			d.netFlow, d.v6, net = d.ip6.NetworkFlow(), true, d.ip6.Contents
+		case layers.LayerTypeTCP:
+			if net == nil {
+				return decodeError // TCP without IP: cannot happen with our layers
+			}
+			d.netOff = cap(frame) - cap(net)
+			return decodedTCP
+		}
+		typ = dec.NextLayerType()
+		data = dec.LayerPayload()
+	}
+	return decodeError
+}

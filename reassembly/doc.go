@@ -1,0 +1,65 @@
+// Package reassembly turns packet captures into ordered per-connection IMAP
+// byte streams. It is the only imapscope package that imports gopacket: a
+// thin adapter around gopacket's pcapgo readers and TCP reassembly.
+//
+// # Ownership
+//
+// Owned by the reassembly engineer. The contract with the rest of the
+// program is handler.go (ConnFactory, Conn); everything below the byte
+// stream lives here: capture sources (pcap, pcapng, gzip, stdin), link-layer
+// decoding (Ethernet with 802.1Q/QinQ, Linux SLL and SLL2, raw IPv4/IPv6,
+// BSD null and OpenBSD loop), TCP reassembly, worker sharding, and the
+// CountingFactory floor used by "imapscope read --no-dissect".
+//
+// # Behaviour
+//
+//   - Only TCP on a configured server port (default 143 and 220) reaches
+//     reassembly. When both ports are configured, the lower one is the server.
+//   - A direction whose SYN was not captured starts at its first packet and
+//     begins with Gap(dir, ts, -1). Lost bytes become Gap(dir, ts, n) and are
+//     never invented or glued: Data before and after a gap are separate calls.
+//   - No checksum, window or TCP-state validation: offloaded checksums and
+//     captures starting mid-connection are normal for a passive analyzer.
+//   - IP fragments are counted (Stats.Fragments) and skipped, not reassembled.
+//   - Time is capture time only. Every FlushInterval of capture time, data
+//     waiting behind a hole older than PageTimeout is released (the hole
+//     becomes a Gap) and connections idle for IdleTimeout are ended.
+//   - End is called exactly once per Conn: on a RST, when both directions
+//     have ended (FIN/RST), on idle timeout, or at the end of input (Close).
+//     closed is true only when a RST or a FIN in each direction was seen.
+//   - A truncated or corrupt capture is not an error: reading stops, what was
+//     read is kept, and Stats.Truncated and Stats.Damage say what happened.
+//     A file that is not a capture at all is an error (ErrNotCapture).
+//
+// # Concurrency
+//
+// An Engine is driven by one goroutine. With Options.Workers == 1 the
+// reassembly and every Conn call run on that goroutine. With more workers,
+// the reader decodes each packet far enough to hash its connection
+// symmetrically, copies the IP packet into a reused batch of the worker that
+// owns the connection, and each worker runs its own gopacket Assembler and
+// StreamPool. ConnFactory.NewConn is then called concurrently from workers;
+// the calls for one Conn always come from one goroutine. Flush passes are
+// decided by the reader and queued in order with the packets, and
+// ConnInfo.Seq is the index of the connection's first packet in the input,
+// so the output is the same for any number of workers (unless the total
+// page limit, which is split between workers, is reached).
+//
+// # Limits
+//
+// Out-of-order data is bounded by MaxBufferedPagesPerConnection and
+// MaxBufferedPagesTotal (pages of 1900 bytes; see the Default constants).
+// Reaching a limit skips the oldest hole (a Gap) rather than growing. Each
+// worker queue holds batchesPerWorker batches of up to batchPackets packets
+// or batchArenaBytes bytes; the reader blocks when a worker falls behind.
+//
+// # Allocation
+//
+// Steady-state reading allocates (almost) nothing per packet: the capture
+// readers use ZeroCopyReadPacketData, decoding uses preallocated layers,
+// in-order data is passed to Conn.Data straight from the packet buffer,
+// and packet contexts come from slabs. Data that was queued out of order
+// and is delivered together with other segments is copied once by gopacket.
+// pcapng files with interfaces of link type 256 or more (SLL2) cost one
+// small allocation per packet inside pcapgo.
+package reassembly

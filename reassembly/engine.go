@@ -1,0 +1,210 @@
+package reassembly
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+)
+
+// Engine turns packets into connection byte streams. Feed it packets with
+// Packet or whole capture streams with ReadFrom, then call Close. An Engine
+// is used by one goroutine (the reader); with Workers > 1 it runs the
+// reassembly on worker goroutines of its own.
+type Engine struct {
+	opts    Options
+	ports   *portSet
+	dec     *decoder
+	inline  *shard     // Workers == 1: reassembly on the caller's goroutine
+	workers *workerSet // Workers > 1
+	stats   Stats      // reader-side counters
+	now     time.Time  // latest capture time seen
+	flushed time.Time  // capture time of the last flush pass
+	idx     uint64     // index of the next packet
+	read    int64      // input bytes read, for Options.Progress
+	closed  bool
+}
+
+// NewEngine returns an Engine delivering connections to f.
+func NewEngine(opts Options, f ConnFactory) *Engine {
+	o := opts.withDefaults()
+	e := &Engine{opts: o, ports: newPortSet(o.Ports), dec: newDecoder()}
+	if o.Workers == 1 {
+		e.inline = newShard(&o, f, e.ports, o.MaxBufferedPagesTotal)
+	} else {
+		e.workers = startWorkers(&o, f, e.ports)
+	}
+	return e
+}
+
+// Packet processes one captured frame of link type lt. data is borrowed:
+// valid only during the call. Capture time comes from ci.Timestamp only.
+// Packets pushed after Close are ignored.
+func (e *Engine) Packet(ci gopacket.CaptureInfo, data []byte, lt layers.LinkType) {
+	if e.closed {
+		return
+	}
+	idx := e.idx
+	e.idx++
+	e.stats.Packets++
+	e.stats.Bytes += int64(len(data))
+	e.tick(ci.Timestamp)
+
+	switch decodeSafe(e.dec, lt, data, &e.stats) {
+	case decodedTCP:
+	case decodeFragment:
+		e.stats.Fragments++
+		return
+	case decodeBadLink:
+		e.stats.UnsupportedLinkType++
+		return
+	case decodeError:
+		e.stats.DecodeErrors++
+		return
+	default:
+		e.stats.Skipped++
+		return
+	}
+	tcp := &e.dec.tcp
+	sp, dp := uint16(tcp.SrcPort), uint16(tcp.DstPort)
+	if !e.ports.has(sp) && !e.ports.has(dp) {
+		e.stats.Skipped++
+		return
+	}
+	e.stats.IMAPPackets++
+	if e.inline != nil {
+		e.inline.assemble(e.dec.netFlow, tcp, ci.Timestamp, idx)
+		return
+	}
+	h := flowHash(e.dec.netFlow, sp, dp)
+	if !e.workers.dispatch(h, data[e.dec.netOff:], e.dec.v6, ci.Timestamp, idx) {
+		e.stats.DecodeErrors++ // larger than a batch arena: not a real IP packet
+	}
+}
+
+// flowHash is the same for both directions of a connection.
+func flowHash(netFlow gopacket.Flow, sp, dp uint16) uint64 {
+	h := netFlow.FastHash() ^ (uint64(sp)+uint64(dp))*0x9e3779b97f4a7c15
+	h ^= h >> 31
+	h *= 0xbf58476d1ce4e5b9
+	h ^= h >> 29
+	return h
+}
+
+// tick advances capture time and runs a flush pass every FlushInterval.
+// Flush points depend only on the input, so output is the same whatever the
+// number of workers.
+func (e *Engine) tick(ts time.Time) {
+	if ts.After(e.now) {
+		e.now = ts
+	}
+	if e.flushed.IsZero() {
+		e.flushed = e.now
+		return
+	}
+	if e.now.Sub(e.flushed) < e.opts.FlushInterval {
+		return
+	}
+	e.flushed = e.now
+	if e.inline != nil {
+		e.inline.flush(e.now)
+	} else {
+		e.workers.flush(e.now)
+	}
+}
+
+// ReadFrom reads a whole capture stream (pcap or pcapng, optionally gzip)
+// from r; name labels it in errors and damage notes. It returns an
+// *InputError wrapping ErrNotCapture when r is not a capture, and ctx.Err()
+// when ctx is cancelled (packets read so far stay in the Engine). Damage
+// after a valid file header (a truncated or corrupt record) is not an
+// error: reading stops and Stats.Truncated and Stats.Damage say why.
+func (e *Engine) ReadFrom(ctx context.Context, name string, r io.Reader) error {
+	if e.closed {
+		return ErrClosed
+	}
+	if e.opts.Progress != nil {
+		r = &progressReader{r: r, total: &e.read, fn: e.opts.Progress}
+	}
+	src, err := newSource(r)
+	if err != nil {
+		return &InputError{Name: name, Err: err}
+	}
+	e.stats.Inputs++
+	for n := int64(0); ; n++ {
+		if n%cancelCheckEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		data, ci, lt, err := src.next()
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				e.damage(name, src.format, n, err)
+			}
+			return nil
+		}
+		e.Packet(ci, data, lt)
+	}
+}
+
+// damage records that input name stopped after n good packets.
+func (e *Engine) damage(name, format string, n int64, err error) {
+	e.stats.Truncated = true
+	what := "corrupt record"
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		what = "truncated"
+	}
+	e.stats.addDamage(fmt.Sprintf("%s: %s %s after %d packets: %v", name, format, what, n, err))
+}
+
+// Close flushes all connections (each Conn gets its End), stops the workers
+// and returns the statistics. Calling it again returns the same statistics.
+func (e *Engine) Close() Stats {
+	if e.closed {
+		return e.stats
+	}
+	e.closed = true
+	var shards []*shard
+	if e.inline != nil {
+		e.inline.flushAll()
+		shards = []*shard{e.inline}
+	} else {
+		shards = e.workers.close()
+	}
+	for _, sh := range shards {
+		e.stats.add(&sh.stats)
+	}
+	return e.stats
+}
+
+// Run reads the inputs in turn (StdinName for standard input) as one
+// continuous capture, delivers every IMAP connection to f and returns once
+// every Conn has ended. A missing or non-capture input stops the run with an
+// error (an *InputError); connections read until then are still flushed.
+// Damage inside an input is reported in Stats, not as an error. When ctx is
+// cancelled, reading stops, everything is flushed and ctx.Err() is returned.
+func Run(ctx context.Context, inputs []string, opts Options, f ConnFactory) (Stats, error) {
+	e := NewEngine(opts, f)
+	var err error
+	for _, in := range inputs {
+		if err = e.readInput(ctx, in); err != nil {
+			break
+		}
+	}
+	return e.Close(), err
+}
+
+// readInput opens one input and reads it.
+func (e *Engine) readInput(ctx context.Context, name string) error {
+	rc, err := openInput(name)
+	if err != nil {
+		return &InputError{Name: name, Err: err}
+	}
+	defer rc.Close()
+	return e.ReadFrom(ctx, name, rc)
+}

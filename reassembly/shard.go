@@ -1,0 +1,125 @@
+package reassembly
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	gr "github.com/gopacket/gopacket/reassembly"
+)
+
+// ctxSlabSize is how many packet contexts one allocation provides.
+const ctxSlabSize = 4096
+
+// maxFlushAllTries bounds the retries of FlushAll after a recovered panic, so
+// that one broken connection does not keep the others from ending.
+const maxFlushAllTries = 3
+
+// shard is one gopacket Assembler with its own StreamPool: the connections
+// of one worker. It is used by a single goroutine.
+type shard struct {
+	factory     ConnFactory
+	ports       *portSet
+	pool        *gr.StreamPool
+	asm         *gr.Assembler
+	pageTimeout time.Duration
+	idleTimeout time.Duration
+	slab        []pktCtx
+	lastIdx     uint64 // index of the last packet assembled, for damage notes
+	stats       Stats  // only the reassembly-side counters are used
+}
+
+func newShard(o *Options, f ConnFactory, ports *portSet, maxPagesTotal int) *shard {
+	sh := &shard{
+		factory:     f,
+		ports:       ports,
+		pageTimeout: o.PageTimeout,
+		idleTimeout: o.IdleTimeout,
+	}
+	sh.pool = gr.NewStreamPool(sh)
+	sh.asm = gr.NewAssembler(sh.pool)
+	sh.asm.MaxBufferedPagesPerConnection = o.MaxBufferedPagesPerConnection
+	sh.asm.MaxBufferedPagesTotal = max(maxPagesTotal, 1)
+	return sh
+}
+
+// nextCtx returns a fresh context for one packet (see pktCtx).
+func (sh *shard) nextCtx(ts time.Time, idx uint64) *pktCtx {
+	if len(sh.slab) == 0 {
+		sh.slab = make([]pktCtx, ctxSlabSize)
+	}
+	c := &sh.slab[0]
+	sh.slab = sh.slab[1:]
+	c.ts, c.idx = ts, idx
+	return c
+}
+
+// assemble hands one TCP segment to the assembler. tcp and its payload are
+// borrowed for the call.
+func (sh *shard) assemble(netFlow gopacket.Flow, tcp *layers.TCP, ts time.Time, idx uint64) {
+	sh.lastIdx = idx
+	defer sh.recoverPanic("reassembling")
+	sh.asm.AssembleWithContext(netFlow, tcp, sh.nextCtx(ts, idx))
+}
+
+// assembleIP decodes an IP packet (copied by the reader into a batch) and
+// assembles it. Used by workers.
+func (sh *shard) assembleIP(dec *decoder, pkt []byte, v6 bool, ts time.Time, idx uint64) {
+	lt := layers.LinkTypeIPv4
+	if v6 {
+		lt = layers.LinkTypeIPv6
+	}
+	if decodeSafe(dec, lt, pkt, &sh.stats) != decodedTCP {
+		sh.stats.DecodeErrors++ // the reader decoded it once: cannot happen
+		return
+	}
+	sh.assemble(dec.netFlow, &dec.tcp, ts, idx)
+}
+
+// flush pushes out data stuck behind holes older than the page timeout and
+// closes connections idle longer than the idle timeout, now being the latest
+// capture time.
+func (sh *shard) flush(now time.Time) {
+	defer sh.recoverPanic("flushing idle connections")
+	sh.asm.FlushWithOptions(gr.FlushOptions{
+		T:  now.Add(-sh.pageTimeout),
+		TC: now.Add(-sh.idleTimeout),
+	})
+}
+
+// flushAll delivers everything left and ends every connection.
+func (sh *shard) flushAll() {
+	for range maxFlushAllTries {
+		if sh.tryFlushAll() {
+			return
+		}
+	}
+}
+
+func (sh *shard) tryFlushAll() (ok bool) {
+	defer sh.recoverPanic("flushing at end of input")
+	sh.asm.FlushAll()
+	return true
+}
+
+// recoverPanic turns a panic in gopacket (or in a Conn) into damage. It must
+// be deferred directly.
+func (sh *shard) recoverPanic(what string) {
+	if r := recover(); r != nil {
+		sh.stats.Panics++
+		sh.stats.addDamage(fmt.Sprintf("panic %s (last packet %d): %v", what, sh.lastIdx, r))
+	}
+}
+
+// decodeSafe runs d.decode, turning a panic into a decode error.
+func decodeSafe(d *decoder, lt layers.LinkType, data []byte, st *Stats) (res decodeResult) {
+	defer func() {
+		if r := recover(); r != nil {
+			st.Panics++
+			st.addDamage(fmt.Sprintf("panic decoding packet: %v", r))
+			res = decodeError
+		}
+	}()
+	return d.decode(lt, data)
+}
