@@ -206,7 +206,7 @@ func (g *generator) run() error {
 // writePacket serializes s.cur and writes it to the capture.
 func (g *generator) writePacket(s *session) error {
 	p := &s.cur
-	h := s.host + 1<<16 // client host number, inside 10.1.0.0/16 and up
+	h := s.host + 1<<16 + 1 // client host number: 10.1.0.1 and up
 	g.cliMAC[0], g.cliMAC[1], g.cliMAC[2] = 0x02, 0x42, byte(h>>24)
 	g.cliMAC[3], g.cliMAC[4], g.cliMAC[5] = byte(h>>16), byte(h>>8), byte(h)
 	cliPort, srvPort := layers.TCPPort(s.port), layers.TCPPort(ServerPort)
