@@ -26,9 +26,9 @@ TOOLS = {
              re.compile(r"^> ([A-Z][0-9]{3,}) (\S+)(?: (\S+))?"),
              re.compile(r"^< ([A-Z][0-9]{3,}) (OK|NO|BAD)\b", re.I)),
     "mbsync": (re.compile(r"^Connecting to "),
-               re.compile(r"^(?:\S+: )?>>> ([0-9]+) (\S+)(?: (\S+))?"),
-               re.compile(r"^(?:\S+: )?([0-9]+) (OK|NO|BAD)\b", re.I)),
-    "fetchmail": (re.compile(r"IMAP< \* OK"),
+               re.compile(r"(?:^|\) )F: >>> ([0-9]+) (\S+)(?: (\S+))?"),
+               re.compile(r"(?:^|\) )F: ([0-9]+) (OK|NO|BAD)\b", re.I)),
+    "fetchmail": (re.compile(r"^Trying to connect to "),
                   re.compile(r"IMAP> ([A-Z][0-9]{4}) (\S+)(?: (\S+))?"),
                   re.compile(r"IMAP< ([A-Z][0-9]{4}) (OK|NO|BAD)\b", re.I)),
 }
@@ -91,7 +91,8 @@ def main():
         for p in s["passwords"]:
             if p not in pw:
                 pw.append(p)
-    doc = {"capture": tool, "generator": "pcaps/gen/logs2truth.py from the client's debug log",
+    cap = out.rsplit("/", 1)[-1].replace(".truth.json", "")
+    doc = {"capture": cap, "generator": "pcaps/gen/logs2truth.py from the client's debug log",
            "client_version": version, "session_count": len(sessions), "passwords": pw,
            "sessions": sessions}
     with open(out, "w") as f:
