@@ -25,3 +25,7 @@ demo: build
 
 clean:
 	rm -rf bin
+
+# bench: throughput/RSS over a synthetic capture (BENCH_SIZE=1GB, BENCH_DIR, BENCH_ROUNDS=3, BENCH_SEED, BENCH_FLAGS).
+bench:
+	GO=$(GO) ./scripts/bench.sh

@@ -3,6 +3,7 @@ package dissect
 import (
 	"strconv"
 	"time"
+	"unicode/utf8"
 )
 
 // onLine is the framer's callback for every complete line; it returns the
@@ -51,10 +52,11 @@ func (s *Session) onClientLine(f *framer, ts time.Time, line []byte, first bool)
 		return s.junkLine(f, ts, line)
 	}
 	command := commandName(cmd)
-	if command == "UID" {
+	if command == "UID" || command == "FIND" {
+		// Two-word commands: UID FETCH, FIND MAILBOXES (RFC 1176).
 		sub, more := cutAtom(args)
 		if len(sub) > 0 {
-			command = "UID " + commandName(sub)
+			command += " " + commandName(sub)
 			args = more
 		}
 	}
@@ -266,14 +268,14 @@ func literalHeaderLen(line []byte) int {
 	return len(line) - i
 }
 
-// printable reports whether p is short printable ASCII or UTF-8 text.
+// printable reports whether p is valid UTF-8 without control characters.
 func printable(p []byte) bool {
 	for _, c := range p {
 		if c < ' ' || c == 0x7f {
 			return false
 		}
 	}
-	return true
+	return utf8.Valid(p)
 }
 
 // quoteForDetail renders a bounded, quoted excerpt of p for an anomaly.

@@ -15,6 +15,7 @@ type dialectState struct {
 	imap3           bool // SUPPORTED.VERSIONS or SELECT.VERSION seen
 	version         string
 	features        []string
+	featuresOff     []string
 	taggedSolicited bool // TAGGED.SOLICITED in force
 	taggedSeen      bool
 	warnedTagged    bool
@@ -49,7 +50,7 @@ func (d *dialectState) command(c string) {
 	switch c {
 	case "SUPPORTED.VERSIONS", "SELECT.VERSION", "SELECT.FEATURES":
 		d.imap3 = true
-	case "FIND", "BBOARD":
+	case "FIND MAILBOXES", "FIND BBOARDS", "FIND ALL.MAILBOXES", "FIND ALL.BBOARDS", "BBOARD":
 		d.imap2 = true
 	}
 }
@@ -98,8 +99,14 @@ func (d *dialectState) selectVersion(args []byte) {
 		d.version = w[0]
 	}
 	if strings.HasPrefix(d.version, "3") {
+		// RFC 1203 appendix: TAGGED.SOLICITED is on by default in IMAP3
+		// mode and off in IMAP2 mode.
 		d.imap3 = true
+		if !d.featureOff("TAGGED.SOLICITED") {
+			d.features = appendUnique(d.features, "TAGGED.SOLICITED")
+		}
 	}
+	d.taggedSolicited = d.featureOn("TAGGED.SOLICITED")
 }
 
 // selectFeatures applies a successful SELECT.FEATURES; a "~" prefix turns
@@ -111,8 +118,10 @@ func (d *dialectState) selectFeatures(args []byte) {
 		name = strings.TrimPrefix(name, "~")
 		if off {
 			d.features = removeString(d.features, name)
+			d.featuresOff = appendUnique(d.featuresOff, name)
 		} else {
 			d.features = appendUnique(d.features, name)
+			d.featuresOff = removeString(d.featuresOff, name)
 		}
 		if name == "TAGGED.SOLICITED" {
 			d.taggedSolicited = !off
@@ -121,6 +130,26 @@ func (d *dialectState) selectFeatures(args []byte) {
 	if d.features == nil {
 		d.features = []string{}
 	}
+}
+
+// featureOn reports whether SELECT.FEATURES turned name on.
+func (d *dialectState) featureOn(name string) bool {
+	for _, f := range d.features {
+		if f == name {
+			return true
+		}
+	}
+	return false
+}
+
+// featureOff reports whether SELECT.FEATURES turned name off ("~name").
+func (d *dialectState) featureOff(name string) bool {
+	for _, f := range d.featuresOff {
+		if f == name {
+			return true
+		}
+	}
+	return false
 }
 
 // removeString returns list without v.

@@ -1,127 +1,157 @@
 package dissect
 
 import (
-	"bytes"
 	"compress/flate"
 	"errors"
 	"io"
+	"iter"
 	"strconv"
 	"time"
 )
 
-// maxDeflatePending bounds compressed bytes buffered while waiting for the
-// peer's flush point.
-const maxDeflatePending = 1 << 20
+// inflateChunk is the size of the inflater's output buffer.
+const inflateChunk = 32 << 10
 
-// deflateWindow is DEFLATE's history size.
-const deflateWindow = 32 << 10
-
-// syncMarker ends every flushed DEFLATE chunk (an empty stored block).
-var syncMarker = []byte{0, 0, 0xff, 0xff}
-
-// inflater decodes one direction of a COMPRESS=DEFLATE (RFC 4978) stream.
+// inflater decodes one direction of a COMPRESS=DEFLATE (RFC 4978) stream as
+// it arrives, a segment at a time.
 //
-// compress/flate is a pull decoder whose errors are sticky, so it cannot be
-// fed a stream a segment at a time. RFC 4978 peers flush at the end of each
-// message, which leaves the stream on a byte-aligned block boundary; the
-// inflater buffers compressed bytes up to such a flush, then decodes them
-// with a decoder reset onto the last 32 KiB of output as its dictionary,
-// which is exactly the state a continuous decoder would have there.
+// compress/flate is a pull decoder: it reads its input when it needs it and
+// its errors are sticky, so it cannot simply be handed segments. The
+// inflater runs it as a coroutine (iter.Pull): when the decoder asks for
+// input that has not arrived, the coroutine yields to write, which returns
+// to the caller; the next write resumes it exactly where it stopped. Only
+// one side runs at a time, so this adds no concurrency, and the decoder is
+// never re-run over old input whatever flush mode the peer uses.
 type inflater struct {
-	r       io.ReadCloser
-	src     bytes.Reader
-	pending []byte
-	window  []byte
-	out     [deflateWindow]byte
-	in      int64 // compressed bytes seen
-	total   int64 // inflated bytes produced
-	broken  bool
+	next  func() ([]byte, bool)
+	stop  func()
+	yield func([]byte) bool // the coroutine's yield, valid while it runs
+
+	in     []byte // compressed input being consumed (borrowed from write)
+	done   bool   // the stream ended or failed
+	err    error  // the decoder's error, if it failed
+	wire   int64  // compressed bytes seen
+	total  int64  // inflated bytes produced
+	broken bool
+}
+
+// newInflater starts a decoder coroutine.
+func newInflater() *inflater {
+	z := &inflater{}
+	z.next, z.stop = iter.Pull(func(yield func([]byte) bool) {
+		z.yield = yield
+		r := flate.NewReader(z)
+		defer r.Close()
+		buf := make([]byte, inflateChunk)
+		for {
+			n, err := r.Read(buf)
+			if n > 0 && !yield(buf[:n]) {
+				return
+			}
+			if err != nil {
+				z.err = err
+				return
+			}
+		}
+	})
+	return z
+}
+
+// ReadByte gives the decoder one byte of input, suspending the coroutine
+// until more arrives when there is none.
+func (z *inflater) ReadByte() (byte, error) {
+	for len(z.in) == 0 {
+		if !z.yield(nil) {
+			return 0, io.EOF
+		}
+	}
+	c := z.in[0]
+	z.in = z.in[1:]
+	return c, nil
+}
+
+// Read gives the decoder input (flate prefers ReadByte; Read is for io.Reader).
+func (z *inflater) Read(p []byte) (int, error) {
+	for len(z.in) == 0 {
+		if !z.yield(nil) {
+			return 0, io.EOF
+		}
+	}
+	n := copy(p, z.in)
+	z.in = z.in[n:]
+	return n, nil
 }
 
 // startCompress switches both directions to DEFLATE after COMPRESS's OK.
 func (s *Session) startCompress(t *txn) {
 	s.rep.Compressed = true
 	for d := range s.inf {
-		s.inf[d] = &inflater{}
+		s.inf[d] = newInflater()
 		s.tr[d] = trInflate
 	}
 }
 
 // write takes compressed wire bytes (borrowed) and feeds what they inflate
-// to to the framer.
+// to the framer. All of p is consumed before it returns.
 func (z *inflater) write(s *Session, f *framer, ts time.Time, p []byte) {
 	if z.broken {
 		return
 	}
-	z.in += int64(len(p))
+	z.wire += int64(len(p))
 	if f.dir == FromClient {
-		s.rep.CompressedClientBytes = z.in
+		s.rep.CompressedClientBytes = z.wire
 	} else {
-		s.rep.CompressedServerBytes = z.in
+		s.rep.CompressedServerBytes = z.wire
 	}
-	if len(z.pending)+len(p) > maxDeflatePending {
-		z.fail(s, f, ts, "deflate_unflushed", "more than "+strconv.Itoa(maxDeflatePending)+" compressed bytes without a flush point")
+	if z.done {
+		z.fail(s, f, ts, "deflate_after_end", "data after the end of the compressed stream")
 		return
 	}
-	z.pending = append(z.pending, p...)
-	if !bytes.HasSuffix(z.pending, syncMarker) {
-		return
-	}
-	z.src.Reset(z.pending)
-	if z.r == nil {
-		z.r = flate.NewReaderDict(&z.src, z.window)
-	} else if err := z.r.(flate.Resetter).Reset(&z.src, z.window); err != nil {
-		z.fail(s, f, ts, "deflate_corrupt", err.Error())
-		return
-	}
-	limit := s.opts.MaxInflateRatio * z.in
+	limit := s.opts.MaxInflateRatio * z.wire
 	if limit < 1<<20 {
 		limit = 1 << 20
 	}
+	z.in = p
 	for {
-		n, err := z.r.Read(z.out[:])
-		if n > 0 {
-			z.total += int64(n)
-			if z.total > limit {
-				z.fail(s, f, ts, "deflate_bomb", "inflated output exceeds "+strconv.FormatInt(s.opts.MaxInflateRatio, 10)+"x the compressed input")
-				return
+		out, ok := z.next()
+		if !ok {
+			z.done = true
+			z.in = nil
+			if z.err != nil && !errors.Is(z.err, io.EOF) {
+				z.fail(s, f, ts, "deflate_corrupt", z.err.Error())
 			}
-			z.remember(z.out[:n])
-			f.inflating = true
-			f.feed(ts, z.out[:n])
-			f.inflating = false
-			if s.tr[f.dir] != trInflate {
-				return
-			}
+			return
 		}
-		if err == nil {
-			continue
+		if out == nil {
+			return // all of p consumed; the decoder waits for more
 		}
-		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-			break // the end of this flushed chunk
+		z.total += int64(len(out))
+		if z.total > limit {
+			z.fail(s, f, ts, "deflate_bomb", "inflated output exceeds "+strconv.FormatInt(s.opts.MaxInflateRatio, 10)+"x the compressed input")
+			return
 		}
-		z.fail(s, f, ts, "deflate_corrupt", err.Error())
-		return
+		f.inflating = true
+		f.feed(ts, out)
+		f.inflating = false
+		if s.tr[f.dir] != trInflate {
+			z.in = nil
+			return
+		}
 	}
-	z.pending = z.pending[:0]
 }
 
-// remember keeps the last deflateWindow bytes of output as the dictionary.
-func (z *inflater) remember(p []byte) {
-	if len(p) >= deflateWindow {
-		z.window = append(z.window[:0], p[len(p)-deflateWindow:]...)
-		return
+// close releases the decoder coroutine.
+func (z *inflater) close() {
+	if z != nil && z.stop != nil {
+		z.stop()
+		z.in = nil
 	}
-	if over := len(z.window) + len(p) - deflateWindow; over > 0 {
-		z.window = append(z.window[:0], z.window[over:]...)
-	}
-	z.window = append(z.window, p...)
 }
 
 // fail gives up inflating this direction and records why.
 func (z *inflater) fail(s *Session, f *framer, ts time.Time, kind, detail string) {
 	z.broken = true
-	z.pending = nil
+	z.close()
 	s.anomaly(kind, f.dir.String()+" compressed stream: "+detail, "", ts)
 	s.tr[f.dir] = trOpaque
 }

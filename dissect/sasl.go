@@ -50,7 +50,12 @@ func (s *Session) saslIdentity(t *txn, b64 []byte, kind int) {
 	}
 	dec := make([]byte, base64.StdEncoding.DecodedLen(len(b64)))
 	n, err := base64.StdEncoding.Decode(dec, b64)
-	if err != nil {
+	if err != nil || (t.mech == "LOGIN" && !printable(dec[:n])) {
+		// Some clients send AUTHENTICATE LOGIN's user name in clear.
+		if t.mech == "LOGIN" && t.saslStep == 1 && printable(b64) {
+			s.anomaly("sasl_not_base64", "AUTHENTICATE LOGIN user name sent without base64 encoding", t.t.Tag, time.Time{})
+			s.rep.User = string(b64)
+		}
 		return
 	}
 	dec = dec[:n]
@@ -62,7 +67,7 @@ func (s *Session) saslIdentity(t *txn, b64 []byte, kind int) {
 			user = string(parts[1])
 		}
 	case "LOGIN":
-		if t.saslStep == 1 && !t.saslInitial || t.saslStep == 1 && t.saslInitial {
+		if t.saslStep == 1 {
 			user = string(dec)
 		}
 	case "CRAM-MD5":

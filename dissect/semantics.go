@@ -126,6 +126,7 @@ func (s *Session) applyCompletion(t *txn, status report.Status) {
 	case kSelectVersion:
 		s.dialect.selectVersion(t.args)
 		s.rep.Version = s.dialect.version
+		s.rep.Features = s.dialect.features
 	case kSelectFeatures:
 		s.dialect.selectFeatures(t.args)
 		s.rep.Features = s.dialect.features

@@ -1,6 +1,7 @@
 package dissect
 
 import (
+	"bytes"
 	"strconv"
 	"time"
 
@@ -103,6 +104,19 @@ func (s *Session) untagged(f *framer, ts time.Time, rest []byte) int64 {
 	s.attribute(kind, ts)
 	return s.serverLiteral(after, ts)
 }
+
+// checkQuotes notes a data line that ends inside a quoted string. Only
+// lines with an odd number of quote characters need the precise scan.
+func (s *Session) checkQuotes(line []byte, tag string, ts time.Time) {
+	if bytes.Count(line, quoteChar)%2 == 0 && bytes.IndexByte(line, '\\') < 0 {
+		return
+	}
+	if insideQuote(line) {
+		s.anomaly("unterminated_quoted", "data line ends inside a quoted string", tag, ts)
+	}
+}
+
+var quoteChar = []byte{'"'}
 
 // attribute charges a data response to the command that drew it, or counts
 // it as unsolicited.
@@ -239,6 +253,11 @@ func foldEq(p []byte, w string) bool {
 func (s *Session) serverLiteral(line []byte, ts time.Time) int64 {
 	h, ok := trailingLiteral(line)
 	if !ok {
+		tag := ""
+		if s.srv != nil {
+			tag = s.srv.t.Tag
+		}
+		s.checkQuotes(line, tag, ts)
 		return noLiteral
 	}
 	if h.size > s.opts.MaxLiteral {

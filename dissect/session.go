@@ -175,6 +175,9 @@ func (s *Session) Close(ts time.Time, closed bool) *report.Session {
 	}
 	s.closed = true
 	s.rep.Closed = closed
+	for _, z := range s.inf {
+		z.close()
+	}
 	if s.rep.End.Before(ts) && (closed || s.rep.End.IsZero()) {
 		s.rep.End.Time = ts
 	}
@@ -191,6 +194,9 @@ func (s *Session) Close(ts time.Time, closed bool) *report.Session {
 		s.finishArgs(t)
 		if t.t.Note == "" && !t.byeSeen {
 			t.t.Note = "never completed"
+			if closed {
+				s.anomaly("never_completed", t.t.Command+" "+t.t.Tag+" got no tagged completion before the connection closed", t.t.Tag, ts)
+			}
 		}
 		s.emit(t)
 	}

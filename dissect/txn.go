@@ -11,12 +11,12 @@ type txn struct {
 	t    *report.Transaction
 	kind cmdKind
 
-	args      []byte // argument text being built (bounded)
-	argsFull  bool   // args reached MaxArgs and were cut
-	lit       []byte // bytes of a short client literal being captured
-	litOK     bool   // the literal being received is being captured
-	argsDone  bool   // Args were finished (and redacted)
-	litHdr    []byte // header of the literal being received ("{12}")
+	args     []byte // argument text being built (bounded)
+	argsFull bool   // args reached MaxArgs and were cut
+	lit      []byte // bytes of a short client literal being captured
+	litOK    bool   // the literal being received is being captured
+	argsDone bool   // Args were finished (and redacted)
+	litHdr   []byte // header of the literal being received ("{12}")
 
 	mech        string // AUTHENTICATE mechanism
 	saslStep    int    // SASL responses seen

@@ -1,0 +1,65 @@
+// Command imapscope is a passive IMAP protocol analyzer: it reads packet
+// captures, reassembles TCP and reports every IMAP conversation it finds.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// Exit codes.
+const (
+	exitOK      = 0 // input read fully
+	exitFailure = 1 // input unreadable, or output could not be written
+	exitUsage   = 2 // bad command line
+	exitDamaged = 3 // input damaged or truncated, report produced anyway
+)
+
+const usageText = `imapscope — passive IMAP protocol analyzer
+
+Usage:
+  imapscope read [flags] FILE...   dissect pcap/pcapng captures (- for stdin)
+  imapscope help [command]         show help
+  imapscope --version              print the version
+
+imapscope reassembles TCP connections to IMAP ports (143, 220 and 993 by
+default), dissects IMAP2, IMAP3, IMAP4rev1 and IMAP4rev2 and reports every
+session with its transactions: tag, command, status, response code, latency,
+bytes, literal bytes and the untagged data each command drew.
+
+Run 'imapscope read --help' for the read flags.
+
+Exit codes: 0 input read fully; 3 input damaged or truncated but a report was
+produced; 1 input unreadable; 2 usage error.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run dispatches a command line and returns the exit code.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usageText)
+		return exitUsage
+	}
+	switch args[0] {
+	case "read":
+		return runRead(args[1:], stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		if len(args) > 1 && args[1] == "read" {
+			return runRead([]string{"--help"}, stdout, stderr)
+		}
+		fmt.Fprint(stdout, usageText)
+		return exitOK
+	case "version", "-version", "--version", "-V":
+		fmt.Fprintf(stdout, "imapscope %s\n", version)
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "imapscope: unknown command %q\n\n%s", args[0], usageText)
+	return exitUsage
+}

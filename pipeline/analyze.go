@@ -1,0 +1,36 @@
+package pipeline
+
+import (
+	"context"
+
+	"github.com/imapscope/imapscope/dissect"
+	"github.com/imapscope/imapscope/reassembly"
+	"github.com/imapscope/imapscope/report"
+)
+
+// Analyze reads the inputs and returns the whole report (sessions in
+// first-packet order) with the reassembly statistics. The error is the
+// reassembly layer's: the report holds everything read before it.
+func Analyze(ctx context.Context, inputs []string, ropts reassembly.Options, dopts dissect.Options, tool string) (*report.Report, reassembly.Stats, error) {
+	col := NewCollector(dopts, nil)
+	st, err := reassembly.Run(ctx, inputs, ropts, col)
+	rep := &report.Report{
+		Tool:     tool,
+		Inputs:   inputs,
+		Sessions: col.Sessions(),
+		Capture:  CaptureStats(st),
+	}
+	return rep, st, err
+}
+
+// CaptureStats converts reassembly statistics to the report's form.
+func CaptureStats(st reassembly.Stats) *report.CaptureStats {
+	return &report.CaptureStats{
+		Packets:        st.Packets,
+		Bytes:          st.Bytes,
+		IMAPPackets:    st.IMAPPackets,
+		DecodeErrors:   st.DecodeErrors,
+		TruncatedInput: st.Truncated,
+		Damage:         st.Damage,
+	}
+}

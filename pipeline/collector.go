@@ -1,0 +1,107 @@
+package pipeline
+
+import (
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/imapscope/imapscope/dissect"
+	"github.com/imapscope/imapscope/reassembly"
+	"github.com/imapscope/imapscope/report"
+)
+
+// Collector turns reassembled connections into dissected sessions. It is a
+// reassembly.ConnFactory; with several workers its methods run concurrently.
+type Collector struct {
+	opts dissect.Options
+
+	mu       sync.Mutex
+	sessions []finished
+	// stream, if set, receives each session as it ends (JSONL); the
+	// session is then not kept. Calls are serialised.
+	stream func(*report.Session) error
+	err    error
+	nextID int
+	open   int
+}
+
+// finished is an ended session with its ordering key.
+type finished struct {
+	seq uint64
+	s   *report.Session
+}
+
+// NewCollector returns a Collector that dissects with opts. If stream is
+// non-nil, each session is passed to it as it ends (numbered in the order
+// sessions end) and not kept; otherwise Sessions returns them all.
+func NewCollector(opts dissect.Options, stream func(*report.Session) error) *Collector {
+	return &Collector{opts: opts, stream: stream}
+}
+
+// Err returns the first error the stream function returned.
+func (c *Collector) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+
+// NewConn starts dissecting one connection.
+func (c *Collector) NewConn(info reassembly.ConnInfo) reassembly.Conn {
+	rs := &report.Session{
+		Client: info.Client.String(),
+		Server: info.Server.String(),
+		Start:  report.Time{Time: info.Start},
+	}
+	c.mu.Lock()
+	c.open++
+	c.mu.Unlock()
+	return &conn{s: dissect.NewSession(rs, c.opts), seq: info.Seq, c: c}
+}
+
+// done receives a finished session.
+func (c *Collector) done(seq uint64, rs *report.Session) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.open--
+	if c.stream != nil {
+		c.nextID++
+		rs.ID = c.nextID
+		if err := c.stream(rs); err != nil && c.err == nil {
+			c.err = err
+		}
+		return
+	}
+	c.sessions = append(c.sessions, finished{seq, rs})
+}
+
+// Sessions returns the kept sessions ordered by first packet, numbered from 1.
+func (c *Collector) Sessions() []*report.Session {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	sort.Slice(c.sessions, func(i, j int) bool { return c.sessions[i].seq < c.sessions[j].seq })
+	out := make([]*report.Session, len(c.sessions))
+	for i, f := range c.sessions {
+		f.s.ID = i + 1
+		out[i] = f.s
+	}
+	return out
+}
+
+// conn adapts one reassembled connection to a dissect.Session.
+type conn struct {
+	s   *dissect.Session
+	seq uint64
+	c   *Collector
+}
+
+func (k *conn) Data(dir reassembly.Direction, ts time.Time, p []byte) {
+	k.s.Feed(dissect.Direction(dir), ts, p)
+}
+
+func (k *conn) Gap(dir reassembly.Direction, ts time.Time, n int) {
+	k.s.Gap(dissect.Direction(dir), ts, n)
+}
+
+func (k *conn) End(ts time.Time, closed bool) {
+	k.c.done(k.seq, k.s.Close(ts, closed))
+}
