@@ -634,7 +634,22 @@ def sc_starttls(truth):
     m.select("INBOX")
     m.fetch("1:3", "(FLAGS ENVELOPE)")
     m.logout()
-    # a client that asks for STARTTLS twice in one session would get BAD: not done.
+    time.sleep(0.3)
+    # curl with --ssl-reqd: STARTTLS, then AUTHENTICATE inside TLS; its -v log is the truth
+    import subprocess
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import logs2truth
+    t0 = time.time()
+    p = subprocess.run(["curl", "-v", "-s", "--ssl-reqd", "-k", "-u", "bob:" + USERS["bob"],
+                        "-o", "/dev/null", "-w", "%{local_port}",
+                        "imap://%s/INBOX;UID=2" % TLS_NAME], capture_output=True, text=True)
+    lines = ["@@ RUN 1 user=bob pass=%s" % USERS["bob"]] + p.stderr.splitlines() + ["@@ PORT " + p.stdout.strip()]
+    for s in logs2truth.convert("curl", lines):
+        s["client"] = "curl --ssl-reqd"
+        s["server"] = "%s:143" % SERVER
+        s["tls"] = "starttls"
+        s["_t"] = t0
+        truth.sessions.append(s)
 
 
 def sc_imaps(truth):
