@@ -101,7 +101,9 @@ func (f *framer) feed(ts time.Time, p []byte) {
 			p = p[i+1:]
 			f.msgBytes += int64(len(chunk))
 			line, truncated := chunk, false
-			if len(f.buf) > 0 || f.over > 0 {
+			// A line longer than maxLine is capped even when it arrives
+			// whole, so that the result does not depend on segmentation.
+			if len(f.buf) > 0 || f.over > 0 || len(chunk) > f.maxLine {
 				f.appendPartial(chunk)
 				line, truncated = f.assembled()
 			}

@@ -1,31 +1,25 @@
 package dissect
 
 import (
-	"compress/flate"
-	"errors"
-	"io"
 	"iter"
 	"strconv"
 	"time"
 )
 
-// inflateChunk is the size of the inflater's output buffer.
-const inflateChunk = 32 << 10
-
 // inflater decodes one direction of a COMPRESS=DEFLATE (RFC 4978) stream as
 // it arrives, a segment at a time.
 //
-// compress/flate is a pull decoder: it reads its input when it needs it and
-// its errors are sticky, so it cannot simply be handed segments. The
-// inflater runs it as a coroutine (iter.Pull): when the decoder asks for
-// input that has not arrived, the coroutine yields to write, which returns
-// to the caller; the next write resumes it exactly where it stopped. Only
-// one side runs at a time, so this adds no concurrency, and the decoder is
-// never re-run over old input whatever flush mode the peer uses.
+// The decoder (flate.go) is written as an ordinary pull loop; the inflater
+// runs it as a coroutine (iter.Pull): when the decoder needs input that has
+// not arrived, it first hands over the output it has, then yields to write,
+// which returns to the caller; the next write resumes it where it stopped.
+// Only one side runs at a time, so this adds no concurrency, input is never
+// re-read, and output reaches the framer with the timestamp of the segment
+// that completed it, whatever flush mode the peer uses.
 type inflater struct {
-	next  func() ([]byte, bool)
-	stop  func()
-	yield func([]byte) bool // the coroutine's yield, valid while it runs
+	next func() ([]byte, bool)
+	stop func()
+	dec  flateDecoder
 
 	in     []byte // compressed input being consumed (borrowed from write)
 	done   bool   // the stream ended or failed
@@ -39,47 +33,22 @@ type inflater struct {
 func newInflater() *inflater {
 	z := &inflater{}
 	z.next, z.stop = iter.Pull(func(yield func([]byte) bool) {
-		z.yield = yield
-		r := flate.NewReader(z)
-		defer r.Close()
-		buf := make([]byte, inflateChunk)
-		for {
-			n, err := r.Read(buf)
-			if n > 0 && !yield(buf[:n]) {
-				return
+		z.dec.emit = yield
+		z.dec.readByte = func() (byte, bool) {
+			for len(z.in) == 0 {
+				if !z.dec.flush() || !yield(nil) {
+					return 0, false
+				}
 			}
-			if err != nil {
-				z.err = err
-				return
-			}
+			c := z.in[0]
+			z.in = z.in[1:]
+			return c, true
+		}
+		if err := z.dec.run(); err != nil && err != errFlateStopped {
+			z.err = err
 		}
 	})
 	return z
-}
-
-// ReadByte gives the decoder one byte of input, suspending the coroutine
-// until more arrives when there is none.
-func (z *inflater) ReadByte() (byte, error) {
-	for len(z.in) == 0 {
-		if !z.yield(nil) {
-			return 0, io.EOF
-		}
-	}
-	c := z.in[0]
-	z.in = z.in[1:]
-	return c, nil
-}
-
-// Read gives the decoder input (flate prefers ReadByte; Read is for io.Reader).
-func (z *inflater) Read(p []byte) (int, error) {
-	for len(z.in) == 0 {
-		if !z.yield(nil) {
-			return 0, io.EOF
-		}
-	}
-	n := copy(p, z.in)
-	z.in = z.in[n:]
-	return n, nil
 }
 
 // startCompress switches both directions to DEFLATE after COMPRESS's OK.
@@ -117,7 +86,7 @@ func (z *inflater) write(s *Session, f *framer, ts time.Time, p []byte) {
 		if !ok {
 			z.done = true
 			z.in = nil
-			if z.err != nil && !errors.Is(z.err, io.EOF) {
+			if z.err != nil {
 				z.fail(s, f, ts, "deflate_corrupt", z.err.Error())
 			}
 			return

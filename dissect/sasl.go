@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // startAuth begins an AUTHENTICATE exchange once the command line is sent.
@@ -21,6 +22,7 @@ func (s *Session) startAuth(t *txn, ts time.Time) {
 	if k2, a2, b2, ok := sc.next(); ok {
 		// SASL-IR (RFC 4959): the initial response is on the command line.
 		t.saslInitial = true
+		s.keepSASL(t, t.args[a2:b2])
 		s.saslIdentity(t, t.args[a2:b2], k2)
 	}
 	if !t.done {
@@ -35,7 +37,32 @@ func (s *Session) saslResponse(t *txn, line []byte, ts time.Time) {
 		t.t.Note = "aborted by the client"
 		return
 	}
+	s.keepSASL(t, line)
 	s.saslIdentity(t, line, tokAtom)
+}
+
+// maxSASLKept bounds the SASL responses kept per transaction.
+const maxSASLKept = 8
+
+// keepSASL records a SASL response for display, only when secrets were
+// asked for: decoded when it is base64 of text, as sent otherwise.
+func (s *Session) keepSASL(t *txn, b64 []byte) {
+	if !s.opts.ShowSecrets || len(t.t.SASL) >= maxSASLKept {
+		return
+	}
+	if len(b64) > 1024 {
+		b64 = b64[:1024]
+	}
+	v := string(b64)
+	if dec, err := base64.StdEncoding.DecodeString(v); err == nil && utf8.Valid(dec) {
+		v = strings.Map(func(r rune) rune {
+			if r < ' ' {
+				return '^' // authzid/authcid/password separators in PLAIN
+			}
+			return r
+		}, string(dec))
+	}
+	t.t.SASL = append(t.t.SASL, v)
 }
 
 // saslIdentity decodes a base64 SASL response far enough to learn the

@@ -165,3 +165,7 @@ func TestSplitInvariance(t *testing.T) {
 		}
 	}
 }
+
+func newReport() *report.Session {
+	return &report.Session{ID: 1, Client: "192.0.2.1:40000", Server: "192.0.2.2:143"}
+}

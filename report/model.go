@@ -130,6 +130,9 @@ type Transaction struct {
 	Mailbox string `json:"mailbox,omitempty"`
 	// Note explains an incomplete or damaged transaction.
 	Note string `json:"note,omitempty"`
+	// SASL holds the client's AUTHENTICATE responses, decoded where they are
+	// text; only present when secrets were asked for (--show-secrets).
+	SASL []string `json:"sasl,omitempty"`
 }
 
 // Status is a completion status; the empty Status means "never completed" and renders as JSON null.

@@ -240,8 +240,11 @@ if want curl; then
         n=$((n+1))
         up=$1; shift
         echo "@@ RUN $n user=${up%%:*} pass=${up#*:}" >>"$CURL_LOG"
-        port=$(cli curl -v -s -u "$up" -o "$T/curl.out.$n" -w '%{local_port}' "$@" 2>>"$CURL_LOG") \
+        # --trace-ascii records every byte curl sends and receives; -v alone
+        # leaves out the LOGOUT curl sends as it disconnects.
+        port=$(cli curl -s --trace-ascii "$T/curl.trace.$n" -u "$up" -o "$T/curl.out.$n" -w '%{local_port}' "$@") \
             || echo "@@ RC $?" >>"$CURL_LOG"
+        cat "$T/curl.trace.$n" >>"$CURL_LOG"
         echo "@@ PORT $port" >>"$CURL_LOG"
         sleep 0.3
     }

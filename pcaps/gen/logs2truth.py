@@ -6,7 +6,8 @@
 The log is what dovecot.sh collected: "@@ RUN n [user=U pass=P]" separators,
 optional "@@ PORT p" lines (curl's %{local_port}), and the client's debug
 output in between:
-  curl -v          "> A001 LOGIN ..."  /  "< A001 OK ..."
+  curl --trace-ascii  "0000: A001 LOGIN ..." / "0000: A001 OK ..." (every byte
+                      curl sent or received, offset-prefixed)
   mbsync -D        ">>> 3 SELECT ..."  /  "3 OK ..."  (far-side store only)
   fetchmail -v -v  "IMAP> A0001 ..."   /  "IMAP< A0001 OK ..."
 Each connection the client opened is one session, in the order it opened.
@@ -22,9 +23,9 @@ PASSWORDS = {
 
 TOOLS = {
     # name: (new-connection line, client command line, server completion line)
-    "curl": (re.compile(r"^\* Connected to "),
-             re.compile(r"^> ([A-Z][0-9]{3,}) (\S+)(?: (\S+))?"),
-             re.compile(r"^< ([A-Z][0-9]{3,}) (OK|NO|BAD)\b", re.I)),
+    "curl": (re.compile(r"^== Info: Connected to "),
+             re.compile(r"^[0-9a-f]{4}: ([A-Z][0-9]{3,}) (\S+)(?: (\S+))?"),
+             re.compile(r"^[0-9a-f]{4}: ([A-Z][0-9]{3,}) (OK|NO|BAD)\b", re.I)),
     "mbsync": (re.compile(r"^Connecting to "),
                re.compile(r"(?:^|\) )F: >>> ([0-9]+) (\S+)(?: (\S+))?"),
                re.compile(r"(?:^|\) )F: ([0-9]+) (OK|NO|BAD)\b", re.I)),
@@ -77,6 +78,10 @@ def convert(tool, lines):
                 u = arg.strip('"')
                 cur["user"] = cur["user"] or u
     for s in sessions:
+        if tool == "curl":
+            # curl sends LOGOUT while tearing the connection down, after its
+            # trace has stopped: the log cannot show it, so say so.
+            s["unlogged_logout"] = True
         if not s["passwords"] and s["user"] in PASSWORDS:
             s["passwords"] = [PASSWORDS[s["user"]]]
     return sessions

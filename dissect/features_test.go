@@ -1,0 +1,266 @@
+package dissect
+
+import (
+	"bytes"
+	"compress/flate"
+	"crypto/tls"
+	"encoding/base64"
+	"net"
+	"strings"
+	"testing"
+	"time"
+)
+
+func hasAnomaly(rs interface{ kinds() []string }, k string) bool { return false }
+
+func anomalyKinds(t *testing.T, steps []step) []string {
+	rs := run(t, steps, 0, Options{})
+	var out []string
+	for _, a := range rs.Anomalies {
+		out = append(out, a.Kind)
+	}
+	return out
+}
+
+// RFC 4959 SASL-IR and RFC 4616 PLAIN: the identity is learnt, the password
+// never shown unless asked.
+func TestAuthenticatePlainSASLIR(t *testing.T) {
+	ir := base64.StdEncoding.EncodeToString([]byte("\x00bob\x00Hunter2-Secret"))
+	steps := []step{
+		S("* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN] ready\n"),
+		C("x1 AUTHENTICATE PLAIN " + ir + "\n"),
+		S("x1 OK Logged in\n"),
+	}
+	rs := run(t, steps, 0, Options{})
+	wantBrief(t, rs, "x1 AUTHENTICATE OK")
+	if rs.User != "bob" || rs.AuthMechanism != "PLAIN" {
+		t.Errorf("user %q mech %q", rs.User, rs.AuthMechanism)
+	}
+	if rs.Transactions[0].Args != "PLAIN <redacted>" {
+		t.Errorf("args %q", rs.Transactions[0].Args)
+	}
+	if d := digest(t, rs); strings.Contains(d, ir) || strings.Contains(d, "Hunter2") {
+		t.Error("secret leaked")
+	}
+	rs = run(t, steps, 0, Options{ShowSecrets: true})
+	if len(rs.Transactions[0].SASL) != 1 || !strings.Contains(rs.Transactions[0].SASL[0], "Hunter2-Secret") {
+		t.Errorf("SASL with secrets = %q", rs.Transactions[0].SASL)
+	}
+}
+
+// AUTHENTICATE exchanges: continuation lines belong to the command, a "*"
+// aborts it, and no client line of the exchange becomes a command.
+func TestAuthenticateExchanges(t *testing.T) {
+	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+	steps := []step{
+		S("* OK ready\n"),
+		C("a1 AUTHENTICATE LOGIN\n"), S("+ " + b64("Username:") + "\n"),
+		C(b64("carol") + "\n"), S("+ " + b64("Password:") + "\n"),
+		C(b64("pw-LOGIN-1") + "\n"), S("a1 NO [AUTHENTICATIONFAILED] bad\n"),
+		C("a2 AUTHENTICATE CRAM-MD5\n"), S("+ " + b64("<1.2@host>") + "\n"),
+		C(b64("dave 0123456789abcdef0123456789abcdef") + "\n"), S("a2 OK done\n"),
+		C("a3 AUTHENTICATE PLAIN\n"), S("+ \n"), C("*\n"), S("a3 BAD aborted\n"),
+		C("a4 AUTHENTICATE X-UNKNOWN\n"), S("a4 NO unsupported mechanism\n"),
+		C("a5 LOGOUT\n"), S("* BYE bye\na5 OK done\n"),
+	}
+	rs := run(t, steps, 0, Options{})
+	wantBrief(t, rs, "a1 AUTHENTICATE NO", "a2 AUTHENTICATE OK", "a3 AUTHENTICATE BAD", "a4 AUTHENTICATE NO", "a5 LOGOUT OK")
+	if rs.User != "dave" {
+		t.Errorf("user %q", rs.User)
+	}
+	if rs.Transactions[0].Continuations != 2 || rs.Transactions[2].Note != "aborted by the client" {
+		t.Errorf("continuations %d note %q", rs.Transactions[0].Continuations, rs.Transactions[2].Note)
+	}
+	if strings.Contains(digest(t, rs), b64("pw-LOGIN-1")) {
+		t.Error("secret leaked")
+	}
+	if len(rs.Anomalies) != 0 {
+		t.Errorf("anomalies %+v", rs.Anomalies)
+	}
+}
+
+// RFC 2177 IDLE: DONE is not a command; pushes are counted as unsolicited.
+func TestIdle(t *testing.T) {
+	steps := []step{
+		S("* OK ready\n"),
+		C("i1 IDLE\n"), S("+ idling\n"), S("* 4 EXISTS\n"), S("* 1 EXPUNGE\n"), C("DONE\n"), S("i1 OK IDLE terminated\n"),
+		S("* 5 EXISTS\n"),
+	}
+	rs := run(t, steps, 0, Options{})
+	wantBrief(t, rs, "i1 IDLE OK")
+	if rs.Transactions[0].Responses != 2 || rs.Unsolicited["EXISTS"] != 2 || rs.Unsolicited["EXPUNGE"] != 1 {
+		t.Errorf("responses %d unsolicited %v", rs.Transactions[0].Responses, rs.Unsolicited)
+	}
+}
+
+// Pipelined commands complete out of order and are matched by tag.
+func TestPipelinedOutOfOrder(t *testing.T) {
+	steps := []step{
+		S("* OK ready\n"),
+		C("p1 FETCH 1 FLAGS\np2 STATUS INBOX (MESSAGES)\np3 NOOP\n"),
+		S("* STATUS INBOX (MESSAGES 3)\np2 OK status\np3 OK noop\n* 1 FETCH (FLAGS (\\Seen))\np1 OK fetch\n"),
+	}
+	rs := run(t, steps, 1, Options{})
+	wantBrief(t, rs, "p1 FETCH OK", "p2 STATUS OK", "p3 NOOP OK")
+	if rs.Transactions[0].Responses != 1 || rs.Transactions[1].Responses != 1 {
+		t.Errorf("responses %d %d", rs.Transactions[0].Responses, rs.Transactions[1].Responses)
+	}
+}
+
+// A synchronizing literal the server refuses is never sent: the client's
+// next line is a command, not literal data.
+func TestRefusedSyncLiteral(t *testing.T) {
+	steps := []step{
+		S("* OK ready\n"),
+		C("r1 APPEND INBOX {999999}\n"),
+		S("r1 NO [TOOBIG] too big\n"),
+		C("r2 NOOP\n"), S("r2 OK noop\n"),
+	}
+	rs := run(t, steps, 0, Options{})
+	wantBrief(t, rs, "r1 APPEND NO", "r2 NOOP OK")
+}
+
+// Literal8 (RFC 3516) may carry NUL and bare CR/LF.
+func TestBinaryLiteral(t *testing.T) {
+	body := "\x00\r\nr9 OK fake\n\x00"
+	steps := []step{
+		S("* OK ready\n"),
+		C("b1 FETCH 1 BINARY[1]\n"),
+		S("* 1 FETCH (BINARY[1] ~{" + itoa(len(body)) + "}\n"), {FromServer, body}, S(")\nb1 OK done\n"),
+	}
+	rs := run(t, steps, 0, Options{})
+	wantBrief(t, rs, "b1 FETCH OK")
+	if rs.Transactions[0].ServerLiteralBytes != int64(len(body)) {
+		t.Errorf("literal bytes %d", rs.Transactions[0].ServerLiteralBytes)
+	}
+}
+
+func itoa(n int) string { return strings.TrimSpace(strings.Repeat(" ", 0) + fmtInt(n)) }
+
+func fmtInt(n int) string {
+	var b []byte
+	if n == 0 {
+		return "0"
+	}
+	for n > 0 {
+		b = append([]byte{byte('0' + n%10)}, b...)
+		n /= 10
+	}
+	return string(b)
+}
+
+// RFC 4978 COMPRESS=DEFLATE: transactions inside the compressed stream are
+// recovered exactly as if uncompressed.
+func TestCompressDeflate(t *testing.T) {
+	plainC := "c3 SELECT INBOX\nc4 FETCH 1 BODY[]\nc5 LOGOUT\n"
+	plainS := "* 2 EXISTS\nc3 OK [READ-WRITE] done\n* 1 FETCH (BODY[] {11}\nhello\nworld)\nc4 OK done\n* BYE bye\nc5 OK bye\n"
+	deflate := func(s string) []byte {
+		var b bytes.Buffer
+		w, _ := flate.NewWriter(&b, flate.DefaultCompression)
+		for _, line := range strings.SplitAfter(crlf(s), "\n") {
+			w.Write([]byte(line))
+			w.Flush()
+		}
+		return b.Bytes()
+	}
+	head := []step{
+		S("* OK ready\n"), C("c1 LOGIN u p\n"), S("c1 OK in\n"),
+		C("c2 COMPRESS DEFLATE\n"), S("c2 OK DEFLATE active\n"),
+	}
+	steps := append(head, step{FromClient, string(deflate(plainC))}, step{FromServer, string(deflate(plainS))})
+	for _, chunk := range []int{0, 1, 7} {
+		rs := run(t, steps, chunk, Options{})
+		wantBrief(t, rs, "c1 LOGIN OK", "c2 COMPRESS OK", "c3 SELECT OK", "c4 FETCH OK", "c5 LOGOUT OK")
+		if !rs.Compressed || rs.InflatedServerBytes == 0 || len(rs.Anomalies) != 0 {
+			t.Errorf("chunk %d: compressed %v inflated %d anomalies %+v", chunk, rs.Compressed, rs.InflatedServerBytes, rs.Anomalies)
+		}
+		if rs.Transactions[3].ServerLiteralBytes != 11 {
+			t.Errorf("chunk %d: literal bytes %d", chunk, rs.Transactions[3].ServerLiteralBytes)
+		}
+	}
+	// A corrupt stream is an anomaly, not a crash.
+	bad := append(head, step{FromServer, "\xff\xff\xff\xff garbage"})
+	if k := anomalyKinds(t, bad); len(k) != 1 || k[0] != "deflate_corrupt" {
+		t.Errorf("corrupt stream anomalies %q", k)
+	}
+}
+
+// clientHello returns the first flight of a real TLS client for sni.
+func clientHello(t *testing.T, sni string) []byte {
+	a, b := net.Pipe()
+	go func() {
+		c := tls.Client(a, &tls.Config{ServerName: sni, InsecureSkipVerify: true})
+		c.SetDeadline(time.Now().Add(2 * time.Second))
+		c.Handshake()
+		a.Close()
+	}()
+	buf := make([]byte, 4096)
+	b.SetReadDeadline(time.Now().Add(2 * time.Second))
+	n, err := b.Read(buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+	return buf[:n]
+}
+
+// STARTTLS: after the OK nothing is tokenised; the SNI comes from the hello.
+func TestStartTLS(t *testing.T) {
+	steps := []step{
+		S("* OK ready\n"), C("s1 STARTTLS\n"), S("s1 OK Begin TLS\n"),
+		{FromClient, string(clientHello(t, "mail.example.test"))},
+		{FromServer, "\x16\x03\x03\x00\x04junk"},
+		C("s2 LOGIN looks like a command\n"),
+	}
+	rs := run(t, steps, 0, Options{})
+	wantBrief(t, rs, "s1 STARTTLS OK")
+	if !rs.TLS || !rs.StartTLS || rs.TLSSNI != "mail.example.test" {
+		t.Errorf("tls %v starttls %v sni %q", rs.TLS, rs.StartTLS, rs.TLSSNI)
+	}
+	// Implicit TLS (port 993): a session, TLS, SNI, no transactions, no anomalies.
+	rs = run(t, []step{{FromClient, string(clientHello(t, "imaps.example.test"))}}, 0, Options{})
+	if !rs.TLS || rs.TLSSNI != "imaps.example.test" || len(rs.Transactions) != 0 || len(rs.Anomalies) != 0 {
+		t.Errorf("implicit TLS: %+v", rs)
+	}
+}
+
+// A capture that starts mid-session resynchronises on a plausible line.
+func TestMidstream(t *testing.T) {
+	rs := &sessionRunner{}
+	_ = rs
+	s := NewSession(newReport(), Options{})
+	s.Gap(FromClient, t0, -1)
+	s.Gap(FromServer, t0, -1)
+	s.Feed(FromServer, t0, []byte("ody of a literal\r\n* 3 EXISTS\r\n"))
+	s.Feed(FromClient, t0, []byte("ot a line\r\nm1 NOOP\r\n"))
+	s.Feed(FromServer, t0, []byte("m1 OK done\r\n"))
+	r := s.Close(t0, true)
+	wantBrief(t, r, "m1 NOOP OK")
+	if !r.Midstream {
+		t.Error("midstream not set")
+	}
+}
+
+// A gap inside a literal keeps framing; a gap elsewhere cuts the command
+// and the stream resynchronises without inventing a transaction.
+func TestGaps(t *testing.T) {
+	s := NewSession(newReport(), Options{})
+	s.Feed(FromServer, t0, []byte("* OK ready\r\n"))
+	s.Feed(FromClient, t0, []byte("g1 FETCH 1 BODY[]\r\n"))
+	s.Feed(FromServer, t0, []byte("* 1 FETCH (BODY[] {100}\r\n0123456789"))
+	s.Gap(FromServer, t0, 50)
+	s.Feed(FromServer, t0, []byte("0123456789012345678901234567890123456789)\r\ng1 OK done\r\n"))
+	s.Feed(FromClient, t0, []byte("g2 APPEND INBOX {30}\r\n"))
+	s.Feed(FromServer, t0, []byte("+ go\r\n"))
+	s.Feed(FromClient, t0, []byte("0123"))
+	s.Gap(FromClient, t0, 100) // more than the literal: framing lost
+	s.Feed(FromClient, t0, []byte("A0 OK not a command\r\ng3 NOOP\r\n"))
+	s.Feed(FromServer, t0, []byte("g2 OK appended\r\ng3 OK noop\r\n"))
+	r := s.Close(t0, true)
+	wantBrief(t, r, "g1 FETCH OK", "g2 APPEND OK", "g3 NOOP OK")
+	if r.Transactions[0].ServerLiteralBytes != 100 || r.Transactions[1].Note == "" {
+		t.Errorf("literal bytes %d note %q", r.Transactions[0].ServerLiteralBytes, r.Transactions[1].Note)
+	}
+}
+
+type sessionRunner struct{}
