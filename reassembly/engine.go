@@ -117,6 +117,26 @@ func (e *Engine) tick(ts time.Time) {
 	}
 }
 
+// Flush runs a flush pass now, as if a packet with timestamp now had
+// arrived: for live capture, where capture time only advances with packets,
+// a wall-clock ticker calls it so that idle connections still end after
+// IdleTimeout and worker batches do not wait for more packets. now never
+// moves capture time backwards. Like Packet, it is called by the reader.
+func (e *Engine) Flush(now time.Time) {
+	if e.closed {
+		return
+	}
+	if now.After(e.now) {
+		e.now = now
+	}
+	e.flushed = e.now
+	if e.inline != nil {
+		e.inline.flush(e.now)
+	} else {
+		e.workers.flush(e.now)
+	}
+}
+
 // ReadFrom reads a whole capture stream (pcap or pcapng, optionally gzip)
 // from r; name labels it in errors and damage notes. It returns an
 // *InputError wrapping ErrNotCapture when r is not a capture, and ctx.Err()

@@ -23,6 +23,7 @@ const usageText = `imapscope — passive IMAP protocol analyzer
 
 Usage:
   imapscope read [flags] FILE...   dissect pcap/pcapng captures (- for stdin)
+  imapscope live -i IFACE [flags]  capture and dissect live traffic (Linux, root)
   imapscope help [command]         show help
   imapscope --version              print the version
 
@@ -50,6 +51,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "read":
 		return runRead(args[1:], stdout, stderr)
+	case "live":
+		return runLive(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		if len(args) > 1 && args[1] == "read" {
 			return runRead([]string{"--help"}, stdout, stderr)

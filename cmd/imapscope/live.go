@@ -1,0 +1,349 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/pcapgo"
+	"github.com/imapscope/imapscope/dissect"
+	"github.com/imapscope/imapscope/pipeline"
+	"github.com/imapscope/imapscope/reassembly"
+	"github.com/imapscope/imapscope/reassembly/live"
+	"github.com/imapscope/imapscope/report"
+	"golang.org/x/net/bpf"
+)
+
+const liveUsage = `Usage: imapscope live -i IFACE [flags]
+
+Captures IMAP traffic from a network interface (Linux AF_PACKET, needs root
+or CAP_NET_RAW), reassembles TCP and reports every IMAP session as it ends.
+A kernel BPF filter built from --ports lets only TCP on those ports reach
+imapscope. "-i any" captures on all interfaces.
+
+Capture stops on SIGINT or SIGTERM, after --duration or after --count
+packets; sessions still open are then reported (commands still waiting
+have status null and a note), and a summary line goes to standard error.
+
+Examples:
+  imapscope live -i eth0
+  imapscope live -i any --format jsonl -o sessions.jsonl --stats-interval 1m
+  imapscope live -i eth0 --emit transactions --duration 1h -w eth0.pcapng
+  imapscope live -i eth0 --user nobody --fanout-group 7   # run several
+
+Flags:
+`
+
+// liveConfig holds the live command's flags.
+type liveConfig struct {
+	iface         string
+	expr          string
+	format        string
+	emit          string
+	output        string
+	pcapOut       string
+	ports         portList
+	workers       int
+	duration      time.Duration
+	count         int64
+	idleTimeout   time.Duration
+	statsInterval time.Duration
+	user          string
+	fanoutGroup   int
+	bufferMiB     int
+	noPromisc     bool
+	showSecrets   bool
+	summary       bool
+	columns       string
+	noColor       bool
+	quiet         bool
+}
+
+func runLive(args []string, stdout, stderr io.Writer) int {
+	cfg := liveConfig{ports: append(portList(nil), defaultPorts...)}
+	fs := flag.NewFlagSet("live", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.iface, "i", "", "capture on interface `IFACE` (any: all interfaces)")
+	fs.Var(&cfg.ports, "ports", "comma-separated IMAP server `ports` (also the kernel filter)")
+	fs.StringVar(&cfg.expr, "f", "", "tcpdump filter `EXPR` instead of the port filter (builds with -tags pcap only)")
+	fs.StringVar(&cfg.format, "format", "", "output format: table or jsonl (default: table on a terminal, jsonl otherwise)")
+	fs.StringVar(&cfg.emit, "emit", "sessions", "jsonl: emit `what`: sessions, or transactions (each as it completes) and sessions")
+	fs.StringVar(&cfg.output, "o", "", "append the report to `FILE` instead of standard output")
+	fs.StringVar(&cfg.pcapOut, "w", "", "also write the captured packets to `FILE` (pcapng; replay with imapscope read)")
+	fs.DurationVar(&cfg.duration, "duration", 0, "stop after this long (0: until SIGINT/SIGTERM)")
+	fs.Int64Var(&cfg.count, "count", 0, "stop after `N` captured packets (0: no limit)")
+	fs.DurationVar(&cfg.idleTimeout, "idle-timeout", reassembly.DefaultIdleTimeout, "end sessions idle this long")
+	fs.DurationVar(&cfg.statsInterval, "stats-interval", 0, "print capture statistics on standard error every `D` (0: off)")
+	fs.StringVar(&cfg.user, "user", "", "drop privileges to user `NAME` once the socket and files are open")
+	fs.IntVar(&cfg.fanoutGroup, "fanout-group", -1, "join AF_PACKET fanout group `N` (0-65535, hash mode) to share the interface with other imapscope processes")
+	fs.IntVar(&cfg.workers, "workers", 1, "reassembly workers (1: lowest latency)")
+	fs.IntVar(&cfg.bufferMiB, "buffer-size", live.DefaultBufferSize>>20, "kernel capture ring size in `MiB`")
+	fs.BoolVar(&cfg.noPromisc, "no-promisc", false, "do not put the interface in promiscuous mode")
+	fs.BoolVar(&cfg.showSecrets, "show-secrets", false, "show passwords and SASL secrets instead of <redacted>")
+	fs.BoolVar(&cfg.summary, "summary", false, "table: sessions only, no transaction rows")
+	fs.StringVar(&cfg.columns, "columns", "", "table: comma-separated `keys` of the columns to show")
+	fs.BoolVar(&cfg.noColor, "no-color", false, "table: never colour statuses")
+	fs.BoolVar(&cfg.quiet, "quiet", false, "no notes on standard error except errors, statistics and the summary")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), liveUsage)
+		fs.PrintDefaults()
+		fmt.Fprint(fs.Output(), "\nExit codes: 0 stopped cleanly; 1 capture or output failed; 2 usage error.\n")
+	}
+	pos, err := parseInterleaved(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.SetOutput(stdout)
+		fs.Usage()
+		return exitOK
+	}
+	if err != nil {
+		return exitUsage
+	}
+	if msg := cfg.validate(pos); msg != "" {
+		fmt.Fprintf(stderr, "imapscope live: %s\n", msg)
+		return exitUsage
+	}
+	return captureLive(cfg, stdout, stderr)
+}
+
+// validate checks the flags; it returns a message for a usage error.
+func (cfg *liveConfig) validate(pos []string) string {
+	switch {
+	case len(pos) > 0:
+		return fmt.Sprintf("unexpected argument %q (live reads an interface: -i IFACE)", pos[0])
+	case cfg.iface == "":
+		return "no interface: use -i IFACE (or -i any)"
+	case cfg.expr != "" && !live.HavePcap:
+		return "-f needs libpcap and this build has none (build with -tags pcap); use --ports to choose the IMAP ports"
+	case cfg.emit != "sessions" && cfg.emit != "transactions":
+		return fmt.Sprintf("--emit must be sessions or transactions, not %q", cfg.emit)
+	case cfg.format != "" && cfg.format != "table" && cfg.format != "jsonl":
+		return fmt.Sprintf("unknown --format %q (live streams: table or jsonl)", cfg.format)
+	case cfg.emit == "transactions" && cfg.format == "table":
+		return "--emit transactions needs --format jsonl"
+	case len(cfg.ports) > live.MaxFilterPorts:
+		return fmt.Sprintf("at most %d --ports", live.MaxFilterPorts)
+	case cfg.duration < 0 || cfg.count < 0 || cfg.statsInterval < 0:
+		return "--duration, --count and --stats-interval cannot be negative"
+	case cfg.idleTimeout <= 0:
+		return "--idle-timeout must be positive"
+	case cfg.fanoutGroup < -1 || cfg.fanoutGroup > 65535:
+		return "--fanout-group must be 0 to 65535"
+	case cfg.bufferMiB < 1 || cfg.bufferMiB > 4096:
+		return "--buffer-size must be 1 to 4096 MiB"
+	case cfg.workers < 1:
+		return "--workers must be at least 1"
+	}
+	return ""
+}
+
+// liveOutput streams finished sessions (and transactions) to one writer.
+type liveOutput struct {
+	mu    sync.Mutex // table writes (jsonl has its own)
+	w     io.Writer
+	jl    *report.JSONLWriter
+	table *report.TableOptions
+	err   error
+}
+
+// session writes one finished session; the pipeline serialises the calls.
+func (o *liveOutput) session(s *report.Session) error {
+	if o.jl != nil {
+		return o.jl.WriteSession(s)
+	}
+	var buf bytes.Buffer
+	rep := &report.Report{Tool: "imapscope " + version, Sessions: []*report.Session{s}}
+	if err := report.WriteTable(&buf, rep, *o.table); err != nil {
+		return err
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.err == nil {
+		_, o.err = o.w.Write(buf.Bytes())
+	}
+	return o.err
+}
+
+// pcapTee writes captured packets to a pcapng file.
+type pcapTee struct {
+	f *os.File
+	w *pcapgo.NgWriter
+}
+
+func (t *pcapTee) write(ci gopacket.CaptureInfo, data []byte) error {
+	ci.InterfaceIndex = 0
+	ci.AncillaryData = nil
+	ci.CaptureLength = len(data)
+	if ci.Length < len(data) {
+		ci.Length = len(data)
+	}
+	return t.w.WritePacket(ci, data)
+}
+
+func (t *pcapTee) close() error {
+	err := t.w.Flush()
+	if cerr := t.f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// captureLive opens everything, captures until told to stop, and reports.
+func captureLive(cfg liveConfig, stdout, stderr io.Writer) int {
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "imapscope live: "+format+"\n", a...)
+		return exitFailure
+	}
+	out := stdout
+	if cfg.output != "" && cfg.output != "-" {
+		f, err := os.OpenFile(cfg.output, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+		if err != nil {
+			return fail("%v", err)
+		}
+		defer f.Close()
+		out = f
+	}
+	tty := cfg.output == "" && isTerminal(stdout)
+	format := cfg.format
+	if format == "" {
+		format = "jsonl"
+		if tty {
+			format = "table"
+		}
+	}
+	lo := &liveOutput{w: out}
+	dopts := dissect.Options{ShowSecrets: cfg.showSecrets}
+	if format == "jsonl" {
+		lo.jl = report.NewJSONLWriter(out)
+		if cfg.emit == "transactions" {
+			dopts.OnTransaction = func(s *report.Session, t *report.Transaction) {
+				_ = lo.jl.WriteTransaction(s.ID, t)
+			}
+		}
+	} else {
+		lo.table = &report.TableOptions{Summary: cfg.summary, Color: tty && !cfg.noColor}
+		if cfg.columns != "" {
+			lo.table.Columns = strings.Split(cfg.columns, ",")
+		}
+	}
+
+	lcfg := live.Config{
+		Interface:   cfg.iface,
+		Ports:       cfg.ports,
+		BufferSize:  cfg.bufferMiB << 20,
+		Fanout:      cfg.fanoutGroup >= 0,
+		FanoutGroup: uint16(max(cfg.fanoutGroup, 0)),
+		Promiscuous: !cfg.noPromisc,
+	}
+	if cfg.expr != "" {
+		expr := cfg.expr
+		lcfg.FilterFor = func(l live.Link) ([]bpf.RawInstruction, error) { return live.CompileExpr(expr, l) }
+	}
+	src, err := live.Open(lcfg)
+	if err != nil {
+		return fail("%v", err)
+	}
+	defer src.Close()
+
+	var tee *pcapTee
+	if cfg.pcapOut != "" {
+		f, err := os.Create(cfg.pcapOut)
+		if err != nil {
+			return fail("%v", err)
+		}
+		w, err := pcapgo.NewNgWriterInterface(f, pcapgo.NgInterface{
+			Name: cfg.iface, LinkType: src.LinkType(), SnapLength: live.Snaplen,
+		}, pcapgo.DefaultNgWriterOptions)
+		if err != nil {
+			f.Close()
+			return fail("-w %s: %v", cfg.pcapOut, err)
+		}
+		tee = &pcapTee{f: f, w: w}
+	}
+	if cfg.user != "" {
+		if err := live.DropPrivileges(cfg.user); err != nil {
+			if tee != nil {
+				tee.close()
+			}
+			return fail("%v", err)
+		}
+	}
+	if cfg.showSecrets && !cfg.quiet {
+		fmt.Fprintln(stderr, "imapscope: --show-secrets: passwords and SASL secrets will appear in the output")
+	}
+
+	col := pipeline.NewCollector(dopts, lo.session)
+	tr := live.NewTracker(col)
+	eng := reassembly.NewEngine(reassembly.Options{
+		Ports: cfg.ports, Workers: cfg.workers, IdleTimeout: cfg.idleTimeout,
+	}, tr)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if cfg.duration > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, cfg.duration)
+		defer cancel()
+	}
+	ropts := live.RunOptions{Count: cfg.count}
+	if cfg.statsInterval > 0 {
+		ropts.StatsEvery = cfg.statsInterval
+		ropts.OnStats = func(st live.Stats) { fmt.Fprintln(stderr, statsLine("stats", st)) }
+	}
+	if tee != nil {
+		ropts.Tee = tee.write
+		ropts.OnFlush = tee.w.Flush
+	}
+	if !cfg.quiet {
+		fmt.Fprintf(stderr, "imapscope live: capturing on %s (%s), ports %s\n", cfg.iface, src.Link(), cfg.ports.String())
+	}
+	st, runErr := live.Run(ctx, src, eng, tr, ropts)
+	estats := eng.Close() // ends every open session
+	stop()
+	code := exitOK
+	if runErr != nil {
+		fmt.Fprintf(stderr, "imapscope live: capture: %v\n", runErr)
+		code = exitFailure
+	}
+	if tee != nil {
+		if err := tee.close(); err != nil {
+			fmt.Fprintf(stderr, "imapscope live: -w %s: %v\n", cfg.pcapOut, err)
+			code = exitFailure
+		}
+	}
+	if err := col.Err(); err != nil {
+		fmt.Fprintf(stderr, "imapscope live: writing output: %v\n", err)
+		code = exitFailure
+	}
+	st.Open, st.Sessions = tr.Open(), tr.Total()
+	why := "interrupted"
+	switch {
+	case runErr != nil:
+		why = "failed"
+	case cfg.count > 0 && st.Packets >= cfg.count:
+		why = "count reached"
+	case cfg.duration > 0 && errors.Is(ctx.Err(), context.DeadlineExceeded):
+		why = "duration reached"
+	}
+	line := statsLine("done ("+why+")", st)
+	if estats.Damage != "" {
+		line += fmt.Sprintf(" damage=%q", estats.Damage)
+	}
+	fmt.Fprintln(stderr, line)
+	return code
+}
+
+// statsLine formats a Stats snapshot as key=value pairs.
+func statsLine(what string, st live.Stats) string {
+	return fmt.Sprintf("imapscope live: %s packets=%d bytes=%d sessions_open=%d sessions=%d kernel_drops=%d reassembly_gaps=%d gap_bytes=%d heap_inuse=%d",
+		what, st.Packets, st.Bytes, st.Open, st.Sessions, st.KernelDrops, st.Gaps, st.GapBytes, st.HeapInuse)
+}
