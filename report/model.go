@@ -15,6 +15,9 @@ type Report struct {
 	Sessions []*Session `json:"sessions"`
 	// Capture summarises what was read below the IMAP layer.
 	Capture *CaptureStats `json:"capture,omitempty"`
+	// Stats rolls up the sessions' transactions (imapscope read --stats);
+	// absent unless asked for. See ComputeStats.
+	Stats *Stats `json:"stats,omitempty"`
 }
 
 // CaptureStats counts what the packet layer saw.

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/imapscope/imapscope/report"
 )
 
 // parseInterleaved parses flags that may appear before, between or after
@@ -57,4 +60,71 @@ func (p *portList) Set(v string) error {
 	}
 	*p = out
 	return nil
+}
+
+// stringList is a comma-separated list of values; the flag may be repeated
+// and the values accumulate.
+type stringList []string
+
+func (s *stringList) String() string { return strings.Join(*s, ",") }
+
+func (s *stringList) Set(v string) error {
+	for _, f := range strings.Split(v, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			*s = append(*s, f)
+		}
+	}
+	return nil
+}
+
+// filterFlags are the session and transaction filters shared by read, stats and merge.
+type filterFlags struct {
+	users, servers, clients, commands, mailboxes stringList
+	statuses                                     string
+	minLatency                                   time.Duration
+}
+
+// register adds the filter flags to fs.
+func (f *filterFlags) register(fs *flag.FlagSet) {
+	fs.Var(&f.users, "user", "keep sessions of these `users` (comma-separated or repeated; case-insensitive)")
+	fs.Var(&f.servers, "server", "keep sessions to these servers: `ip`, ip:port, [v6]:port or CIDR (comma-separated or repeated)")
+	fs.Var(&f.clients, "client", "keep sessions from these clients: `ip`, ip:port, [v6]:port or CIDR (comma-separated or repeated)")
+	fs.Var(&f.commands, "command", "keep transactions of these `commands` (e.g. FETCH,\"UID FETCH\"; UID matches every UID form)")
+	fs.StringVar(&f.statuses, "status", "", "keep transactions with these `statuses`: OK,NO,BAD,BYE and null or incomplete for never completed")
+	fs.DurationVar(&f.minLatency, "min-latency", 0, "keep completed transactions at least this slow (e.g. 250ms)")
+	fs.Var(&f.mailboxes, "mailbox", "keep transactions on these `mailboxes` (selected when sent, or named by SELECT/EXAMINE/STATUS/...)")
+}
+
+// filterHelp explains how the filters combine; printed after the flag list.
+const filterHelp = `
+Filters (--user --server --client --command --status --min-latency --mailbox)
+apply to every output format and to --stats. Values of one flag are
+alternatives; different flags must all match. --user, --server and --client
+keep or drop whole sessions. --command, --status, --min-latency and --mailbox
+keep only the matching transactions, and drop sessions left with none. Kept
+sessions keep their own fields (bytes, anomalies) for the whole connection.
+`
+
+// build turns the flags into a report.Filter, validating the values.
+func (f *filterFlags) build() (report.Filter, error) {
+	flt := report.Filter{
+		Users: f.users, Servers: f.servers, Clients: f.clients,
+		Commands: f.commands, Mailboxes: f.mailboxes, MinLatency: f.minLatency,
+	}
+	if f.minLatency < 0 {
+		return flt, fmt.Errorf("--min-latency must not be negative")
+	}
+	if f.statuses != "" {
+		st, err := report.ParseStatuses(f.statuses)
+		if err != nil {
+			return flt, err
+		}
+		flt.Statuses = st
+	}
+	for _, v := range append(append([]string(nil), f.servers...), f.clients...) {
+		if err := report.ValidateEndpoint(v); err != nil {
+			return flt, err
+		}
+	}
+	return flt, nil
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -47,30 +48,56 @@ type readConfig struct {
 	quiet       bool
 	idleTimeout time.Duration
 	emit        string
+	stats       bool
+	top         int
+	filters     filterFlags
+
+	// statsOnly is set by the stats command: the output is the statistics alone.
+	statsOnly bool
+	// filter is built from filters once the flags are parsed.
+	filter report.Filter
 }
 
 // defaultPorts are IMAP (143), IMAP3 (220) and IMAPS (993).
 var defaultPorts = portList{143, 220, 993}
 
+// readFormats are the output formats of read (and merge).
+var readFormats = []string{"table", "json", "jsonl", "html", "ecs"}
+
 func runRead(args []string, stdout, stderr io.Writer) int {
-	cfg := readConfig{ports: append(portList(nil), defaultPorts...)}
-	fs := flag.NewFlagSet("read", flag.ContinueOnError)
+	return runReadCommand("read", readUsage, args, stdout, stderr)
+}
+
+// runReadCommand parses the flags of read or stats and runs the pipeline.
+func runReadCommand(name, usage string, args []string, stdout, stderr io.Writer) int {
+	cfg := readConfig{ports: append(portList(nil), defaultPorts...), statsOnly: name == "stats"}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&cfg.format, "format", "", "output format: table, json or jsonl (default: table on a terminal, json otherwise)")
+	if cfg.statsOnly {
+		fs.StringVar(&cfg.format, "format", "", "output format: table or json (the stats object alone) (default: table on a terminal, json otherwise)")
+	} else {
+		fs.StringVar(&cfg.format, "format", "", "output format: table, json, jsonl, html or ecs (Elastic Common Schema, one event per transaction) (default: table on a terminal, json otherwise)")
+	}
 	fs.StringVar(&cfg.output, "o", "", "write the report to `FILE` instead of standard output")
 	fs.Var(&cfg.ports, "ports", "comma-separated IMAP server `ports`")
 	fs.IntVar(&cfg.workers, "workers", 0, "reassembly workers (default: number of CPUs)")
 	fs.BoolVar(&cfg.showSecrets, "show-secrets", false, "show passwords and SASL secrets instead of <redacted>")
-	fs.BoolVar(&cfg.noDissect, "no-dissect", false, "reassemble only and count bytes (benchmark floor); no IMAP work")
-	fs.BoolVar(&cfg.summary, "summary", false, "table: sessions only, no transaction rows")
-	fs.StringVar(&cfg.columns, "columns", "", "table: comma-separated `keys` of the columns to show")
-	fs.BoolVar(&cfg.noColor, "no-color", false, "table: never colour statuses")
-	fs.BoolVar(&cfg.quiet, "quiet", false, "no notes on standard error except errors")
+	if !cfg.statsOnly {
+		fs.BoolVar(&cfg.noDissect, "no-dissect", false, "reassemble only and count bytes (benchmark floor); no IMAP work")
+		fs.BoolVar(&cfg.summary, "summary", false, "table: sessions only, no transaction rows")
+		fs.StringVar(&cfg.columns, "columns", "", "table: comma-separated `keys` of the columns to show")
+		fs.StringVar(&cfg.emit, "emit", "sessions", "jsonl: emit `what`: sessions, or transactions (each as it completes) and sessions")
+		fs.BoolVar(&cfg.stats, "stats", false, "add statistics: per command, server and user counts, statuses, latency p50/p90/p99/max, bytes; slowest transactions; anomalies (table, json, html)")
+	}
+	fs.BoolVar(&cfg.noColor, "no-color", false, "table: never colour statuses (also when NO_COLOR is set)")
+	fs.BoolVar(&cfg.quiet, "quiet", false, "no notes or progress bar on standard error, only errors")
 	fs.DurationVar(&cfg.idleTimeout, "idle-timeout", reassembly.DefaultIdleTimeout, "close connections idle this long (capture time)")
-	fs.StringVar(&cfg.emit, "emit", "sessions", "jsonl: emit `what`: sessions, or transactions (each as it completes) and sessions")
+	fs.IntVar(&cfg.top, "top", report.DefaultTop, "statistics: list the `N` slowest transactions")
+	cfg.filters.register(fs)
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), readUsage)
+		fmt.Fprint(fs.Output(), usage)
 		fs.PrintDefaults()
+		fmt.Fprint(fs.Output(), filterHelp)
 		fmt.Fprint(fs.Output(), "\nExit codes: 0 read fully; 3 input damaged or truncated, report produced; 1 input unreadable; 2 usage error.\n")
 	}
 	inputs, err := parseInterleaved(fs, args)
@@ -83,19 +110,110 @@ func runRead(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	if len(inputs) == 0 {
-		fmt.Fprintln(stderr, "imapscope read: no input files (use - for standard input)")
+		fmt.Fprintf(stderr, "imapscope %s: no input files (use - for standard input)\n", name)
 		fs.Usage()
 		return exitUsage
 	}
 	if cfg.emit != "sessions" && cfg.emit != "transactions" {
-		fmt.Fprintf(stderr, "imapscope read: --emit must be sessions or transactions, not %q\n", cfg.emit)
+		fmt.Fprintf(stderr, "imapscope %s: --emit must be sessions or transactions, not %q\n", name, cfg.emit)
 		return exitUsage
+	}
+	if cfg.top < 0 {
+		fmt.Fprintf(stderr, "imapscope %s: --top must not be negative\n", name)
+		return exitUsage
+	}
+	if cfg.filter, err = cfg.filters.build(); err != nil {
+		fmt.Fprintf(stderr, "imapscope %s: %v\n", name, err)
+		return exitUsage
+	}
+	if cfg.statsOnly {
+		cfg.stats = true
 	}
 	return readInputs(cfg, inputs, stdout, stderr)
 }
 
+// resolveFormat picks the output format (table on a terminal, json otherwise)
+// and checks it against the other flags; it returns "" after printing a usage
+// error.
+func resolveFormat(name string, cfg readConfig, tty bool, stderr io.Writer) string {
+	format := cfg.format
+	if format == "" {
+		format = "json"
+		if tty {
+			format = "table"
+		}
+	}
+	switch {
+	case !slices.Contains(readFormats, format):
+		fmt.Fprintf(stderr, "imapscope %s: unknown --format %q (want %s)\n", name, format, strings.Join(readFormats, ", "))
+		return ""
+	case cfg.statsOnly && format != "table" && format != "json":
+		fmt.Fprintf(stderr, "imapscope %s: --format must be table or json, not %q\n", name, format)
+		return ""
+	case cfg.stats && (format == "jsonl" || format == "ecs"):
+		fmt.Fprintf(stderr, "imapscope %s: --stats works with --format table, json or html, not %s\n", name, format)
+		return ""
+	}
+	return format
+}
+
+// useColor reports whether table statuses are coloured: on a terminal, unless
+// --no-color or the NO_COLOR environment variable (any non-empty value) says no.
+func useColor(cfg readConfig, tty bool) bool {
+	return tty && !cfg.noColor && os.Getenv("NO_COLOR") == ""
+}
+
+// writeReport writes rep, already filtered and with its stats computed, in format.
+func writeReport(w io.Writer, rep *report.Report, format string, cfg readConfig, tty bool) error {
+	topts := report.TableOptions{Summary: cfg.summary, Color: useColor(cfg, tty)}
+	if cfg.columns != "" {
+		topts.Columns = strings.Split(cfg.columns, ",")
+	}
+	switch {
+	case cfg.statsOnly && format == "json":
+		return writeStatsJSON(w, rep.Stats)
+	case cfg.statsOnly:
+		return report.WriteStatsTable(w, rep.Stats, topts)
+	}
+	switch format {
+	case "json":
+		return report.WriteJSON(w, rep)
+	case "jsonl":
+		jl := report.NewJSONLWriter(w)
+		for _, s := range rep.Sessions {
+			if err := jl.WriteSession(s); err != nil {
+				return err
+			}
+		}
+		return nil
+	case "html":
+		return report.WriteHTML(w, rep, report.HTMLOptions{})
+	case "ecs":
+		return report.WriteECS(w, rep)
+	}
+	if err := report.WriteTable(w, rep, topts); err != nil {
+		return err
+	}
+	if rep.Stats == nil {
+		return nil
+	}
+	if _, err := io.WriteString(w, "\n"); err != nil {
+		return err
+	}
+	return report.WriteStatsTable(w, rep.Stats, topts)
+}
+
 // readInputs runs the pipeline and writes the report.
 func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
+	name := "read"
+	if cfg.statsOnly {
+		name = "stats"
+	}
+	tty := cfg.output == "" && isTerminal(stdout)
+	format := resolveFormat(name, cfg, tty, stderr)
+	if format == "" {
+		return exitUsage
+	}
 	out := stdout
 	var file *os.File
 	if cfg.output != "" && cfg.output != "-" {
@@ -107,32 +225,20 @@ func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
 		file = f
 		out = f
 	}
-	tty := cfg.output == "" && isTerminal(stdout)
-	format := cfg.format
-	if format == "" {
-		format = "json"
-		if tty {
-			format = "table"
-		}
-	}
-	switch format {
-	case "table", "json", "jsonl":
-	default:
-		fmt.Fprintf(stderr, "imapscope read: unknown --format %q (want table, json or jsonl)\n", format)
-		return exitUsage
-	}
 	if cfg.showSecrets && !cfg.quiet {
 		fmt.Fprintln(stderr, "imapscope: --show-secrets: passwords and SASL secrets will appear in the output")
 	}
 	bw := bufio.NewWriterSize(out, 64<<10)
 
-	ropts := reassembly.Options{Ports: cfg.ports, Workers: cfg.workers, IdleTimeout: cfg.idleTimeout}
+	prog := newProgress(stderr, inputs, cfg.quiet)
+	ropts := reassembly.Options{Ports: cfg.ports, Workers: cfg.workers, IdleTimeout: cfg.idleTimeout, Progress: prog.hook()}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
 	if cfg.noDissect {
 		var cf reassembly.CountingFactory
-		st, err := reassembly.Run(ctx, inputs, ropts, &cf)
+		st, err := reassembly.Run(ctx, inputs, ropts, prog.factory(&cf))
+		prog.done()
 		tot := cf.Totals()
 		fmt.Fprintf(bw, "{\"packets\":%d,\"bytes\":%d,\"imap_packets\":%d,\"connections\":%d,\"stream_bytes\":%d}\n",
 			st.Packets, st.Bytes, st.IMAPPackets, st.Conns, tot.ClientBytes+tot.ServerBytes)
@@ -143,46 +249,76 @@ func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
 	var stream func(*report.Session) error
 	if format == "jsonl" {
 		jl := report.NewJSONLWriter(bw)
-		stream = jl.WriteSession
+		keep, ferr := cfg.filter.Func()
+		if ferr != nil {
+			fmt.Fprintf(stderr, "imapscope %s: %v\n", name, ferr)
+			return exitUsage
+		}
+		stream = func(s *report.Session) error {
+			if ks := keep(s); ks != nil {
+				return jl.WriteSession(ks)
+			}
+			return nil
+		}
 		if cfg.emit == "transactions" {
+			keepTxn, _ := cfg.filter.TxnFunc()
 			dopts.OnTransaction = func(s *report.Session, t *report.Transaction) {
-				_ = jl.WriteTransaction(s.ID, t)
+				if keepTxn(s, t) {
+					_ = jl.WriteTransaction(s.ID, t)
+				}
 			}
 		}
 	}
 	col := pipeline.NewCollector(dopts, stream)
-	st, err := reassembly.Run(ctx, inputs, ropts, col)
+	st, err := reassembly.Run(ctx, inputs, ropts, prog.factory(col))
+	prog.done()
 	if cerr := col.Err(); cerr != nil {
 		fmt.Fprintf(stderr, "imapscope: writing output: %v\n", cerr)
 		return exitFailure
 	}
-	rep := &report.Report{
-		Tool:    "imapscope " + version,
-		Inputs:  inputs,
-		Capture: pipeline.CaptureStats(st),
-	}
-	switch format {
-	case "json":
-		rep.Sessions = col.Sessions()
-		if werr := report.WriteJSON(bw, rep); werr != nil {
-			fmt.Fprintf(stderr, "imapscope: writing output: %v\n", werr)
-			return exitFailure
+	if format != "jsonl" {
+		rep := &report.Report{
+			Tool:     "imapscope " + version,
+			Inputs:   inputs,
+			Capture:  pipeline.CaptureStats(st),
+			Sessions: col.Sessions(),
 		}
-	case "table":
-		rep.Sessions = col.Sessions()
-		topts := report.TableOptions{Summary: cfg.summary, Color: tty && !cfg.noColor}
-		if cfg.columns != "" {
-			topts.Columns = strings.Split(cfg.columns, ",")
-		}
-		if werr := report.WriteTable(bw, rep, topts); werr != nil {
-			fmt.Fprintf(stderr, "imapscope: writing output: %v\n", werr)
-			return exitFailure
+		if code := filterAndWrite(bw, rep, format, cfg, tty, stderr); code != exitOK {
+			return code
 		}
 	}
 	if !cfg.quiet && err == nil {
 		fmt.Fprintf(stderr, "imapscope: %d packets, %d IMAP sessions\n", st.Packets, st.Conns)
 	}
 	return finish(bw, file, st, err, stderr, cfg.quiet)
+}
+
+// filterAndWrite applies the filters, computes the statistics when asked
+// (always for html, whose charts need them) and writes rep.
+func filterAndWrite(w io.Writer, rep *report.Report, format string, cfg readConfig, tty bool, stderr io.Writer) int {
+	rep, ferr := cfg.filter.Apply(rep)
+	if ferr != nil {
+		fmt.Fprintf(stderr, "imapscope: %v\n", ferr)
+		return exitFailure
+	}
+	if cfg.stats || format == "html" {
+		cp := *rep
+		cp.Stats = report.ComputeStats(rep, report.StatsOptions{Top: topOrNone(cfg.top)})
+		rep = &cp
+	}
+	if werr := writeReport(w, rep, format, cfg, tty); werr != nil {
+		fmt.Fprintf(stderr, "imapscope: writing output: %v\n", werr)
+		return exitFailure
+	}
+	return exitOK
+}
+
+// topOrNone maps the --top value to StatsOptions.Top (where 0 means the default).
+func topOrNone(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }
 
 // finish flushes the output and turns the run's outcome into an exit code.

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/imapscope/imapscope/report"
+)
+
+const mergeUsage = `Usage: imapscope merge [flags] REPORT.json...
+
+Merges JSON reports written by 'imapscope read --format json' (from several
+sensors or several runs) into one document: sessions are concatenated,
+ordered by start time and renumbered from 1; inputs are combined; capture
+counters are summed; statistics are recomputed (with --stats, and always for
+html). "-" reads a report from standard input. Filters apply to the merged
+result.
+
+Examples:
+  imapscope merge --format json -o all.json sensor1.json sensor2.json
+  imapscope merge --stats --format table a.json b.json
+
+Flags:
+`
+
+// runMerge is 'imapscope merge'.
+func runMerge(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	var cfg readConfig
+	fs := flag.NewFlagSet("merge", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.format, "format", "", "output format: table, json, jsonl, html or ecs (default: table on a terminal, json otherwise)")
+	fs.StringVar(&cfg.output, "o", "", "write the merged report to `FILE` instead of standard output")
+	fs.BoolVar(&cfg.summary, "summary", false, "table: sessions only, no transaction rows")
+	fs.StringVar(&cfg.columns, "columns", "", "table: comma-separated `keys` of the columns to show")
+	fs.BoolVar(&cfg.noColor, "no-color", false, "table: never colour statuses (also when NO_COLOR is set)")
+	fs.BoolVar(&cfg.quiet, "quiet", false, "no notes on standard error except errors")
+	fs.BoolVar(&cfg.stats, "stats", false, "add statistics recomputed over the merged sessions (table, json, html)")
+	fs.IntVar(&cfg.top, "top", report.DefaultTop, "statistics: list the `N` slowest transactions")
+	cfg.filters.register(fs)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), mergeUsage)
+		fs.PrintDefaults()
+		fmt.Fprint(fs.Output(), filterHelp)
+		fmt.Fprint(fs.Output(), "\nExit codes: 0 merged; 3 a merged capture was damaged or truncated; 1 a report unreadable or invalid; 2 usage error.\n")
+	}
+	inputs, err := parseInterleaved(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.SetOutput(stdout)
+		fs.Usage()
+		return exitOK
+	}
+	if err != nil {
+		return exitUsage
+	}
+	if len(inputs) == 0 {
+		fmt.Fprintln(stderr, "imapscope merge: no reports to merge")
+		fs.Usage()
+		return exitUsage
+	}
+	if cfg.top < 0 {
+		fmt.Fprintln(stderr, "imapscope merge: --top must not be negative")
+		return exitUsage
+	}
+	if cfg.filter, err = cfg.filters.build(); err != nil {
+		fmt.Fprintf(stderr, "imapscope merge: %v\n", err)
+		return exitUsage
+	}
+	tty := cfg.output == "" && isTerminal(stdout)
+	format := resolveFormat("merge", cfg, tty, stderr)
+	if format == "" {
+		return exitUsage
+	}
+	reps := make([]*report.Report, 0, len(inputs))
+	for _, in := range inputs {
+		var doc []byte
+		if in == "-" {
+			doc, err = io.ReadAll(stdin)
+		} else {
+			doc, err = os.ReadFile(in)
+		}
+		if err == nil {
+			var r *report.Report
+			if r, err = report.ReadJSON(doc); err == nil {
+				reps = append(reps, r)
+			}
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "imapscope merge: %s: %v\n", in, err)
+			return exitFailure
+		}
+	}
+	merged, err := report.Merge(reps...)
+	if err != nil {
+		fmt.Fprintf(stderr, "imapscope merge: %v\n", err)
+		return exitFailure
+	}
+	merged.Tool = "imapscope " + version
+	out := stdout
+	var file *os.File
+	if cfg.output != "" && cfg.output != "-" {
+		if file, err = os.Create(cfg.output); err != nil {
+			fmt.Fprintf(stderr, "imapscope: %v\n", err)
+			return exitFailure
+		}
+		out = file
+	}
+	bw := bufio.NewWriterSize(out, 64<<10)
+	if code := filterAndWrite(bw, merged, format, cfg, tty, stderr); code != exitOK {
+		if file != nil {
+			file.Close()
+		}
+		return code
+	}
+	if ferr := bw.Flush(); ferr != nil {
+		fmt.Fprintf(stderr, "imapscope: writing output: %v\n", ferr)
+		return exitFailure
+	}
+	if file != nil {
+		if cerr := file.Close(); cerr != nil {
+			fmt.Fprintf(stderr, "imapscope: writing output: %v\n", cerr)
+			return exitFailure
+		}
+	}
+	if !cfg.quiet {
+		fmt.Fprintf(stderr, "imapscope: merged %d reports, %d sessions\n", len(reps), len(merged.Sessions))
+	}
+	if c := merged.Capture; c != nil && (c.TruncatedInput || c.Damage != "") {
+		fmt.Fprintf(stderr, "imapscope: input damaged: %s\n", c.Damage)
+		return exitDamaged
+	}
+	return exitOK
+}

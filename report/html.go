@@ -1,0 +1,323 @@
+package report
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io"
+	"math"
+	"strconv"
+)
+
+//go:embed templates/report.html.tmpl
+var htmlFS embed.FS
+
+// htmlTemplate is parsed once; every value from the network reaches it as
+// data and is escaped by html/template.
+var htmlTemplate = template.Must(template.New("report.html.tmpl").Funcs(template.FuncMap{
+	"f1":     func(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) },
+	"ms":     func(v float64) string { return strconv.FormatFloat(v, 'f', 3, 64) },
+	"time":   fmtTime,
+	"dur":    fmtDuration,
+	"status": statusLabel,
+	"color":  statusColor,
+	"add":    func(a, b int) int { return a + b },
+}).ParseFS(htmlFS, "templates/report.html.tmpl"))
+
+// Limits of the HTML report, so a huge capture still gives a usable file.
+const (
+	// MaxHTMLSessions is how many sessions get a detailed section with a timeline.
+	MaxHTMLSessions = 200
+	// MaxTimelineRows is how many transactions one session timeline draws.
+	MaxTimelineRows = 300
+	// MaxHistograms is how many commands (most frequent first) get a latency histogram.
+	MaxHistograms = 12
+)
+
+// HTMLOptions tunes WriteHTML.
+type HTMLOptions struct {
+	// Title heads the page; "imapscope report" when empty.
+	Title string
+}
+
+// statusLabel is the status as shown, "incomplete" for never completed.
+func statusLabel(st Status) string {
+	if st == "" {
+		return "incomplete"
+	}
+	return string(st)
+}
+
+// statusColor is the fill colour of a status in charts.
+func statusColor(st Status) string {
+	switch st {
+	case "OK":
+		return "#2e9d4f"
+	case "NO":
+		return "#e0a100"
+	case "BAD":
+		return "#d64541"
+	case "BYE":
+		return "#8e44ad"
+	}
+	return "#8a8a8a"
+}
+
+// htmlPage is the template's data.
+type htmlPage struct {
+	Title      string
+	R          *Report
+	Stats      *Stats
+	Breakdown  []htmlSegment
+	Histograms []htmlHistogram
+	Sessions   []htmlSession
+	Omitted    int
+}
+
+// htmlSegment is one status slice of the breakdown bar.
+type htmlSegment struct {
+	Status Status
+	Count  int
+	X, W   float64
+	Pct    float64
+}
+
+// htmlHistogram is the latency histogram of one command.
+type htmlHistogram struct {
+	Command string
+	Count   int
+	Bars    []htmlBar
+}
+
+// htmlBar is one bucket of a histogram.
+type htmlBar struct {
+	Label   string
+	Count   int
+	X, Y, H float64
+}
+
+// htmlSession is one session's section.
+type htmlSession struct {
+	S       *Session
+	Open    bool
+	Rows    []htmlRow
+	Height  int
+	Span    string
+	Ticks   []htmlTick
+	Omitted int
+}
+
+// htmlRow is one transaction of a timeline.
+type htmlRow struct {
+	T      *Transaction
+	Y      int
+	X, W   float64
+	Label  string
+	Latent string
+}
+
+// htmlTick is one time-axis label of a timeline.
+type htmlTick struct {
+	X     float64
+	Label string
+}
+
+// Geometry of the charts, in SVG user units.
+const (
+	breakdownWidth = 900.0
+	histWidth      = 300.0
+	histHeight     = 110.0
+	timelineLeft   = 230.0
+	timelineWidth  = 640.0
+	timelineRow    = 18
+)
+
+// histEdges are the upper bounds (ms) of the histogram buckets; the last bucket is open.
+var histEdges = []float64{0.1, 0.3, 1, 3, 10, 30, 100, 300, 1000, 3000}
+
+// histLabels name the buckets of histEdges plus the open last one.
+var histLabels = []string{"<0.1", "<0.3", "<1", "<3", "<10", "<30", "<100", "<300", "<1s", "<3s", "≥3s"}
+
+// WriteHTML writes r as one self-contained HTML page (inline CSS and SVG, no
+// script, nothing fetched from the network): a status breakdown, a latency
+// histogram per command, the per-command statistics when r.Stats is set, the
+// session table, and per session a timeline of its transactions (one bar per
+// command from its first byte to its completion, coloured by status).
+func WriteHTML(w io.Writer, r *Report, opts HTMLOptions) error {
+	if r == nil {
+		return ErrNilReport
+	}
+	for i, s := range r.Sessions {
+		if s == nil {
+			return fmt.Errorf("report: sessions[%d]: %w", i, errNilSession)
+		}
+		for j, t := range s.Transactions {
+			if t == nil {
+				return fmt.Errorf("report: session %d: transactions[%d]: %w", s.ID, j, errNilTransaction)
+			}
+		}
+	}
+	p := htmlPage{Title: opts.Title, R: r, Stats: r.Stats}
+	if p.Title == "" {
+		p.Title = "imapscope report"
+	}
+	p.Breakdown = breakdown(r)
+	p.Histograms = histograms(r)
+	for i, s := range r.Sessions {
+		if i >= MaxHTMLSessions {
+			p.Omitted = len(r.Sessions) - i
+			break
+		}
+		p.Sessions = append(p.Sessions, timeline(s, i < 3))
+	}
+	var buf bytes.Buffer
+	if err := htmlTemplate.Execute(&buf, p); err != nil {
+		return fmt.Errorf("report: html: %w", err)
+	}
+	if _, err := w.Write(buf.Bytes()); err != nil {
+		return fmt.Errorf("report: write html: %w", err)
+	}
+	return nil
+}
+
+// breakdown computes the status bar: one segment per status present.
+func breakdown(r *Report) []htmlSegment {
+	order := []Status{"OK", "NO", "BAD", "BYE", ""}
+	counts := map[Status]int{}
+	total := 0
+	for _, s := range r.Sessions {
+		for _, t := range s.Transactions {
+			counts[t.Status]++
+			total++
+		}
+	}
+	var out []htmlSegment
+	x := 0.0
+	for _, st := range order {
+		n := counts[st]
+		if n == 0 {
+			continue
+		}
+		w := breakdownWidth * float64(n) / float64(total)
+		out = append(out, htmlSegment{Status: st, Count: n, X: x, W: w, Pct: 100 * float64(n) / float64(total)})
+		x += w
+	}
+	return out
+}
+
+// histograms computes the latency histograms of the most frequent commands.
+func histograms(r *Report) []htmlHistogram {
+	byCmd := map[string][]int{}
+	var order []string
+	counts := map[string]int{}
+	for _, s := range r.Sessions {
+		for _, t := range s.Transactions {
+			if t.Status == "" {
+				continue
+			}
+			b := byCmd[t.Command]
+			if b == nil {
+				b = make([]int, len(histLabels))
+				byCmd[t.Command] = b
+				order = append(order, t.Command)
+			}
+			i := 0
+			for i < len(histEdges) && t.LatencyMS >= histEdges[i] {
+				i++
+			}
+			b[i]++
+			counts[t.Command]++
+		}
+	}
+	sortByCountThenName(order, counts)
+	if len(order) > MaxHistograms {
+		order = order[:MaxHistograms]
+	}
+	out := make([]htmlHistogram, 0, len(order))
+	barW := histWidth / float64(len(histLabels))
+	for _, c := range order {
+		b := byCmd[c]
+		peak := 0
+		for _, n := range b {
+			peak = max(peak, n)
+		}
+		h := htmlHistogram{Command: c, Count: counts[c]}
+		for i, n := range b {
+			bh := 0.0
+			if peak > 0 {
+				bh = (histHeight - 10) * float64(n) / float64(peak)
+			}
+			h.Bars = append(h.Bars, htmlBar{Label: histLabels[i], Count: n, X: float64(i) * barW, Y: histHeight - bh, H: bh})
+		}
+		out = append(out, h)
+	}
+	return out
+}
+
+// sortByCountThenName orders keys by descending count, then name.
+func sortByCountThenName(keys []string, counts map[string]int) {
+	for i := 1; i < len(keys); i++ {
+		for j := i; j > 0; j-- {
+			a, b := keys[j-1], keys[j]
+			if counts[a] > counts[b] || counts[a] == counts[b] && a <= b {
+				break
+			}
+			keys[j-1], keys[j] = b, a
+		}
+	}
+}
+
+// timeline lays out the transactions of s on a linear time axis from the
+// session's first to its last timestamp.
+func timeline(s *Session, open bool) htmlSession {
+	hs := htmlSession{S: s, Open: open}
+	txns := s.Transactions
+	if len(txns) > MaxTimelineRows {
+		hs.Omitted = len(txns) - MaxTimelineRows
+		txns = txns[:MaxTimelineRows]
+	}
+	t0, t1 := s.Start.Time, s.End.Time
+	for _, t := range txns {
+		if !t.Start.IsZero() && (t0.IsZero() || t.Start.Before(t0)) {
+			t0 = t.Start.Time
+		}
+		if t.End.After(t1) {
+			t1 = t.End.Time
+		}
+	}
+	span := t1.Sub(t0).Seconds() * 1000 // ms
+	if span <= 0 || math.IsNaN(span) {
+		span = 1
+	}
+	hs.Span = strconv.FormatFloat(span, 'f', 3, 64) + " ms"
+	for i := 0; i <= 4; i++ {
+		v := span * float64(i) / 4
+		hs.Ticks = append(hs.Ticks, htmlTick{X: timelineLeft + timelineWidth*float64(i)/4, Label: strconv.FormatFloat(v, 'f', 1, 64) + " ms"})
+	}
+	scale := timelineWidth / span
+	for i, t := range txns {
+		row := htmlRow{T: t, Y: 20 + i*timelineRow, Label: escapeTruncate(t.Tag+" "+t.Command+" "+t.Args, 34)}
+		if !t.Start.IsZero() {
+			row.X = timelineLeft + t.Start.Sub(t0).Seconds()*1000*scale
+		} else {
+			row.X = timelineLeft
+		}
+		end := t.End.Time
+		if t.Status == "" || end.IsZero() {
+			end = t1 // never completed: draw to the end of the session
+		}
+		row.W = max(2, end.Sub(t.Start.Time).Seconds()*1000*scale)
+		if t.Start.IsZero() {
+			row.W = 2
+		}
+		row.W = min(row.W, timelineLeft+timelineWidth-row.X+2)
+		row.Latent = "-"
+		if t.Status != "" {
+			row.Latent = strconv.FormatFloat(t.LatencyMS, 'f', 3, 64) + " ms"
+		}
+		hs.Rows = append(hs.Rows, row)
+	}
+	hs.Height = 30 + len(hs.Rows)*timelineRow
+	return hs
+}
