@@ -179,6 +179,11 @@ func (d *flateDecoder) run() error {
 			err = errFlateBlockType
 		}
 		if err != nil {
+			if err != errFlateStopped {
+				// Output decoded before the corrupt point is real; hand it
+				// over whatever the input segmentation was.
+				d.flush()
+			}
 			return err
 		}
 		if !d.flush() {
