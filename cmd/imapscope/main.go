@@ -24,6 +24,8 @@ const usageText = `imapscope — passive IMAP protocol analyzer
 Usage:
   imapscope read [flags] FILE...   dissect pcap/pcapng captures (- for stdin)
   imapscope live -i IFACE [flags]  capture and dissect live traffic (Linux, root)
+  imapscope stats [flags] FILE...  per-command/server/user statistics only
+  imapscope merge [flags] JSON...  merge JSON reports into one
   imapscope help [command]         show help
   imapscope --version              print the version
 
@@ -53,9 +55,19 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runRead(args[1:], stdout, stderr)
 	case "live":
 		return runLive(args[1:], stdout, stderr)
+	case "stats":
+		return runStats(args[1:], stdout, stderr)
+	case "merge":
+		return runMerge(args[1:], stdin, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		if len(args) > 1 && args[1] == "read" {
 			return runRead([]string{"--help"}, stdout, stderr)
+		}
+		if len(args) > 1 && args[1] == "stats" {
+			return runStats([]string{"--help"}, stdout, stderr)
+		}
+		if len(args) > 1 && args[1] == "merge" {
+			return runMerge([]string{"--help"}, stdin, stdout, stderr)
 		}
 		fmt.Fprint(stdout, usageText)
 		return exitOK
