@@ -23,6 +23,11 @@ test: vet
 demo: build
 	./$(BIN) read --format table $(DEMO_PCAP)
 
+# pcaps: regenerate every capture in pcaps/ (root; installs Dovecot, tcpdump… with apt-get).
+pcaps:
+	bash pcaps/gen/dovecot.sh
+	bash pcaps/gen/imap3.sh
+
 clean:
 	rm -rf bin
 
