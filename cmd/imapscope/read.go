@@ -70,7 +70,7 @@ func runRead(args []string, stdout, stderr io.Writer) int {
 
 // runReadCommand parses the flags of read or stats and runs the pipeline.
 func runReadCommand(name, usage string, args []string, stdout, stderr io.Writer) int {
-	cfg := readConfig{ports: append(portList(nil), defaultPorts...), statsOnly: name == "stats"}
+	cfg := readConfig{ports: append(portList(nil), defaultPorts...), statsOnly: name == "stats", emit: "sessions"}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	if cfg.statsOnly {

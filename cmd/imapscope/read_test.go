@@ -1,0 +1,207 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/imapscope/imapscope/report"
+)
+
+const (
+	demoPcap    = "../../pcaps/dovecot/demo.pcap"
+	imaplibPcap = "../../pcaps/dovecot/imaplib.pcap"
+)
+
+// runCLI runs the command line and returns the exit code, stdout and stderr.
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(args, strings.NewReader(""), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestReadHelpDocumentsEveryFlag(t *testing.T) {
+	code, out, _ := runCLI(t, "read", "--help")
+	if code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	for _, f := range []string{"format", "o", "ports", "workers", "show-secrets", "no-dissect", "summary", "columns",
+		"no-color", "quiet", "idle-timeout", "emit", "stats", "top", "user", "server", "client", "command",
+		"status", "min-latency", "mailbox"} {
+		if !strings.Contains(out, "\n  -"+f+" ") && !strings.Contains(out, "\n  -"+f+"\n") {
+			t.Errorf("read --help does not document -%s", f)
+		}
+	}
+	for _, want := range []string{"html", "ecs", "Exit codes", "Filters", "NO_COLOR"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("read --help does not mention %q", want)
+		}
+	}
+	for _, cmd := range []string{"stats", "merge"} {
+		if code, out, _ := runCLI(t, "help", cmd); code != exitOK || !strings.Contains(out, "-min-latency") {
+			t.Errorf("help %s: exit %d", cmd, code)
+		}
+	}
+}
+
+func TestReadStatsTable(t *testing.T) {
+	code, out, _ := runCLI(t, "read", "--stats", "--summary", "--format", "table", "--top", "3", demoPcap)
+	if code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	for _, want := range []string{"| ID |", "Statistics: 1 sessions, 12 transactions; latency percentiles exact", "Slowest 3 transactions:", "FROBNICATE"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "\x1b[") {
+		t.Error("colour written to a non-terminal")
+	}
+}
+
+func TestStatsCommandJSON(t *testing.T) {
+	code, out, _ := runCLI(t, "stats", "--format", "json", "--quiet", demoPcap, imaplibPcap)
+	if code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	var st report.Stats
+	if err := json.Unmarshal([]byte(out), &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.Sessions != 4 || st.Transactions != 52 || st.Total.NO != 3 || st.Total.BAD != 2 || len(st.Slowest) != 10 {
+		t.Errorf("stats: %+v", st)
+	}
+	if code, _, _ := runCLI(t, "stats", "--format", "html", demoPcap); code != exitUsage {
+		t.Errorf("stats --format html: exit %d, want 2", code)
+	}
+}
+
+func TestReadFilters(t *testing.T) {
+	code, out, _ := runCLI(t, "read", "--format", "json", "--stats", "--status", "no,BAD", "--quiet", demoPcap, imaplibPcap)
+	if code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	if err := report.ValidateJSON([]byte(out)); err != nil {
+		t.Fatal(err)
+	}
+	var r report.Report
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, s := range r.Sessions {
+		for _, x := range s.Transactions {
+			n++
+			if x.Status != "NO" && x.Status != "BAD" {
+				t.Errorf("kept %s %s", x.Command, x.Status)
+			}
+		}
+	}
+	if n != 5 || r.Stats == nil || r.Stats.Transactions != 5 {
+		t.Errorf("%d transactions kept, stats %+v; want 5", n, r.Stats)
+	}
+	// Session filter with no match: an empty, valid report.
+	code, out, _ = runCLI(t, "read", "--format", "json", "--user", "nobody", "--quiet", demoPcap)
+	if code != exitOK || !strings.Contains(out, `"sessions": []`) {
+		t.Errorf("exit %d, output %s", code, out)
+	}
+	// JSONL streaming honours the filters too.
+	code, out, _ = runCLI(t, "read", "--format", "jsonl", "--emit", "transactions", "--command", "login", "--quiet", imaplibPcap)
+	if code != exitOK {
+		t.Fatalf("jsonl exit %d", code)
+	}
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		if strings.Contains(l, `"type":"transaction"`) && !strings.Contains(l, `"command":"LOGIN"`) {
+			t.Errorf("jsonl kept %s", l)
+		}
+	}
+}
+
+func TestReadUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"read", "--status", "MAYBE", demoPcap},
+		{"read", "--server", "mail.example.org", demoPcap},
+		{"read", "--min-latency", "-1s", demoPcap},
+		{"read", "--top", "-1", demoPcap},
+		{"read", "--format", "xml", demoPcap},
+		{"read", "--stats", "--format", "ecs", demoPcap},
+		{"read", "--stats", "--format", "jsonl", demoPcap},
+		{"merge"},
+	} {
+		if code, _, _ := runCLI(t, args...); code != exitUsage {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+	}
+	if code, _, _ := runCLI(t, "read", "no-such-file.pcap"); code != exitFailure {
+		t.Errorf("missing file: exit %d, want 1", code)
+	}
+}
+
+func TestReadHTMLAndECS(t *testing.T) {
+	dir := t.TempDir()
+	html := filepath.Join(dir, "r.html")
+	if code, _, errs := runCLI(t, "read", "--format", "html", "-o", html, demoPcap); code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	b, err := os.ReadFile(html)
+	if err != nil || !bytes.Contains(b, []byte("<svg")) || !bytes.Contains(b, []byte("FROBNICATE")) {
+		t.Errorf("html output: %v, %d bytes", err, len(b))
+	}
+	code, out, _ := runCLI(t, "read", "--format", "ecs", "--quiet", "--status", "OK", demoPcap)
+	if code != exitOK || strings.Count(out, "\n") != 10 || !strings.Contains(out, `"outcome":"success"`) {
+		t.Errorf("ecs: exit %d, %d lines", code, strings.Count(out, "\n"))
+	}
+}
+
+func TestMergeCommand(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json")
+	for _, x := range [][2]string{{a, demoPcap}, {b, imaplibPcap}} {
+		if code, _, _ := runCLI(t, "read", "--format", "json", "-o", x[0], "--quiet", x[1]); code != exitOK {
+			t.Fatalf("read %s: exit %d", x[1], code)
+		}
+	}
+	code, out, _ := runCLI(t, "merge", "--format", "json", "--stats", "--quiet", b, a)
+	if code != exitOK {
+		t.Fatalf("merge exit %d", code)
+	}
+	r, err := report.ReadJSON([]byte(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Sessions) != 4 || r.Sessions[0].Transactions[10].Command != "FROBNICATE" || r.Stats.Transactions != 52 {
+		t.Errorf("merged: %d sessions, stats %+v", len(r.Sessions), r.Stats)
+	}
+	if len(r.Inputs) != 2 || r.Inputs[0] != imaplibPcap {
+		t.Errorf("inputs %v", r.Inputs)
+	}
+	bad := filepath.Join(dir, "bad.json")
+	os.WriteFile(bad, []byte(`{"tool":1}`), 0o644)
+	if code, _, _ := runCLI(t, "merge", a, bad); code != exitFailure {
+		t.Errorf("invalid report: exit %d, want 1", code)
+	}
+}
+
+func TestColorAndProgressOff(t *testing.T) {
+	t.Setenv("NO_COLOR", "")
+	if !useColor(readConfig{}, true) || useColor(readConfig{noColor: true}, true) || useColor(readConfig{}, false) {
+		t.Error("useColor: wrong without NO_COLOR")
+	}
+	t.Setenv("NO_COLOR", "1")
+	if useColor(readConfig{}, true) {
+		t.Error("NO_COLOR=1 did not turn colour off")
+	}
+	var buf bytes.Buffer
+	if p := newProgress(&buf, []string{demoPcap}, false); p != nil {
+		t.Error("progress bar on a non-terminal")
+	}
+	var p *progress // nil: every method is a no-op
+	if p.hook() != nil {
+		t.Error("nil progress has a hook")
+	}
+	p.done()
+}
