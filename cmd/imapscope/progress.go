@@ -36,6 +36,7 @@ func newProgress(stderr io.Writer, inputs []string, quiet bool) *progress {
 		progressbar.OptionSetWriter(stderr),
 		progressbar.OptionSetDescription("reading"),
 		progressbar.OptionShowBytes(true),
+		progressbar.OptionShowCount(),
 		progressbar.OptionSetPredictTime(true),
 		progressbar.OptionSetWidth(30),
 		progressbar.OptionThrottle(100*time.Millisecond),
