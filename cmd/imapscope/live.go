@@ -143,6 +143,11 @@ func (cfg *liveConfig) validate(pos []string) string {
 	case cfg.workers < 1:
 		return "--workers must be at least 1"
 	}
+	if cfg.expr != "" {
+		if _, err := live.CompileExpr(cfg.expr, live.LinkEthernet); err != nil {
+			return err.Error()
+		}
+	}
 	return ""
 }
 
