@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -98,7 +99,11 @@ func imapscopeBinary(t *testing.T) string {
 			return
 		}
 		buildOnce.path = filepath.Join(dir, "imapscope")
-		cmd := exec.Command("go", "build", "-o", buildOnce.path, ".")
+		goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
+		if _, err := os.Stat(goBin); err != nil {
+			goBin = "go"
+		}
+		cmd := exec.Command(goBin, "build", "-o", buildOnce.path, ".")
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			buildOnce.err = fmt.Errorf("go build: %v\n%s", err, out)
