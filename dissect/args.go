@@ -1,36 +1,46 @@
 package dissect
 
+import "unsafe"
+
 // redacted replaces secrets in every output unless Options.ShowSecrets.
 const redacted = "<redacted>"
 
-// appendArgs adds p to t's argument text, up to MaxArgs bytes.
-func (s *Session) appendArgs(t *txn, p []byte) {
-	if t.argsFull || len(p) == 0 {
+// appendArgs adds p to the argument text of the command being sent, up to
+// MaxArgs bytes.
+func (s *Session) appendArgs(p []byte) {
+	if s.argsFull || len(p) == 0 {
 		return
 	}
-	room := s.opts.MaxArgs - len(t.args)
+	room := s.opts.MaxArgs - len(s.args)
 	if len(p) > room {
 		p = p[:room]
-		t.argsFull = true
+		s.argsFull = true
 	}
-	t.args = append(t.args, p...)
+	s.args = append(s.args, p...)
 }
 
-// finishArgs turns the argument text into the transaction's Args, with
-// secrets redacted. It is idempotent.
+// resetArgs starts the argument text of a new command.
+func (s *Session) resetArgs() {
+	s.args = s.args[:0]
+	s.argsFull = false
+	s.litOK = false
+}
+
+// finishArgs turns the argument text of the command being sent (t) into
+// its Args, with secrets redacted. It is idempotent.
 func (s *Session) finishArgs(t *txn) {
 	if t.argsDone {
 		return
 	}
 	t.argsDone = true
-	a := t.args
+	a := s.args
 	switch t.kind {
 	case kLogin:
 		if !s.opts.ShowSecrets {
 			// Keep the user name; whatever follows it is the password.
 			sc := argScanner{p: a}
 			_, _, end, ok := sc.next()
-			if ok && sc.i < len(a) || ok && t.argsFull {
+			if ok && sc.i < len(a) || ok && s.argsFull {
 				a = append(a[:end:end], " "+redacted...)
 			} else if !ok {
 				a = []byte(redacted)
@@ -45,10 +55,17 @@ func (s *Session) finishArgs(t *txn) {
 			}
 		}
 	}
-	if t.argsFull {
+	if s.argsFull {
 		a = append(a[:len(a):len(a)], "…"...)
 	}
-	t.t.Args = string(a)
+	t.t.Args = s.strs.str(a)
+	s.resetArgs()
+}
+
+// argsOf returns a finished transaction's argument text as bytes, without
+// copying (read only).
+func argsOf(t *txn) []byte {
+	return unsafe.Slice(unsafe.StringData(t.t.Args), len(t.t.Args))
 }
 
 // Token kinds returned by argScanner.
@@ -121,6 +138,27 @@ func (sc *argScanner) next() (kind, start, end int, ok bool) {
 		}
 		return tokAtom, start, sc.i, true
 	}
+}
+
+// words is the package-level words with atoms made in the session's arena.
+func (s *Session) words(p []byte) []string {
+	var out []string
+	sc := argScanner{p: p}
+	for len(out) < maxListItems {
+		k, a, b, ok := sc.next()
+		if !ok {
+			break
+		}
+		if k == tokOpen || k == tokClose {
+			continue
+		}
+		if k == tokAtom && !equalFold(p[a:b], "NIL") {
+			out = append(out, s.strs.str(p[a:b]))
+			continue
+		}
+		out = append(out, stringArg(p, k, a, b))
+	}
+	return out
 }
 
 // stringArg returns the value of a token as a string: quoted strings are

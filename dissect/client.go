@@ -25,7 +25,7 @@ func (s *Session) onClientLine(f *framer, ts time.Time, line []byte, first bool)
 		if t == nil {
 			return s.literalAfter(nil, line, ts)
 		}
-		s.appendArgs(t, withoutLiteral(line))
+		s.appendArgs(withoutLiteral(line))
 		return s.literalAfter(t, line, ts)
 	}
 	if len(line) == 0 {
@@ -51,12 +51,12 @@ func (s *Session) onClientLine(f *framer, ts time.Time, line []byte, first bool)
 	if !validTag(tag) || len(cmd) == 0 || (len(rest) > len(cmd) && rest[len(cmd)] != ' ') {
 		return s.junkLine(f, ts, line)
 	}
-	command := commandName(cmd)
+	command := commandString(cmd, nil)
 	if command == "UID" || command == "FIND" {
 		// Two-word commands: UID FETCH, FIND MAILBOXES (RFC 1176).
 		sub, more := cutAtom(args)
 		if len(sub) > 0 {
-			command += " " + commandName(sub)
+			command = commandString(cmd, sub)
 			args = more
 		}
 	}
@@ -68,9 +68,10 @@ func (s *Session) onClientLine(f *framer, ts time.Time, line []byte, first bool)
 		s.noteResync(f, ts)
 	}
 	s.imapSeen = true
-	t := s.newTxn(string(tag), command, f.msgStart)
+	t := s.newTxn(s.strs.str(tag), command, f.msgStart)
 	s.cli = t
-	s.appendArgs(t, withoutLiteral(args))
+	s.resetArgs()
+	s.appendArgs(withoutLiteral(args))
 	return s.literalAfter(t, args, ts)
 }
 
@@ -84,9 +85,9 @@ func (s *Session) literalAfter(t *txn, line []byte, ts time.Time) int64 {
 	tag := ""
 	if t != nil {
 		tag = t.t.Tag
-		t.litHdr = line[len(line)-literalHeaderLen(line):]
-		t.lit = t.lit[:0]
-		t.litOK = !h.binary && h.size <= maxCapturedLiteral
+		s.litHdr = append(s.litHdr[:0], line[len(line)-literalHeaderLen(line):]...)
+		s.lit = s.lit[:0]
+		s.litOK = !h.binary && h.size <= maxCapturedLiteral
 		if !h.nonSync {
 			s.syncTxn = t
 		}
@@ -113,8 +114,8 @@ func (s *Session) onLiteral(f *framer, ts time.Time, p []byte, last bool) {
 	if s.syncTxn == t && len(p) > 0 {
 		s.syncTxn = nil
 	}
-	if t.litOK {
-		t.lit = append(t.lit, p...)
+	if s.litOK {
+		s.lit = append(s.lit, p...)
 	}
 	if last {
 		s.endClientLiteral(t)
@@ -124,23 +125,26 @@ func (s *Session) onLiteral(f *framer, ts time.Time, p []byte, last bool) {
 // endClientLiteral appends a finished client literal to the arguments: its
 // text as a quoted string when short and printable, else its header.
 func (s *Session) endClientLiteral(t *txn) {
-	if t.litOK && printable(t.lit) {
-		q := make([]byte, 0, len(t.lit)+2)
-		q = append(q, '"')
-		for _, c := range t.lit {
+	if s.litOK && printable(s.lit) {
+		s.appendArgs(quoteBytes)
+		for i, c := range s.lit {
 			if c == '"' || c == '\\' {
-				q = append(q, '\\')
+				s.appendArgs(backslash)
 			}
-			q = append(q, c)
+			s.appendArgs(s.lit[i : i+1])
 		}
-		q = append(q, '"')
-		s.appendArgs(t, q)
+		s.appendArgs(quoteBytes)
 	} else {
-		s.appendArgs(t, t.litHdr)
+		s.appendArgs(s.litHdr)
 	}
-	t.litOK = false
-	t.lit = t.lit[:0]
+	s.litOK = false
+	s.lit = s.lit[:0]
 }
+
+var (
+	quoteBytes = []byte{'"'}
+	backslash  = []byte{'\\'}
+)
 
 // onLiteralLoss accounts for literal bytes lost in a gap.
 func (s *Session) onLiteralLoss(f *framer, n int64) {
@@ -153,7 +157,7 @@ func (s *Session) onLiteralLoss(f *framer, n int64) {
 	}
 	if t := s.cli; t != nil {
 		t.t.ClientLiteralBytes += n
-		t.litOK = false
+		s.litOK = false
 		t.t.Note = "literal bytes lost in a capture gap"
 	}
 }
@@ -177,8 +181,8 @@ func (s *Session) onMessageEnd(f *framer, ts time.Time) {
 	}
 	s.cli = nil
 	t.t.ClientBytes += f.msgBytes
+	s.commandSent(t, ts) // sees the raw arguments, secrets included
 	s.finishArgs(t)
-	s.commandSent(t, ts)
 }
 
 // onMessageCut is called when a gap cuts the message in progress.
@@ -237,14 +241,6 @@ func validTag(p []byte) bool {
 		}
 	}
 	return true
-}
-
-// commandName upper-cases a command word, bounded in length.
-func commandName(p []byte) string {
-	if len(p) > 32 {
-		p = p[:32]
-	}
-	return upperASCII(p)
 }
 
 // withoutLiteral returns line without a trailing literal header.

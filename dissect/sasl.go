@@ -10,20 +10,20 @@ import (
 
 // startAuth begins an AUTHENTICATE exchange once the command line is sent.
 func (s *Session) startAuth(t *txn, ts time.Time) {
-	sc := argScanner{p: t.args}
+	sc := argScanner{p: s.args}
 	k, a, b, ok := sc.next()
 	if !ok {
 		return
 	}
-	t.mech = strings.ToUpper(stringArg(t.args, k, a, b))
+	t.mech = strings.ToUpper(stringArg(s.args, k, a, b))
 	if s.rep.AuthMechanism == "" {
 		s.rep.AuthMechanism = t.mech
 	}
 	if k2, a2, b2, ok := sc.next(); ok {
 		// SASL-IR (RFC 4959): the initial response is on the command line.
 		t.saslInitial = true
-		s.keepSASL(t, t.args[a2:b2])
-		s.saslIdentity(t, t.args[a2:b2], k2)
+		s.keepSASL(t, s.args[a2:b2])
+		s.saslIdentity(t, s.args[a2:b2], k2)
 	}
 	if !t.done {
 		s.authTxn = t

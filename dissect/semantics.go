@@ -1,6 +1,7 @@
 package dissect
 
 import (
+	"bytes"
 	"strings"
 	"time"
 
@@ -53,7 +54,11 @@ func (s *Session) applyCode(code []byte, ts time.Time) {
 
 // setCapabilities replaces the session's capability list.
 func (s *Session) setCapabilities(rest []byte) {
-	caps := words(rest)
+	if bytes.Equal(rest, s.lastCaps) {
+		return // servers repeat the list in greetings, codes and responses
+	}
+	s.lastCaps = append(s.lastCaps[:0], rest...)
+	caps := s.words(rest)
 	if len(caps) == 0 {
 		return
 	}
@@ -65,7 +70,7 @@ func (s *Session) setCapabilities(rest []byte) {
 func (s *Session) commandSent(t *txn, ts time.Time) {
 	switch t.kind {
 	case kLogin:
-		if u, ok := firstArg(t.args); ok {
+		if u, ok := firstArg(s.args); ok {
 			s.rep.User = u
 		}
 	case kAuthenticate:
@@ -74,7 +79,7 @@ func (s *Session) commandSent(t *txn, ts time.Time) {
 		s.idleTxn = t
 	case kID:
 		if s.rep.ClientID == nil {
-			s.rep.ClientID = idParams(t.args)
+			s.rep.ClientID = idParams(s.args)
 		}
 	case kList:
 		if strings.HasPrefix(t.t.Command, "FIND") {
@@ -97,7 +102,7 @@ func (s *Session) applyCompletion(t *txn, status report.Status) {
 	}
 	switch t.kind {
 	case kSelect:
-		name, _ := firstArg(t.args)
+		name, _ := firstArg(argsOf(t))
 		s.dialect.mailbox = name
 		s.addMailbox(name)
 		if t.t.Command == "EXAMINE" && s.rep.Access == "" {
@@ -113,7 +118,7 @@ func (s *Session) applyCompletion(t *txn, status report.Status) {
 	case kCompress:
 		s.startCompress(t)
 	case kEnable:
-		for _, w := range words(t.args) {
+		for _, w := range words(argsOf(t)) {
 			if strings.EqualFold(w, "IMAP4rev2") {
 				// Dovecot and others answer ENABLED; trust the OK either way.
 				s.dialect.rev2 = true
@@ -124,14 +129,14 @@ func (s *Session) applyCompletion(t *txn, status report.Status) {
 	case kReadWrite:
 		s.rep.Access = "READ-WRITE"
 	case kSelectVersion:
-		s.dialect.selectVersion(t.args)
+		s.dialect.selectVersion(argsOf(t))
 		s.rep.Version = s.dialect.version
 		s.rep.Features = s.dialect.features
 	case kSelectFeatures:
-		s.dialect.selectFeatures(t.args)
+		s.dialect.selectFeatures(argsOf(t))
 		s.rep.Features = s.dialect.features
 	case kSetEOL:
-		s.dialect.eol = strings.TrimSpace(string(t.args))
+		s.dialect.eol = strings.TrimSpace(t.t.Args)
 	case kAuthenticate:
 		if s.rep.AuthMechanism == "" {
 			s.rep.AuthMechanism = t.mech

@@ -86,7 +86,7 @@ func (s *Session) untagged(f *framer, ts time.Time, rest []byte) int64 {
 		code, text := respCode(after)
 		if !s.greeted {
 			s.greeted = true
-			s.rep.Greeting = cleanText(after)
+			s.rep.Greeting = s.text(after)
 			s.rep.GreetingStatus = kind
 			s.dialect.greeting(after)
 			s.applyCode(code, ts)

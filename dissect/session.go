@@ -65,6 +65,16 @@ type Session struct {
 	unknown   []unmatched // completions whose tag matched no command
 	closed    bool
 	midNoted  bool
+	strs      strArena
+
+	// The command the client is sending (s.cli) is built here; only one
+	// client message is in progress at a time.
+	args     []byte // argument text (bounded by MaxArgs)
+	argsFull bool   // args reached MaxArgs and were cut
+	lit      []byte // a short client literal being captured
+	litOK    bool   // the literal being received is being captured
+	litHdr   []byte // header of the literal being received ("{12}")
+	lastCaps []byte // the capability list last parsed, to skip repeats
 }
 
 // unmatched remembers a completion that arrived for no known command, so

@@ -120,6 +120,11 @@ func TestBasicSession(t *testing.T) {
 	if got := rs.Transactions[3].ClientLiteralBytes; got != 25 {
 		t.Errorf("APPEND literal bytes = %d", got)
 	}
+	// A literal too long to keep shows as its header (the line it came on
+	// was in a reused buffer: the header must be copied, not referenced).
+	if got := rs.Transactions[3].Args; got != `INBOX (\Seen) {25}` {
+		t.Errorf("APPEND args = %q", got)
+	}
 	if rs.Dialect != "IMAP4rev1" || rs.Access != "READ-WRITE" {
 		t.Errorf("dialect %q access %q", rs.Dialect, rs.Access)
 	}

@@ -9,14 +9,10 @@ import (
 // txn is a command being correlated with its responses.
 type txn struct {
 	t    *report.Transaction
+	tr   report.Transaction // t points here: one allocation per command
 	kind cmdKind
 
-	args     []byte // argument text being built (bounded)
-	argsFull bool   // args reached MaxArgs and were cut
-	lit      []byte // bytes of a short client literal being captured
-	litOK    bool   // the literal being received is being captured
-	argsDone bool   // Args were finished (and redacted)
-	litHdr   []byte // header of the literal being received ("{12}")
+	argsDone bool // Args were finished (and redacted)
 
 	mech        string // AUTHENTICATE mechanism
 	saslStep    int    // SASL responses seen
@@ -30,7 +26,8 @@ type txn struct {
 
 // newTxn registers a command the client began sending at ts.
 func (s *Session) newTxn(tag, command string, ts time.Time) *txn {
-	t := &txn{t: &report.Transaction{Tag: tag, Command: command, Start: report.Time{Time: ts}}}
+	t := &txn{tr: report.Transaction{Tag: tag, Command: command, Start: report.Time{Time: ts}}}
+	t.t = &t.tr
 	t.kind = kindOf(command)
 	t.t.Mailbox = s.dialect.mailbox
 	if old, ok := s.pending[tag]; ok {
@@ -114,8 +111,8 @@ func (s *Session) emit(t *txn) {
 // complete records t's tagged completion, whose last byte arrived at ts.
 func (s *Session) complete(t *txn, status report.Status, code, text []byte, ts time.Time) {
 	t.t.Status = status
-	t.t.Code = cleanText(code)
-	t.t.Text = cleanText(text)
+	t.t.Code = s.text(code)
+	t.t.Text = s.text(text)
 	t.t.End = report.Time{Time: ts}
 	t.t.LatencyMS = latencyMS(t.t.Start.Time, ts)
 	if status == "BYE" {
@@ -136,12 +133,14 @@ func latencyMS(a, b time.Time) float64 {
 	return float64(b.Sub(a).Nanoseconds()) / 1e6
 }
 
-// cleanText returns p as a string with invalid or control bytes kept but
-// bounded in length.
-func cleanText(p []byte) string {
-	const maxText = 512
+// maxText bounds response text kept per transaction or greeting.
+const maxText = 512
+
+// text returns p as a string bounded in length (control bytes are kept; the
+// renderers escape them).
+func (s *Session) text(p []byte) string {
 	if len(p) > maxText {
 		p = p[:maxText]
 	}
-	return string(p)
+	return s.strs.str(p)
 }

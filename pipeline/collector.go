@@ -33,7 +33,8 @@ type finished struct {
 
 // NewCollector returns a Collector that dissects with opts. If stream is
 // non-nil, each session is passed to it as it ends (numbered in the order
-// sessions end) and not kept; otherwise Sessions returns them all.
+// connections were first seen, which is first-packet order with one worker)
+// and not kept; otherwise Sessions returns them all.
 func NewCollector(opts dissect.Options, stream func(*report.Session) error) *Collector {
 	return &Collector{opts: opts, stream: stream}
 }
@@ -54,6 +55,10 @@ func (c *Collector) NewConn(info reassembly.ConnInfo) reassembly.Conn {
 	}
 	c.mu.Lock()
 	c.open++
+	c.nextID++
+	// Streamed sessions keep this number (transaction lines carry it);
+	// collected ones are renumbered in first-packet order by Sessions.
+	rs.ID = c.nextID
 	c.mu.Unlock()
 	return &conn{s: dissect.NewSession(rs, c.opts), seq: info.Seq, c: c}
 }
@@ -64,8 +69,6 @@ func (c *Collector) done(seq uint64, rs *report.Session) {
 	defer c.mu.Unlock()
 	c.open--
 	if c.stream != nil {
-		c.nextID++
-		rs.ID = c.nextID
 		if err := c.stream(rs); err != nil && c.err == nil {
 			c.err = err
 		}

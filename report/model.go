@@ -141,10 +141,17 @@ type Transaction struct {
 // Status is a completion status; the empty Status means "never completed" and renders as JSON null.
 type Status string
 
+// statusJSON holds the encodings of the usual statuses, so that writing
+// them does not allocate. encoding/json does not modify what MarshalJSON
+// returns.
+var statusJSON = map[Status][]byte{
+	"": []byte("null"), "OK": []byte(`"OK"`), "NO": []byte(`"NO"`), "BAD": []byte(`"BAD"`), "BYE": []byte(`"BYE"`),
+}
+
 // MarshalJSON writes null for the empty Status.
 func (s Status) MarshalJSON() ([]byte, error) {
-	if s == "" {
-		return []byte("null"), nil
+	if b, ok := statusJSON[s]; ok {
+		return b, nil
 	}
 	return json.Marshal(string(s))
 }
@@ -172,7 +179,10 @@ func (t Time) MarshalJSON() ([]byte, error) {
 	if t.IsZero() {
 		return []byte("null"), nil
 	}
-	return []byte(`"` + t.UTC().Format(time.RFC3339Nano) + `"`), nil
+	b := make([]byte, 0, len(time.RFC3339Nano)+2)
+	b = append(b, '"')
+	b = t.UTC().AppendFormat(b, time.RFC3339Nano)
+	return append(b, '"'), nil
 }
 
 // UnmarshalJSON reads what MarshalJSON writes.
