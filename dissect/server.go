@@ -108,15 +108,20 @@ func (s *Session) untagged(f *framer, ts time.Time, rest []byte) int64 {
 // checkQuotes notes a data line that ends inside a quoted string. Only
 // lines with an odd number of quote characters need the precise scan.
 func (s *Session) checkQuotes(line []byte, tag string, ts time.Time) {
-	if bytes.Count(line, quoteChar)%2 == 0 && bytes.IndexByte(line, '\\') < 0 {
-		return
+	odd := bytes.Count(line, quoteChar)%2 == 1
+	if bytes.Index(line, escapedQuote) >= 0 {
+		// Only an escaped quote can make the count lie.
+		odd = insideQuote(line)
 	}
-	if insideQuote(line) {
+	if odd {
 		s.anomaly("unterminated_quoted", "data line ends inside a quoted string", tag, ts)
 	}
 }
 
-var quoteChar = []byte{'"'}
+var (
+	quoteChar    = []byte{'"'}
+	escapedQuote = []byte{'\\', '"'}
+)
 
 // attribute charges a data response to the command that drew it, or counts
 // it as unsolicited.
@@ -154,7 +159,7 @@ func (s *Session) tagged(f *framer, ts time.Time, line []byte) int64 {
 		return s.junkLine(f, ts, line)
 	}
 	status := isStatusWord(w)
-	t := s.pending[string(tag)]
+	t := s.lookup(tag)
 	if t == nil {
 		t = s.pendingFold(tag)
 		if t != nil && !(f.resyncing && status == "") {

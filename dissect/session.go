@@ -44,8 +44,11 @@ type Session struct {
 	inf  [2]*inflater
 	tls  tlsSniffer
 
-	pending map[string]*txn
-	order   []*txn // pending commands in the order they were sent
+	// order holds the pending commands in the order they were sent; byTag
+	// indexes them once there are more than pendingScan of them.
+	order []*txn
+	byTag map[string]*txn
+	slab  []txn // preallocated commands, handed out in turn
 
 	cli *txn // command whose message the client is sending
 	aux *txn // command a client line belongs to without being a command (SASL, DONE)
@@ -91,7 +94,6 @@ const maxUnmatched = 64
 // Client, Server, Start) the caller has filled in rs.
 func NewSession(rs *report.Session, opts Options) *Session {
 	s := &Session{opts: opts.withDefaults(), rep: rs}
-	s.pending = make(map[string]*txn)
 	s.fr[FromClient].init(s, FromClient, s.opts.MaxLine)
 	s.fr[FromServer].init(s, FromServer, s.opts.MaxLine)
 	if rs.Dialect == "" {

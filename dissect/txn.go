@@ -2,6 +2,7 @@ package dissect
 
 import (
 	"time"
+	"unsafe"
 
 	"github.com/imapscope/imapscope/report"
 )
@@ -26,11 +27,16 @@ type txn struct {
 
 // newTxn registers a command the client began sending at ts.
 func (s *Session) newTxn(tag, command string, ts time.Time) *txn {
-	t := &txn{tr: report.Transaction{Tag: tag, Command: command, Start: report.Time{Time: ts}}}
+	if len(s.slab) == 0 {
+		s.slab = make([]txn, txnSlab)
+	}
+	t := &s.slab[0]
+	s.slab = s.slab[1:]
+	t.tr = report.Transaction{Tag: tag, Command: command, Start: report.Time{Time: ts}}
 	t.t = &t.tr
 	t.kind = kindOf(command)
 	t.t.Mailbox = s.dialect.mailbox
-	if old, ok := s.pending[tag]; ok {
+	if old := s.lookup(unsafeBytes(tag)); old != nil && old.t.Tag == tag {
 		s.anomaly("tag_reused", "tag "+tag+" reused while its earlier command was still pending", tag, ts)
 		old.t.Note = "tag reused before completion"
 		s.removePending(old)
@@ -53,10 +59,42 @@ func (s *Session) newTxn(tag, command string, ts time.Time) *txn {
 		s.removePending(oldest)
 		s.emit(oldest)
 	}
-	s.pending[tag] = t
 	s.order = append(s.order, t)
+	if s.byTag != nil {
+		s.byTag[tag] = t
+	} else if len(s.order) > pendingScan {
+		s.byTag = make(map[string]*txn, 2*pendingScan)
+		for _, o := range s.order {
+			s.byTag[o.t.Tag] = o
+		}
+	}
 	s.store(t)
 	return t
+}
+
+// txnSlab is how many commands are allocated at once.
+const txnSlab = 16
+
+// pendingScan is how many pending commands are searched linearly before a
+// tag index is built (clients rarely pipeline more than a few).
+const pendingScan = 16
+
+// lookup finds the pending command with exactly this tag.
+func (s *Session) lookup(tag []byte) *txn {
+	if s.byTag != nil {
+		return s.byTag[string(tag)]
+	}
+	for i := len(s.order) - 1; i >= 0; i-- {
+		if s.order[i].t.Tag == string(tag) {
+			return s.order[i]
+		}
+	}
+	return nil
+}
+
+// unsafeBytes views a string as bytes without copying (read only).
+func unsafeBytes(s string) []byte {
+	return unsafe.Slice(unsafe.StringData(s), len(s))
 }
 
 // store appends t to the session's transaction list (bounded).
@@ -74,8 +112,8 @@ func (s *Session) store(t *txn) {
 
 // removePending forgets t as a pending command.
 func (s *Session) removePending(t *txn) {
-	if s.pending[t.t.Tag] == t {
-		delete(s.pending, t.t.Tag)
+	if s.byTag != nil && s.byTag[t.t.Tag] == t {
+		delete(s.byTag, t.t.Tag)
 	}
 	for i, o := range s.order {
 		if o == t {
