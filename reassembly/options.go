@@ -26,7 +26,7 @@ const (
 	DefaultMaxBufferedPagesTotal = 65536
 
 	// readBufferSize is the size of the buffered reader over each input.
-	readBufferSize = 1 << 20
+	readBufferSize = 256 << 10
 	// maxWorkers caps Options.Workers.
 	maxWorkers = 256
 	// cancelCheckEvery is how many packets are read between two looks at ctx.

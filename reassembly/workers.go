@@ -13,6 +13,9 @@ const (
 	batchPackets = 512
 	// batchArenaBytes is the packet-data capacity of one batch.
 	batchArenaBytes = 1 << 20
+	// batchArenaInitial is the arena allocated up front; it grows on demand
+	// up to batchArenaBytes, so that small inputs stay cheap.
+	batchArenaInitial = 64 << 10
 	// batchesPerWorker is how many batches each worker cycles through (and
 	// the depth of its queue): the reader blocks when a worker falls behind.
 	batchesPerWorker = 4
@@ -61,7 +64,7 @@ func startWorkers(o *Options, f ConnFactory, ports *portSet) *workerSet {
 		for range batchesPerWorker {
 			w.free <- &batch{
 				ents:  make([]batchEntry, 0, batchPackets),
-				arena: make([]byte, 0, batchArenaBytes),
+				arena: make([]byte, 0, batchArenaInitial),
 			}
 		}
 		set.ws[i] = w
@@ -79,9 +82,13 @@ func (set *workerSet) dispatch(h uint64, pkt []byte, v6 bool, ts time.Time, idx 
 	}
 	w := set.ws[h%uint64(len(set.ws))]
 	b := w.batch()
-	if len(b.ents) == cap(b.ents) || len(b.arena)+len(pkt) > cap(b.arena) {
+	if len(b.ents) == batchPackets || len(b.arena)+len(pkt) > batchArenaBytes {
 		w.send()
 		b = w.batch()
+	}
+	if len(b.arena)+len(pkt) > cap(b.arena) {
+		// Grow once, straight to the full size.
+		b.arena = append(make([]byte, 0, batchArenaBytes), b.arena...)
 	}
 	off := len(b.arena)
 	b.arena = append(b.arena, pkt...)
@@ -95,7 +102,7 @@ func (set *workerSet) dispatch(h uint64, pkt []byte, v6 bool, ts time.Time, idx 
 func (set *workerSet) flush(now time.Time) {
 	for _, w := range set.ws {
 		b := w.batch()
-		if len(b.ents) == cap(b.ents) {
+		if len(b.ents) == batchPackets {
 			w.send()
 			b = w.batch()
 		}
