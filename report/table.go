@@ -372,6 +372,28 @@ func sessionNotes(s *Session) []string {
 	if len(s.Features) > 0 {
 		out = append(out, "features: "+EscapeControl(strings.Join(s.Features, " ")))
 	}
+	if s.TLSSNI != "" || s.TLSVersion != "" {
+		out = append(out, "tls: "+EscapeControl(strings.TrimSpace(s.TLSVersion+" sni="+s.TLSSNI)))
+	}
+	if s.AuthMechanism != "" {
+		out = append(out, "auth: "+EscapeControl(s.AuthMechanism))
+	}
+	if len(s.Enabled) > 0 {
+		out = append(out, "enabled: "+EscapeControl(strings.Join(s.Enabled, " ")))
+	}
+	if s.Access != "" {
+		out = append(out, "access: "+EscapeControl(s.Access))
+	}
+	if len(s.ClientID) > 0 {
+		out = append(out, "client id: "+idString(s.ClientID))
+	}
+	if len(s.ServerID) > 0 {
+		out = append(out, "server id: "+idString(s.ServerID))
+	}
+	if s.Compressed {
+		out = append(out, fmt.Sprintf("deflate: client %d→%d bytes, server %d→%d bytes",
+			s.CompressedClientBytes, s.InflatedClientBytes, s.CompressedServerBytes, s.InflatedServerBytes))
+	}
 	if len(s.SupportedVersions) > 0 {
 		vs := make([]string, len(s.SupportedVersions))
 		for i, v := range s.SupportedVersions {
@@ -383,6 +405,20 @@ func sessionNotes(s *Session) []string {
 		out = append(out, "supported versions: "+EscapeControl(strings.Join(vs, ", ")))
 	}
 	return out
+}
+
+// idString renders ID parameters as name=value pairs in name order.
+func idString(m map[string]string) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + m[k]
+	}
+	return EscapeControl(strings.Join(parts, " "))
 }
 
 // uniqueMailboxes lists the mailboxes of s once each, in order of first
