@@ -6,12 +6,11 @@ import (
 	"crypto/tls"
 	"encoding/base64"
 	"net"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 )
-
-func hasAnomaly(rs interface{ kinds() []string }, k string) bool { return false }
 
 func anomalyKinds(t *testing.T, steps []step) []string {
 	rs := run(t, steps, 0, Options{})
@@ -135,19 +134,7 @@ func TestBinaryLiteral(t *testing.T) {
 	}
 }
 
-func itoa(n int) string { return strings.TrimSpace(strings.Repeat(" ", 0) + fmtInt(n)) }
-
-func fmtInt(n int) string {
-	var b []byte
-	if n == 0 {
-		return "0"
-	}
-	for n > 0 {
-		b = append([]byte{byte('0' + n%10)}, b...)
-		n /= 10
-	}
-	return string(b)
-}
+func itoa(n int) string { return strconv.Itoa(n) }
 
 // RFC 4978 COMPRESS=DEFLATE: transactions inside the compressed stream are
 // recovered exactly as if uncompressed.
@@ -226,8 +213,6 @@ func TestStartTLS(t *testing.T) {
 
 // A capture that starts mid-session resynchronises on a plausible line.
 func TestMidstream(t *testing.T) {
-	rs := &sessionRunner{}
-	_ = rs
 	s := NewSession(newReport(), Options{})
 	s.Gap(FromClient, t0, -1)
 	s.Gap(FromServer, t0, -1)
@@ -263,4 +248,37 @@ func TestGaps(t *testing.T) {
 	}
 }
 
-type sessionRunner struct{}
+// RFC 9051 via RFC 5161: ENABLE IMAP4rev2 makes the session IMAP4rev2 and
+// mailbox names UTF-8 (not modified UTF-7) from then on.
+func TestEnableIMAP4rev2(t *testing.T) {
+	steps := []step{
+		S("* OK [CAPABILITY IMAP4rev1 IMAP4rev2 ENABLE] ready\n"),
+		C("e1 SELECT Entw&APw-rfe\n"), S("e1 OK [READ-WRITE] done\n"),
+		C("e2 ENABLE IMAP4rev2\n"), S("* ENABLED IMAP4rev2\ne2 OK enabled\n"),
+		C("e3 SELECT &AMk-t&AOk-\n"), S("e3 OK [READ-ONLY] done\n"),
+		C("e4 ID (\"name\" \"imaplib\" \"version\" \"3.11\")\n"), S("* ID (\"name\" \"Dovecot\")\ne4 OK id\n"),
+	}
+	rs := run(t, steps, 0, Options{})
+	if rs.Dialect != "IMAP4rev2" || len(rs.Enabled) != 1 || rs.Enabled[0] != "IMAP4REV2" {
+		t.Errorf("dialect %q enabled %q", rs.Dialect, rs.Enabled)
+	}
+	// Before ENABLE the name is modified UTF-7 and is decoded; after it,
+	// names are UTF-8 and shown as sent.
+	if strings.Join(rs.Mailboxes, "|") != "Entw&APw-rfe|&AMk-t&AOk-" || strings.Join(rs.MailboxesDecoded, "|") != "Entwürfe|&AMk-t&AOk-" {
+		t.Errorf("mailboxes %q decoded %q", rs.Mailboxes, rs.MailboxesDecoded)
+	}
+	if rs.Access != "READ-ONLY" || rs.ClientID["name"] != "imaplib" || rs.ServerID["name"] != "Dovecot" {
+		t.Errorf("access %q client id %v server id %v", rs.Access, rs.ClientID, rs.ServerID)
+	}
+}
+
+func TestDecodeMUTF7(t *testing.T) {
+	for in, want := range map[string]string{
+		"INBOX": "INBOX", "Entw&APw-rfe": "Entwürfe", "&ZeVnLIqe-": "日本語", "a&-b": "a&b",
+		"&U,BTFw-": "台北", "bad&AAA": "bad&AAA",
+	} {
+		if got, _ := decodeMUTF7(in); got != want {
+			t.Errorf("decodeMUTF7(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -23,7 +23,7 @@ func (s *Session) startAuth(t *txn, ts time.Time) {
 		// SASL-IR (RFC 4959): the initial response is on the command line.
 		t.saslInitial = true
 		s.keepSASL(t, s.args[a2:b2])
-		s.saslIdentity(t, s.args[a2:b2], k2)
+		s.saslIdentity(t, s.args[a2:b2], k2, ts)
 	}
 	if !t.done {
 		s.authTxn = t
@@ -38,7 +38,7 @@ func (s *Session) saslResponse(t *txn, line []byte, ts time.Time) {
 		return
 	}
 	s.keepSASL(t, line)
-	s.saslIdentity(t, line, tokAtom)
+	s.saslIdentity(t, line, tokAtom, ts)
 }
 
 // maxSASLKept bounds the SASL responses kept per transaction.
@@ -67,7 +67,7 @@ func (s *Session) keepSASL(t *txn, b64 []byte) {
 
 // saslIdentity decodes a base64 SASL response far enough to learn the
 // authentication identity. Secrets are decoded only in memory and never kept.
-func (s *Session) saslIdentity(t *txn, b64 []byte, kind int) {
+func (s *Session) saslIdentity(t *txn, b64 []byte, kind int, ts time.Time) {
 	t.saslStep++
 	if kind != tokAtom || len(b64) == 0 || len(b64) > 16<<10 {
 		return
@@ -80,7 +80,7 @@ func (s *Session) saslIdentity(t *txn, b64 []byte, kind int) {
 	if err != nil || (t.mech == "LOGIN" && !printable(dec[:n])) {
 		// Some clients send AUTHENTICATE LOGIN's user name in clear.
 		if t.mech == "LOGIN" && t.saslStep == 1 && printable(b64) {
-			s.anomaly("sasl_not_base64", "AUTHENTICATE LOGIN user name sent without base64 encoding", t.t.Tag, time.Time{})
+			s.anomaly("sasl_not_base64", "AUTHENTICATE LOGIN user name sent without base64 encoding", t.t.Tag, ts)
 			s.rep.User = string(b64)
 		}
 		return
