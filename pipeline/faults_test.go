@@ -200,10 +200,11 @@ func TestFaults(t *testing.T) {
 			})
 		}
 	})
-	if t.Failed() || len(seeds) != len(faultSeeds) {
-		return
+	// The table is a measurement that moves as the dissector improves: it
+	// is written with -update, never compared.
+	if *golden.Update && !t.Failed() && len(seeds) == len(faultSeeds) {
+		golden.Check(t, "testdata/faults.md", renderFaultTable(table))
 	}
-	golden.Check(t, "testdata/faults.md", renderFaultTable(table))
 }
 
 // faultCapture runs one capture through every fault and seed.
