@@ -1,8 +1,6 @@
 package report
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,35 +13,68 @@ var ErrNilReport = errors.New("report: nil report")
 // by a newline. Sessions are written in the order given; map keys are sorted.
 // Nil slices that the schema requires (inputs, sessions, capabilities,
 // mailboxes, anomalies, transactions) are written as []; r is not modified.
-// A nil session or transaction is an error.
+// A nil session or transaction is an error, found before anything is
+// written. The document goes out in chunks of about jsonChunk bytes, so a
+// large report is never held in memory twice.
 func WriteJSON(w io.Writer, r *Report) error {
-	b, err := MarshalJSON(r)
+	n, stats, err := prepareJSON(r)
 	if err != nil {
 		return err
 	}
-	if _, err := w.Write(b); err != nil {
-		return fmt.Errorf("report: write json: %w", err)
+	e := &jsonAppender{b: make([]byte, 0, jsonChunk+jsonChunk/4)}
+	write := func() error {
+		if _, err := w.Write(e.b); err != nil {
+			return fmt.Errorf("report: write json: %w", err)
+		}
+		e.b = e.b[:0]
+		return nil
 	}
-	return nil
+	flush := func() error {
+		if len(e.b) < jsonChunk {
+			return nil
+		}
+		return write()
+	}
+	if err := e.report(n, stats, flush); err != nil {
+		return err
+	}
+	return write()
 }
+
+// jsonChunk is how much WriteJSON buffers before each Write.
+const jsonChunk = 64 << 10
 
 // MarshalJSON returns what WriteJSON writes.
 func MarshalJSON(r *Report) ([]byte, error) {
-	if r == nil {
-		return nil, ErrNilReport
-	}
-	n, err := normalizeReport(r)
+	n, stats, err := prepareJSON(r)
 	if err != nil {
 		return nil, err
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(n); err != nil {
-		return nil, fmt.Errorf("report: encode json: %w", err)
+	e := &jsonAppender{}
+	if err := e.report(n, stats, nil); err != nil {
+		return nil, err
 	}
-	return buf.Bytes(), nil
+	return e.b, nil
+}
+
+// prepareJSON returns the normalised copy of r and the encoding of its
+// Stats, after every check that could fail: rendering then cannot.
+func prepareJSON(r *Report) (*Report, []byte, error) {
+	if r == nil {
+		return nil, nil, ErrNilReport
+	}
+	n, err := normalizeReport(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkReport(n); err != nil {
+		return nil, nil, err
+	}
+	stats, err := encodeStats(n.Stats)
+	if err != nil {
+		return nil, nil, err
+	}
+	return n, stats, nil
 }
 
 // normalizeReport returns a shallow copy of r whose required slices are non-nil.

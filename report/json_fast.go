@@ -1,0 +1,453 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"time"
+	"unicode/utf8"
+)
+
+// jsonAppender writes the JSON document form of a Report byte for byte as
+// encoding/json would (Encoder with SetIndent("", "  ") and
+// SetEscapeHTML(false)), without reflection and without re-indenting a
+// compact encoding: rendering was a fifth of a whole run with encoding/json.
+// Fields are written in the order of the struct declarations in model.go;
+// TestFastJSONMatchesEncodingJSON fills every field through reflection and
+// fails when a field is added there but not here. Values encoding/json
+// cannot encode (a NaN or infinite latency) are rejected by checkReport
+// before anything is written. Stats, rare and written once, goes through
+// encoding/json.
+type jsonAppender struct {
+	b     []byte
+	depth int  // nesting level of the value being written
+	first bool // no member or element written yet in the open object or array
+}
+
+// indent is the deepest indentation written without allocating.
+const indent = "\n                                                                "
+
+// newline starts a new line indented for the current depth.
+func (e *jsonAppender) newline() {
+	n := 1 + 2*e.depth
+	if n <= len(indent) {
+		e.b = append(e.b, indent[:n]...)
+		return
+	}
+	e.b = append(e.b, '\n')
+	for range e.depth {
+		e.b = append(e.b, ' ', ' ')
+	}
+}
+
+// open starts an object or array with the bracket c.
+func (e *jsonAppender) open(c byte) {
+	e.b = append(e.b, c)
+	e.depth++
+	e.first = true
+}
+
+// close ends an object or array with the bracket c; an empty one stays on
+// one line ({} or []).
+func (e *jsonAppender) close(c byte) {
+	e.depth--
+	if !e.first {
+		e.newline()
+	}
+	e.b = append(e.b, c)
+	e.first = false
+}
+
+// elem starts the next element of an array.
+func (e *jsonAppender) elem() {
+	if !e.first {
+		e.b = append(e.b, ',')
+	}
+	e.first = false
+	e.newline()
+}
+
+// key starts the next member of an object; k is the quoted key with its
+// colon and space, as in `"id": `.
+func (e *jsonAppender) key(k string) {
+	e.elem()
+	e.b = append(e.b, k...)
+}
+
+func (e *jsonAppender) str(k, v string) {
+	e.key(k)
+	e.b = appendJSONString(e.b, v)
+}
+
+func (e *jsonAppender) strOmit(k, v string) {
+	if v != "" {
+		e.str(k, v)
+	}
+}
+
+func (e *jsonAppender) int(k string, v int64) {
+	e.key(k)
+	e.b = strconv.AppendInt(e.b, v, 10)
+}
+
+func (e *jsonAppender) intOmit(k string, v int64) {
+	if v != 0 {
+		e.int(k, v)
+	}
+}
+
+func (e *jsonAppender) bool(k string, v bool) {
+	e.key(k)
+	e.b = strconv.AppendBool(e.b, v)
+}
+
+func (e *jsonAppender) boolOmit(k string, v bool) {
+	if v {
+		e.bool(k, v)
+	}
+}
+
+func (e *jsonAppender) time(k string, t Time) {
+	e.key(k)
+	if t.IsZero() {
+		e.b = append(e.b, "null"...)
+		return
+	}
+	e.b = append(e.b, '"')
+	e.b = t.UTC().AppendFormat(e.b, time.RFC3339Nano)
+	e.b = append(e.b, '"')
+}
+
+// strings writes a string array; omit drops an empty one (omitempty).
+func (e *jsonAppender) strings(k string, v []string, omit bool) {
+	if omit && len(v) == 0 {
+		return
+	}
+	e.key(k)
+	if v == nil {
+		e.b = append(e.b, "null"...)
+		return
+	}
+	e.open('[')
+	for _, s := range v {
+		e.elem()
+		e.b = appendJSONString(e.b, s)
+	}
+	e.close(']')
+}
+
+// strMap writes a map[string]string with sorted keys, omitted when empty.
+func (e *jsonAppender) strMap(k string, m map[string]string) {
+	if len(m) == 0 {
+		return
+	}
+	e.key(k)
+	e.open('{')
+	for _, mk := range sortedKeys(m) {
+		e.elem()
+		e.b = appendJSONString(e.b, mk)
+		e.b = append(e.b, ':', ' ')
+		e.b = appendJSONString(e.b, m[mk])
+	}
+	e.close('}')
+}
+
+// intMap writes a map[string]int with sorted keys, omitted when empty.
+func (e *jsonAppender) intMap(k string, m map[string]int) {
+	if len(m) == 0 {
+		return
+	}
+	e.key(k)
+	e.open('{')
+	for _, mk := range sortedKeys(m) {
+		e.elem()
+		e.b = appendJSONString(e.b, mk)
+		e.b = append(e.b, ':', ' ')
+		e.b = strconv.AppendInt(e.b, int64(m[mk]), 10)
+	}
+	e.close('}')
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// report writes r, already normalised; stats is the encoding of r.Stats
+// (nil when absent).
+func (e *jsonAppender) report(r *Report, stats []byte, flush func() error) error {
+	e.open('{')
+	e.str(`"tool": `, r.Tool)
+	e.strings(`"inputs": `, r.Inputs, false)
+	e.key(`"sessions": `)
+	if r.Sessions == nil {
+		e.b = append(e.b, "null"...)
+	} else {
+		e.open('[')
+		for _, s := range r.Sessions {
+			e.elem()
+			e.session(s)
+			if flush != nil {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+		e.close(']')
+	}
+	if c := r.Capture; c != nil {
+		e.key(`"capture": `)
+		e.open('{')
+		e.int(`"packets": `, c.Packets)
+		e.int(`"bytes": `, c.Bytes)
+		e.int(`"imap_packets": `, c.IMAPPackets)
+		e.int(`"decode_errors": `, c.DecodeErrors)
+		e.bool(`"truncated_input": `, c.TruncatedInput)
+		e.strOmit(`"damage": `, c.Damage)
+		e.close('}')
+	}
+	if stats != nil {
+		e.key(`"stats": `)
+		e.b = append(e.b, stats...)
+	}
+	e.close('}')
+	e.b = append(e.b, '\n')
+	return nil
+}
+
+// session writes one normalised session.
+func (e *jsonAppender) session(s *Session) {
+	e.open('{')
+	e.int(`"id": `, int64(s.ID))
+	e.str(`"client": `, s.Client)
+	e.str(`"server": `, s.Server)
+	e.time(`"start": `, s.Start)
+	e.time(`"end": `, s.End)
+	e.str(`"dialect": `, s.Dialect)
+	e.str(`"greeting": `, s.Greeting)
+	e.strOmit(`"greeting_status": `, s.GreetingStatus)
+	e.strings(`"capabilities": `, s.Capabilities, false)
+	e.strings(`"enabled": `, s.Enabled, true)
+	if len(s.SupportedVersions) > 0 {
+		e.key(`"supported_versions": `)
+		e.open('[')
+		for _, v := range s.SupportedVersions {
+			e.elem()
+			e.open('{')
+			e.str(`"version": `, v.Version)
+			e.strings(`"features": `, v.Features, true)
+			e.close('}')
+		}
+		e.close(']')
+	}
+	e.strOmit(`"version": `, s.Version)
+	e.strings(`"features": `, s.Features, true)
+	e.str(`"user": `, s.User)
+	e.strOmit(`"auth_mechanism": `, s.AuthMechanism)
+	e.strings(`"mailboxes": `, s.Mailboxes, false)
+	e.strings(`"mailboxes_decoded": `, s.MailboxesDecoded, true)
+	e.strOmit(`"access": `, s.Access)
+	e.strMap(`"client_id": `, s.ClientID)
+	e.strMap(`"server_id": `, s.ServerID)
+	e.bool(`"tls": `, s.TLS)
+	e.boolOmit(`"starttls": `, s.StartTLS)
+	e.strOmit(`"tls_sni": `, s.TLSSNI)
+	e.strOmit(`"tls_version": `, s.TLSVersion)
+	e.bool(`"compressed": `, s.Compressed)
+	e.intOmit(`"compressed_client_bytes": `, s.CompressedClientBytes)
+	e.intOmit(`"compressed_server_bytes": `, s.CompressedServerBytes)
+	e.intOmit(`"inflated_client_bytes": `, s.InflatedClientBytes)
+	e.intOmit(`"inflated_server_bytes": `, s.InflatedServerBytes)
+	e.strOmit(`"not_imap": `, s.NotIMAP)
+	e.bool(`"midstream": `, s.Midstream)
+	e.bool(`"closed": `, s.Closed)
+	e.int(`"client_bytes": `, s.ClientBytes)
+	e.int(`"server_bytes": `, s.ServerBytes)
+	e.int(`"gaps": `, int64(s.Gaps))
+	e.int(`"gap_bytes": `, s.GapBytes)
+	e.intMap(`"unsolicited": `, s.Unsolicited)
+	e.key(`"anomalies": `)
+	if s.Anomalies == nil {
+		e.b = append(e.b, "null"...)
+	} else {
+		e.open('[')
+		for i := range s.Anomalies {
+			a := &s.Anomalies[i]
+			e.elem()
+			e.open('{')
+			e.str(`"kind": `, a.Kind)
+			e.str(`"detail": `, a.Detail)
+			e.strOmit(`"tag": `, a.Tag)
+			e.time(`"time": `, a.Time)
+			e.close('}')
+		}
+		e.close(']')
+	}
+	e.key(`"transactions": `)
+	if s.Transactions == nil {
+		e.b = append(e.b, "null"...)
+	} else {
+		e.open('[')
+		for _, t := range s.Transactions {
+			e.elem()
+			e.transaction(t)
+		}
+		e.close(']')
+	}
+	e.close('}')
+}
+
+// transaction writes one transaction (non-nil, finite latency).
+func (e *jsonAppender) transaction(t *Transaction) {
+	e.open('{')
+	e.str(`"tag": `, t.Tag)
+	e.str(`"command": `, t.Command)
+	e.str(`"args": `, t.Args)
+	e.key(`"status": `)
+	e.b = appendStatus(e.b, t.Status)
+	e.strOmit(`"code": `, t.Code)
+	e.str(`"text": `, t.Text)
+	e.time(`"start": `, t.Start)
+	e.time(`"end": `, t.End)
+	e.key(`"latency_ms": `)
+	e.b = appendJSONFloat(e.b, t.LatencyMS)
+	e.int(`"responses": `, int64(t.Responses))
+	e.intOmit(`"continuations": `, int64(t.Continuations))
+	e.int(`"client_bytes": `, t.ClientBytes)
+	e.int(`"server_bytes": `, t.ServerBytes)
+	e.int(`"client_literal_bytes": `, t.ClientLiteralBytes)
+	e.int(`"server_literal_bytes": `, t.ServerLiteralBytes)
+	e.strOmit(`"mailbox": `, t.Mailbox)
+	e.strOmit(`"note": `, t.Note)
+	e.strings(`"sasl": `, t.SASL, true)
+	e.close('}')
+}
+
+// appendStatus appends what Status.MarshalJSON returns.
+func appendStatus(b []byte, s Status) []byte {
+	if j, ok := statusJSON[s]; ok {
+		return append(b, j...)
+	}
+	j, _ := s.MarshalJSON() // a string always encodes
+	return append(b, j...)
+}
+
+// appendJSONFloat appends f as encoding/json writes a float64 (ES6 number
+// formatting). f must be finite.
+func appendJSONFloat(b []byte, f float64) []byte {
+	abs := math.Abs(f)
+	format := byte('f')
+	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' {
+		// e-09 becomes e-9, as in encoding/json.
+		n := len(b)
+		if n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b
+}
+
+// jsonSafe marks the ASCII bytes written unescaped in a JSON string (HTML
+// characters included, as with SetEscapeHTML(false)).
+var jsonSafe = func() (t [utf8.RuneSelf]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString appends s quoted and escaped as encoding/json does
+// without HTML escaping: invalid UTF-8 becomes \ufffd, U+2028 and U+2029
+// are escaped.
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if jsonSafe[c] {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '\\', '"':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// checkReport finds what the appender cannot write (encoding/json would
+// fail on it) before anything is written.
+func checkReport(r *Report) error {
+	for i, s := range r.Sessions {
+		for j, t := range s.Transactions {
+			if math.IsInf(t.LatencyMS, 0) || math.IsNaN(t.LatencyMS) {
+				return fmt.Errorf("report: encode json: sessions[%d].transactions[%d]: unsupported latency_ms %v", i, j, t.LatencyMS)
+			}
+		}
+	}
+	return nil
+}
+
+// encodeStats returns the indented encoding of st as a member value at
+// depth 1 of the document.
+func encodeStats(st *Stats) ([]byte, error) {
+	if st == nil {
+		return nil, nil
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("  ", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(st); err != nil {
+		return nil, fmt.Errorf("report: encode json: %w", err)
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte{'\n'}), nil
+}
