@@ -3,8 +3,11 @@ package pipeline
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/imapscope/imapscope/dissect"
 	"github.com/imapscope/imapscope/internal/benchgen"
@@ -31,46 +34,143 @@ func benchCapture(b *testing.B) ([]byte, benchgen.Summary) {
 	return benchCap, benchSum
 }
 
-// runEngine reads the in-memory capture through a one-worker engine.
-func runEngine(b *testing.B, data []byte, f reassembly.ConnFactory) reassembly.Stats {
-	e := reassembly.NewEngine(reassembly.Options{Workers: 1}, f)
+// runEngine reads the in-memory capture through an engine with the given
+// number of workers.
+func runEngine(b *testing.B, data []byte, f reassembly.ConnFactory, workers int) reassembly.Stats {
+	e := reassembly.NewEngine(reassembly.Options{Workers: workers}, f)
 	if err := e.ReadFrom(context.Background(), "bench", bytes.NewReader(data)); err != nil {
 		b.Fatal(err)
 	}
 	return e.Close()
 }
 
-// BenchmarkFloor is the cost of merely reading and reassembling the capture.
-func BenchmarkFloor(b *testing.B) {
+// benchRun times run over the benchmark capture and reports heap
+// allocations per packet (measured in one extra run).
+func benchRun(b *testing.B, run func(data []byte)) {
 	data, sum := benchCapture(b)
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		runEngine(b, data, &reassembly.CountingFactory{})
+		run(data)
 	}
-	b.ReportMetric(float64(testing.AllocsPerRun(1, func() { runEngine(b, data, &reassembly.CountingFactory{}) }))/float64(sum.Packets), "allocs/packet")
+	b.StopTimer()
+	b.ReportMetric(testing.AllocsPerRun(1, func() { run(data) })/float64(sum.Packets), "allocs/packet")
 }
 
-// BenchmarkFull is the whole pipeline: reassembly, dissection, the report
-// data, and JSON rendering to a discarded buffer.
-func BenchmarkFull(b *testing.B) {
-	data, sum := benchCapture(b)
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	full := func() {
+// BenchmarkFloor is the cost of merely reading and reassembling the capture
+// on one worker.
+func BenchmarkFloor(b *testing.B) {
+	benchRun(b, func(data []byte) { runEngine(b, data, &reassembly.CountingFactory{}, 1) })
+}
+
+// BenchmarkDissect is reassembly and dissection into the report data on one
+// worker, without rendering: its allocs/packet is the steady-state cost of
+// dissection (plus the floor's).
+func BenchmarkDissect(b *testing.B) {
+	benchRun(b, func(data []byte) {
 		col := NewCollector(dissect.Options{}, nil)
-		runEngine(b, data, col)
-		var out bytes.Buffer
-		if err := report.WriteJSON(&out, &report.Report{Sessions: col.Sessions()}); err != nil {
+		runEngine(b, data, col, 1)
+		col.Sessions()
+	})
+}
+
+// fullRun is the whole pipeline with the given number of workers:
+// reassembly, dissection, the report data, and JSON rendering to
+// io.Discard.
+func fullRun(b *testing.B, workers int) func(data []byte) {
+	return func(data []byte) {
+		col := NewCollector(dissect.Options{}, nil)
+		runEngine(b, data, col, workers)
+		if err := report.WriteJSON(io.Discard, &report.Report{Sessions: col.Sessions()}); err != nil {
 			b.Fatal(err)
 		}
 	}
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		full()
+}
+
+// BenchmarkFull is the whole pipeline on one worker.
+func BenchmarkFull(b *testing.B) { benchRun(b, fullRun(b, 1)) }
+
+// BenchmarkFullWorkers2 is the whole pipeline on two workers (plus the
+// reading goroutine); compare it with BenchmarkFull in the same run.
+func BenchmarkFullWorkers2(b *testing.B) { benchRun(b, fullRun(b, 2)) }
+
+// literalConversation is one session whose server returns n FETCH
+// responses each carrying a literal of size bytes, cut into 1448-byte
+// segments like TCP would.
+func literalConversation(n, size int) (client, server [][]byte) {
+	seg := func(p []byte) [][]byte {
+		var out [][]byte
+		for len(p) > 1448 {
+			out = append(out, p[:1448])
+			p = p[1448:]
+		}
+		return append(out, p)
 	}
-	b.ReportMetric(testing.AllocsPerRun(1, full)/float64(sum.Packets), "allocs/packet")
+	var c, sv []byte
+	sv = append(sv, "* OK [CAPABILITY IMAP4rev1] ready\r\n"...)
+	c = append(c, "a1 LOGIN user pass\r\na2 SELECT INBOX\r\n"...)
+	sv = append(sv, "a1 OK done\r\n* 3 EXISTS\r\na2 OK [READ-WRITE] done\r\n"...)
+	body := bytes.Repeat([]byte("0123456789abcdefghijklmnopqrstuvwxyz\r\n"), size/38+1)[:size]
+	for i := range n {
+		c = fmt.Appendf(c, "f%d UID FETCH %d BODY[]\r\n", i, i+1)
+		sv = fmt.Appendf(sv, "* %d FETCH (UID %d BODY[] {%d}\r\n", i+1, i+1, size)
+		sv = append(sv, body...)
+		sv = fmt.Appendf(sv, ")\r\nf%d OK done\r\n", i)
+	}
+	return seg(c), seg(sv)
+}
+
+// dissectConversation feeds a conversation through a Collector connection
+// and returns the collector.
+func dissectConversation(client, server [][]byte) *Collector {
+	col := NewCollector(dissect.Options{}, nil)
+	ts := time.Unix(1700000000, 0)
+	k := col.NewConn(reassembly.ConnInfo{Start: ts})
+	for _, p := range client {
+		k.Data(reassembly.FromClient, ts, p)
+	}
+	for _, p := range server {
+		k.Data(reassembly.FromServer, ts, p)
+	}
+	k.End(ts, true)
+	return col
+}
+
+// TestLiteralAllocsIndependentOfSize checks that dissection allocates
+// nothing per byte of literal: the same session with literals ten times
+// bigger (ten times more segments) makes the same number of allocations.
+func TestLiteralAllocsIndependentOfSize(t *testing.T) {
+	if testing.Short() {
+		t.Skip("allocation counts")
+	}
+	var allocs []float64
+	for _, size := range []int{10 << 10, 100 << 10} {
+		c, s := literalConversation(20, size)
+		ss := dissectConversation(c, s).Sessions()
+		if len(ss) != 1 || len(ss[0].Transactions) != 22 || ss[0].Transactions[21].ServerLiteralBytes != int64(size) {
+			t.Fatalf("literal %d: conversation not dissected as written: %+v", size, ss)
+		}
+		allocs = append(allocs, testing.AllocsPerRun(5, func() { dissectConversation(c, s) }))
+	}
+	if allocs[1] > allocs[0] {
+		t.Errorf("allocations grow with literal size: %v allocs for 10 KiB literals, %v for 100 KiB", allocs[0], allocs[1])
+	}
+}
+
+// BenchmarkLiteral dissects one session of 20 FETCH literals of each size;
+// allocs/op must not depend on the size.
+func BenchmarkLiteral(b *testing.B) {
+	for _, size := range []int{10 << 10, 100 << 10, 1 << 20} {
+		c, s := literalConversation(20, size)
+		b.Run(fmt.Sprintf("size=%d", size), func(b *testing.B) {
+			b.SetBytes(int64(20 * size))
+			b.ReportAllocs()
+			for b.Loop() {
+				dissectConversation(c, s)
+			}
+		})
+	}
 }
 
 // TestBenchCaptureDissectedExactly checks the benchmark's input is dissected
