@@ -23,6 +23,10 @@ test: vet
 demo: build
 	./$(BIN) read --format table $(DEMO_PCAP)
 
+# fuzz: each native fuzz target for FUZZTIME (default 30s each).
+fuzz:
+	GO=$(GO) FUZZTIME=$(or $(FUZZTIME),30s) ./scripts/fuzz.sh
+
 # pcaps: regenerate every capture in pcaps/ (root; installs Dovecot, tcpdump… with apt-get).
 pcaps:
 	bash pcaps/gen/dovecot.sh

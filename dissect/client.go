@@ -67,7 +67,13 @@ func (s *Session) onClientLine(f *framer, ts time.Time, line []byte, first bool)
 		f.resyncing = false
 		s.noteResync(f, ts)
 	}
-	s.imapSeen = true
+	if isKnownCommand(command) {
+		s.imapSeen = true
+	} else if !s.imapSeen {
+		// Not yet believed to be IMAP: count it towards the not-IMAP
+		// verdict, but keep it as a command in case the server answers.
+		s.junk[f.dir] += int64(len(line)) + 2
+	}
 	t := s.newTxn(s.strs.str(tag), command, f.msgStart)
 	s.cli = t
 	s.resetArgs()

@@ -205,9 +205,16 @@ func TestStartTLS(t *testing.T) {
 		t.Errorf("tls %v starttls %v sni %q", rs.TLS, rs.StartTLS, rs.TLSSNI)
 	}
 	// Implicit TLS (port 993): a session, TLS, SNI, no transactions, no anomalies.
-	rs = run(t, []step{{FromClient, string(clientHello(t, "imaps.example.test"))}}, 0, Options{})
-	if !rs.TLS || rs.TLSSNI != "imaps.example.test" || len(rs.Transactions) != 0 || len(rs.Anomalies) != 0 {
-		t.Errorf("implicit TLS: %+v", rs)
+	// Recognised however the first bytes are segmented.
+	for _, chunk := range []int{0, 1, 3} {
+		rs = run(t, []step{{FromClient, string(clientHello(t, "imaps.example.test"))}}, chunk, Options{})
+		if !rs.TLS || rs.TLSSNI != "imaps.example.test" || len(rs.Transactions) != 0 || len(rs.Anomalies) != 0 {
+			t.Errorf("implicit TLS, chunk %d: %+v", chunk, rs)
+		}
+	}
+	rs = run(t, []step{C("GET / HTTP/1.1\nHost: x\n\n"), S("HTTP/1.1 200 OK\n\n")}, 1, Options{})
+	if rs.NotIMAP != "HTTP" || len(rs.Transactions) != 0 {
+		t.Errorf("HTTP fed a byte at a time: not_imap %q, %d transactions", rs.NotIMAP, len(rs.Transactions))
 	}
 }
 

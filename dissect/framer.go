@@ -56,6 +56,12 @@ type framer struct {
 	bytes int64 // all bytes seen in this direction (after inflation)
 
 	inflating bool // the bytes being fed come out of the inflater
+
+	// The first bytes of the direction, held until there are enough to
+	// recognise the protocol (see Session.Feed).
+	head    [sniffLen]byte
+	headN   int
+	sniffed bool
 }
 
 func (f *framer) init(s *Session, dir Direction, maxLine int) {

@@ -66,12 +66,7 @@ func (z *inflater) write(s *Session, f *framer, ts time.Time, p []byte) {
 	if z.broken {
 		return
 	}
-	z.wire += int64(len(p))
-	if f.dir == FromClient {
-		s.rep.CompressedClientBytes = z.wire
-	} else {
-		s.rep.CompressedServerBytes = z.wire
-	}
+	z.count(s, f.dir, len(p))
 	if z.done {
 		z.fail(s, f, ts, "deflate_after_end", "data after the end of the compressed stream")
 		return
@@ -106,6 +101,16 @@ func (z *inflater) write(s *Session, f *framer, ts time.Time, p []byte) {
 			z.in = nil
 			return
 		}
+	}
+}
+
+// count adds n compressed wire bytes to the session's counters.
+func (z *inflater) count(s *Session, dir Direction, n int) {
+	z.wire += int64(n)
+	if dir == FromClient {
+		s.rep.CompressedClientBytes = z.wire
+	} else {
+		s.rep.CompressedServerBytes = z.wire
 	}
 }
 

@@ -80,6 +80,9 @@ func (s *Session) untagged(f *framer, ts time.Time, rest []byte) int64 {
 		f.resyncing = false
 		s.noteResync(f, ts)
 	}
+	if !s.imapSeen && !isResponseKind(kind) {
+		return s.junkLine(f, ts, rest)
+	}
 	s.imapSeen = true
 	switch kind {
 	case "OK", "NO", "BAD", "BYE", "PREAUTH":
@@ -172,6 +175,11 @@ func (s *Session) tagged(f *framer, ts time.Time, line []byte) int64 {
 		}
 		f.resyncing = false
 		s.noteResync(f, ts)
+	}
+	if t == nil && !s.imapSeen {
+		// Before anything IMAP-like, a "word word" line for no command is
+		// more likely another protocol than a stray completion.
+		return s.junkLine(f, ts, line)
 	}
 	s.imapSeen = true
 	if status == "" && isDataKeyword(w) {

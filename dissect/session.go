@@ -1,6 +1,7 @@
 package dissect
 
 import (
+	"bytes"
 	"strconv"
 	"time"
 
@@ -49,6 +50,7 @@ type Session struct {
 	order []*txn
 	byTag map[string]*txn
 	slab  []txn // preallocated commands, handed out in turn
+	slabN int   // size of the last slab
 
 	cli *txn // command whose message the client is sending
 	aux *txn // command a client line belongs to without being a command (SASL, DONE)
@@ -68,6 +70,7 @@ type Session struct {
 	unknown   []unmatched // completions whose tag matched no command
 	closed    bool
 	midNoted  bool
+	givenUp   int // commands given up because too many were pending
 	strs      strArena
 
 	// The command the client is sending (s.cli) is built here; only one
@@ -128,12 +131,56 @@ func (s *Session) Feed(dir Direction, ts time.Time, p []byte) {
 		s.feedTransformed(f, ts, p)
 		return
 	}
-	if f.bytes == 0 && s.sniffFirst(f, ts, p) {
-		s.feedTransformed(f, ts, p)
+	if !f.sniffed {
+		// Hold a direction's first bytes until there are enough to
+		// recognise TLS or another protocol, however they were segmented.
+		n := copy(f.head[f.headN:], p)
+		f.headN += n
+		if f.headN < sniffLen && bytes.IndexByte(f.head[:f.headN], '\n') < 0 {
+			return
+		}
+		f.sniffed = true
+		head, rest := f.head[:f.headN], p[n:]
+		if s.sniffFirst(f, ts, head) {
+			s.feedTransformed(f, ts, head)
+		} else {
+			f.feed(ts, head)
+		}
+		if len(rest) > 0 {
+			s.Feed(dir, ts, rest)
+			// Feed counted rest's bytes once more: undo that.
+			if dir == FromClient {
+				s.rep.ClientBytes -= int64(len(rest))
+			} else {
+				s.rep.ServerBytes -= int64(len(rest))
+			}
+		}
 		return
 	}
 	f.feed(ts, p)
 }
+
+// flushHead releases first bytes still held for sniffing (before a gap or
+// at the end of the session).
+func (s *Session) flushHead(f *framer, ts time.Time) {
+	if f.sniffed {
+		return
+	}
+	f.sniffed = true
+	if f.headN == 0 {
+		return
+	}
+	head := f.head[:f.headN]
+	if s.sniffFirst(f, ts, head) {
+		s.feedTransformed(f, ts, head)
+	} else if s.tr[f.dir] == trNone {
+		f.feed(ts, head)
+	}
+}
+
+// sniffLen is how many first bytes of a direction are looked at before
+// any IMAP parsing (a TLS record header, "HTTP/", "SSH-").
+const sniffLen = 8
 
 // feedTransformed routes wire bytes through the direction's transform.
 func (s *Session) feedTransformed(f *framer, ts time.Time, p []byte) {
@@ -142,6 +189,10 @@ func (s *Session) feedTransformed(f *framer, ts time.Time, p []byte) {
 		s.tls.feed(s, f.dir, p)
 	case trInflate:
 		s.inf[f.dir].write(s, f, ts, p)
+	case trOpaque:
+		if z := s.inf[f.dir]; z != nil {
+			z.count(s, f.dir, len(p)) // a failed compressed stream is still counted
+		}
 	case trNone:
 		f.feed(ts, p)
 	}
@@ -153,6 +204,7 @@ func (s *Session) Gap(dir Direction, ts time.Time, n int) {
 		return
 	}
 	dir &= 1
+	s.flushHead(&s.fr[dir], ts)
 	if n < 0 {
 		s.rep.Midstream = true
 		if s.rep.Start.IsZero() {
@@ -185,6 +237,8 @@ func (s *Session) Close(ts time.Time, closed bool) *report.Session {
 	if s.closed {
 		return s.rep
 	}
+	s.flushHead(&s.fr[FromClient], ts)
+	s.flushHead(&s.fr[FromServer], ts)
 	s.closed = true
 	s.rep.Closed = closed
 	for _, z := range s.inf {
@@ -213,8 +267,15 @@ func (s *Session) Close(ts time.Time, closed bool) *report.Session {
 		s.emit(t)
 	}
 	s.order = nil
+	// End-of-session summaries are kept even when the anomaly list is full.
+	if s.givenUp > 1 {
+		s.summary("too_many_pending", strconv.Itoa(s.givenUp)+" commands in all were given up because too many were pending", ts)
+	}
 	if s.dropped > 0 {
-		s.anomaly("transactions_dropped", strconv.Itoa(s.dropped)+" transactions beyond the per-session limit were counted but not kept", "", ts)
+		s.summary("transactions_dropped", strconv.Itoa(s.dropped)+" transactions beyond the per-session limit were counted but not kept", ts)
+	}
+	if s.anomDrops > 0 {
+		s.summary("anomalies_dropped", strconv.Itoa(s.anomDrops)+" further anomalies beyond the per-session limit were not kept", ts)
 	}
 	s.finishDialect()
 	if s.rep.Capabilities == nil {
@@ -234,6 +295,11 @@ func (s *Session) Close(ts time.Time, closed bool) *report.Session {
 		s.rep.InflatedServerBytes = s.fr[FromServer].bytes
 	}
 	return s.rep
+}
+
+// summary records an end-of-session anomaly, past the MaxAnomalies cap.
+func (s *Session) summary(kind, detail string, ts time.Time) {
+	s.rep.Anomalies = append(s.rep.Anomalies, report.Anomaly{Kind: kind, Detail: detail, Time: report.Time{Time: ts}})
 }
 
 // anomaly records one anomaly (bounded by MaxAnomalies) and returns its index.

@@ -1,6 +1,7 @@
 package dissect
 
 import (
+	"strconv"
 	"time"
 	"unsafe"
 
@@ -28,7 +29,10 @@ type txn struct {
 // newTxn registers a command the client began sending at ts.
 func (s *Session) newTxn(tag, command string, ts time.Time) *txn {
 	if len(s.slab) == 0 {
-		s.slab = make([]txn, txnSlab)
+		// Slabs grow 2, 4, 8, 16: a connection with one command (or none)
+		// costs little, a long session one allocation per 16 commands.
+		s.slabN = min(max(2*s.slabN, 2), txnSlab)
+		s.slab = make([]txn, s.slabN)
 	}
 	t := &s.slab[0]
 	s.slab = s.slab[1:]
@@ -54,7 +58,10 @@ func (s *Session) newTxn(tag, command string, ts time.Time) *txn {
 	}
 	if len(s.order) >= s.opts.MaxPending {
 		oldest := s.order[0]
-		s.anomaly("too_many_pending", "more than the pending-command limit were outstanding; the oldest was given up", oldest.t.Tag, ts)
+		if s.givenUp == 0 {
+			s.anomaly("too_many_pending", "more than "+strconv.Itoa(s.opts.MaxPending)+" commands were pending; the oldest are given up (counted at the end)", oldest.t.Tag, ts)
+		}
+		s.givenUp++
 		oldest.t.Note = "given up: too many pending commands"
 		s.removePending(oldest)
 		s.emit(oldest)
