@@ -54,6 +54,22 @@ func (e *Engine) Packet(ci gopacket.CaptureInfo, data []byte, lt layers.LinkType
 	e.stats.Bytes += int64(len(data))
 	e.tick(ci.Timestamp)
 
+	if e.workers != nil {
+		// The reader only routes packets: the workers decode them.
+		var fp fastPacket
+		if parseFast(lt, data, &fp) {
+			if !e.ports.has(fp.sp) && !e.ports.has(fp.dp) {
+				e.stats.Skipped++
+				return
+			}
+			e.stats.IMAPPackets++ // a worker takes it back if decoding fails
+			if !e.workers.dispatch(flowHash(fp.src, fp.dst, fp.sp, fp.dp), data[fp.ipOff:], fp.v6, ci.Timestamp, idx) {
+				e.stats.DecodeErrors++ // larger than a batch arena
+			}
+			return
+		}
+	}
+
 	switch decodeSafe(e.dec, lt, data, &e.stats) {
 	case decodedTCP:
 	case decodeFragment:
@@ -80,19 +96,10 @@ func (e *Engine) Packet(ci gopacket.CaptureInfo, data []byte, lt layers.LinkType
 		e.inline.assemble(e.dec.netFlow, tcp, ci.Timestamp, idx)
 		return
 	}
-	h := flowHash(e.dec.netFlow, sp, dp)
+	h := flowHash(e.dec.netFlow.Src().Raw(), e.dec.netFlow.Dst().Raw(), sp, dp)
 	if !e.workers.dispatch(h, data[e.dec.netOff:], e.dec.v6, ci.Timestamp, idx) {
 		e.stats.DecodeErrors++ // larger than a batch arena: not a real IP packet
 	}
-}
-
-// flowHash is the same for both directions of a connection.
-func flowHash(netFlow gopacket.Flow, sp, dp uint16) uint64 {
-	h := netFlow.FastHash() ^ (uint64(sp)+uint64(dp))*0x9e3779b97f4a7c15
-	h ^= h >> 31
-	h *= 0xbf58476d1ce4e5b9
-	h ^= h >> 29
-	return h
 }
 
 // tick advances capture time and runs a flush pass every FlushInterval.

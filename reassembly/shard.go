@@ -64,14 +64,18 @@ func (sh *shard) assemble(netFlow gopacket.Flow, tcp *layers.TCP, ts time.Time, 
 }
 
 // assembleIP decodes an IP packet (copied by the reader into a batch) and
-// assembles it. Used by workers.
+// assembles it. Used by workers. The reader counted the packet in
+// IMAPPackets after reading only its addresses and ports (parseFast); a
+// packet the full decoder rejects (malformed TCP options) is moved to
+// DecodeErrors, as the one-worker path counts it.
 func (sh *shard) assembleIP(dec *decoder, pkt []byte, v6 bool, ts time.Time, idx uint64) {
 	lt := layers.LinkTypeIPv4
 	if v6 {
 		lt = layers.LinkTypeIPv6
 	}
 	if decodeSafe(dec, lt, pkt, &sh.stats) != decodedTCP {
-		sh.stats.DecodeErrors++ // the reader decoded it once: cannot happen
+		sh.stats.IMAPPackets--
+		sh.stats.DecodeErrors++
 		return
 	}
 	sh.assemble(dec.netFlow, &dec.tcp, ts, idx)

@@ -1,8 +1,11 @@
 package reassembly
 
 import (
+	"encoding/binary"
 	"sync"
 	"time"
+
+	"github.com/gopacket/gopacket/layers"
 )
 
 // Worker batching. The reader copies each IP packet into the current batch of
@@ -35,24 +38,26 @@ type batch struct {
 	arena []byte
 }
 
-// worker owns one shard and runs it on its own goroutine.
+// worker owns one shard and runs it on its own goroutine. Its fields are
+// only read after startWorkers: what the reader writes (the batch being
+// filled) lives in workerSet.cur, away from the worker's cache lines.
 type worker struct {
 	sh   *shard
 	dec  *decoder
 	work chan *batch
 	free chan *batch
-	cur  *batch // being filled by the reader
 }
 
 // workerSet is the set of workers of an Engine. Its methods are called by
 // the reading goroutine only.
 type workerSet struct {
-	ws []*worker
-	wg sync.WaitGroup
+	ws  []*worker
+	cur []*batch // batch being filled for each worker, nil if none
+	wg  sync.WaitGroup
 }
 
 func startWorkers(o *Options, f ConnFactory, ports *portSet) *workerSet {
-	set := &workerSet{ws: make([]*worker, o.Workers)}
+	set := &workerSet{ws: make([]*worker, o.Workers), cur: make([]*batch, o.Workers)}
 	perWorker := o.MaxBufferedPagesTotal / o.Workers
 	for i := range set.ws {
 		w := &worker{
@@ -80,11 +85,11 @@ func (set *workerSet) dispatch(h uint64, pkt []byte, v6 bool, ts time.Time, idx 
 	if len(pkt) > batchArenaBytes {
 		return false
 	}
-	w := set.ws[h%uint64(len(set.ws))]
-	b := w.batch()
+	i := int(h % uint64(len(set.ws)))
+	b := set.batch(i)
 	if len(b.ents) == batchPackets || len(b.arena)+len(pkt) > batchArenaBytes {
-		w.send()
-		b = w.batch()
+		set.send(i)
+		b = set.batch(i)
 	}
 	if len(b.arena)+len(pkt) > cap(b.arena) {
 		// Grow once, straight to the full size.
@@ -100,14 +105,14 @@ func (set *workerSet) dispatch(h uint64, pkt []byte, v6 bool, ts time.Time, idx 
 // with the packets, and sends the partial batches so that a live capture
 // does not wait for batches to fill.
 func (set *workerSet) flush(now time.Time) {
-	for _, w := range set.ws {
-		b := w.batch()
+	for i := range set.ws {
+		b := set.batch(i)
 		if len(b.ents) == batchPackets {
-			w.send()
-			b = w.batch()
+			set.send(i)
+			b = set.batch(i)
 		}
 		b.ents = append(b.ents, batchEntry{ts: now, flush: true})
-		w.send()
+		set.send(i)
 	}
 }
 
@@ -116,8 +121,8 @@ func (set *workerSet) flush(now time.Time) {
 func (set *workerSet) close() []*shard {
 	shards := make([]*shard, len(set.ws))
 	for i, w := range set.ws {
-		if w.cur != nil && len(w.cur.ents) > 0 {
-			w.send()
+		if set.cur[i] != nil && len(set.cur[i].ents) > 0 {
+			set.send(i)
 		}
 		close(w.work)
 		shards[i] = w.sh
@@ -126,19 +131,20 @@ func (set *workerSet) close() []*shard {
 	return shards
 }
 
-// batch returns the batch being filled, taking a free one if needed.
-func (w *worker) batch() *batch {
-	if w.cur == nil {
-		w.cur = <-w.free
+// batch returns the batch being filled for worker i, taking a free one if
+// needed.
+func (set *workerSet) batch(i int) *batch {
+	if set.cur[i] == nil {
+		set.cur[i] = <-set.ws[i].free
 	}
-	return w.cur
+	return set.cur[i]
 }
 
-// send queues the current batch to the worker.
-func (w *worker) send() {
-	if w.cur != nil {
-		w.work <- w.cur
-		w.cur = nil
+// send queues the batch being filled to worker i.
+func (set *workerSet) send(i int) {
+	if set.cur[i] != nil {
+		set.ws[i].work <- set.cur[i]
+		set.cur[i] = nil
 	}
 }
 
@@ -160,4 +166,116 @@ func (w *worker) run(wg *sync.WaitGroup) {
 		w.free <- b
 	}
 	w.sh.flushAll()
+}
+
+// fastPacket is what parseFast reads from a frame.
+type fastPacket struct {
+	ipOff    int    // offset of the IP header in the frame
+	src, dst []byte // IP addresses (4 or 16 bytes), borrowed from the frame
+	sp, dp   uint16 // TCP ports
+	v6       bool
+}
+
+// parseFast reads, at fixed offsets, what the reader needs to route a
+// packet to a worker: the IP addresses and the TCP ports. It covers the
+// common frames (Ethernet, Linux cooked, raw IP; IPv4 without options or
+// fragmentation; IPv6 straight to TCP) and returns false for anything else,
+// so that the full decoder keeps deciding every unusual case. The full
+// decoder finds TCP in every packet it accepts: TCP options are not read
+// here, and gopacket stops at a malformed option without failing (should
+// that change, the worker moves the packet to DecodeErrors, and
+// TestFastPathMatchesDecoder notices the difference on other ports).
+func parseFast(lt layers.LinkType, data []byte, p *fastPacket) bool {
+	var etype uint16
+	off := 0
+	switch lt {
+	case layers.LinkTypeEthernet:
+		if len(data) < 14 {
+			return false
+		}
+		etype, off = binary.BigEndian.Uint16(data[12:14]), 14
+	case layers.LinkTypeLinuxSLL:
+		if len(data) < 16 || binary.BigEndian.Uint16(data[4:6]) > 8 {
+			return false
+		}
+		etype, off = binary.BigEndian.Uint16(data[14:16]), 16
+	case layers.LinkTypeIPv4, layers.LinkTypeIPv6, layers.LinkTypeRaw, linkTypeRawBSD, linkTypeRawOpenBSD:
+		if len(data) == 0 {
+			return false
+		}
+		switch data[0] >> 4 {
+		case 4:
+			etype = uint16(layers.EthernetTypeIPv4)
+		case 6:
+			etype = uint16(layers.EthernetTypeIPv6)
+		}
+		if (lt == layers.LinkTypeIPv4 && etype != uint16(layers.EthernetTypeIPv4)) ||
+			(lt == layers.LinkTypeIPv6 && etype != uint16(layers.EthernetTypeIPv6)) {
+			return false
+		}
+	default:
+		return false
+	}
+	ip := data[off:]
+	var tcp []byte
+	switch layers.EthernetType(etype) {
+	case layers.EthernetTypeIPv4:
+		// Version 4, no options, TCP, not a fragment, not truncated.
+		if len(ip) < 40 || ip[0] != 0x45 || ip[9] != byte(layers.IPProtocolTCP) ||
+			binary.BigEndian.Uint16(ip[6:8])&0x3fff != 0 {
+			return false
+		}
+		n := int(binary.BigEndian.Uint16(ip[2:4]))
+		if n < 40 || n > len(ip) {
+			return false
+		}
+		p.src, p.dst, p.v6, tcp = ip[12:16], ip[16:20], false, ip[20:n]
+	case layers.EthernetTypeIPv6:
+		// Version 6, TCP right after the fixed header, not truncated.
+		if len(ip) < 60 || ip[0]>>4 != 6 || ip[6] != byte(layers.IPProtocolTCP) {
+			return false
+		}
+		n := int(binary.BigEndian.Uint16(ip[4:6]))
+		if n < 20 || 40+n > len(ip) {
+			return false
+		}
+		p.src, p.dst, p.v6, tcp = ip[8:24], ip[24:40], true, ip[40:40+n]
+	default:
+		return false
+	}
+	doff := int(tcp[12]>>4) * 4
+	if doff < 20 || doff > len(tcp) {
+		return false
+	}
+	p.ipOff = off
+	p.sp, p.dp = binary.BigEndian.Uint16(tcp[0:2]), binary.BigEndian.Uint16(tcp[2:4])
+	return true
+}
+
+// flowHash is the same for both directions of a connection: the sum of the
+// hashes of its two endpoints. It depends only on the address bytes and
+// ports, so the fast parser and the full decoder agree on it.
+func flowHash(src, dst []byte, sp, dp uint16) uint64 {
+	return endpointHash(src, sp) + endpointHash(dst, dp)
+}
+
+// endpointHash mixes an IP address (4 or 16 bytes) and a port.
+func endpointHash(a []byte, port uint16) uint64 {
+	var x uint64
+	switch len(a) {
+	case 4:
+		x = uint64(binary.BigEndian.Uint32(a))
+	case 16:
+		x = binary.BigEndian.Uint64(a[:8])*0x9e3779b97f4a7c15 ^ binary.BigEndian.Uint64(a[8:])
+	default:
+		for _, c := range a {
+			x = x*31 + uint64(c)
+		}
+	}
+	x ^= uint64(port) << 40
+	x ^= x >> 31
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 29
+	x *= 0x94d049bb133111eb
+	return x ^ x>>32
 }
