@@ -140,27 +140,6 @@ func (sc *argScanner) next() (kind, start, end int, ok bool) {
 	}
 }
 
-// words is the package-level words with atoms made in the session's arena.
-func (s *Session) words(p []byte) []string {
-	var out []string
-	sc := argScanner{p: p}
-	for len(out) < maxListItems {
-		k, a, b, ok := sc.next()
-		if !ok {
-			break
-		}
-		if k == tokOpen || k == tokClose {
-			continue
-		}
-		if k == tokAtom && !equalFold(p[a:b], "NIL") {
-			out = append(out, s.strs.str(p[a:b]))
-			continue
-		}
-		out = append(out, stringArg(p, k, a, b))
-	}
-	return out
-}
-
 // stringArg returns the value of a token as a string: quoted strings are
 // unescaped, atoms returned as they are; NIL gives "".
 func stringArg(p []byte, kind, start, end int) string {
@@ -199,18 +178,27 @@ func firstArg(p []byte) (string, bool) {
 }
 
 // words returns the atoms and strings of p, flattening lists (bounded).
-func words(p []byte) []string {
+func words(p []byte) []string { return wordsIn(p, nil) }
+
+// words is words with atoms made in the session's string arena.
+func (s *Session) words(p []byte) []string { return wordsIn(p, &s.strs) }
+
+// wordsIn lists the atoms and strings of p; atoms come from a when non-nil.
+func wordsIn(p []byte, a *strArena) []string {
 	var out []string
 	sc := argScanner{p: p}
 	for len(out) < maxListItems {
-		k, a, b, ok := sc.next()
+		k, i, j, ok := sc.next()
 		if !ok {
 			break
 		}
-		if k == tokOpen || k == tokClose {
-			continue
+		switch {
+		case k == tokOpen || k == tokClose:
+		case a != nil && k == tokAtom && !equalFold(p[i:j], "NIL"):
+			out = append(out, a.str(p[i:j]))
+		default:
+			out = append(out, stringArg(p, k, i, j))
 		}
-		out = append(out, stringArg(p, k, a, b))
 	}
 	return out
 }

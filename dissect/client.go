@@ -232,7 +232,11 @@ func (s *Session) junkLine(f *framer, ts time.Time, line []byte) int64 {
 		}
 		return noLiteral
 	}
-	s.anomaly("malformed_"+map[Direction]string{FromClient: "command", FromServer: "response"}[f.dir], quoteForDetail(line), "", ts)
+	kind := "malformed_command"
+	if f.dir == FromServer {
+		kind = "malformed_response"
+	}
+	s.anomaly(kind, quoteForDetail(line), "", ts)
 	return noLiteral
 }
 

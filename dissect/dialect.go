@@ -19,7 +19,6 @@ type dialectState struct {
 	taggedSolicited bool // TAGGED.SOLICITED in force
 	taggedSeen      bool
 	warnedTagged    bool
-	eol             string
 
 	rev2       bool // IMAP4rev2 enabled
 	capRev1    bool

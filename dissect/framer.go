@@ -37,8 +37,6 @@ type framer struct {
 	tail  [tailKeep]byte
 	tailN int
 
-	eol byte // line terminator byte: '\n' normally
-
 	litLeft int64 // literal bytes still to skip
 	litSize int64 // declared size of the current literal
 	litCap  bool  // the current literal's bytes are handed to the session
@@ -68,7 +66,6 @@ func (f *framer) init(s *Session, dir Direction, maxLine int) {
 	f.s = s
 	f.dir = dir
 	f.maxLine = maxLine
-	f.eol = '\n'
 	f.first = true
 }
 
@@ -97,7 +94,7 @@ func (f *framer) feed(ts time.Time, p []byte) {
 				f.msgStart = ts
 				f.msgBytes = 0
 			}
-			i := bytes.IndexByte(p, f.eol)
+			i := bytes.IndexByte(p, '\n')
 			if i < 0 {
 				f.appendPartial(p)
 				f.msgBytes += int64(len(p))
@@ -113,7 +110,7 @@ func (f *framer) feed(ts time.Time, p []byte) {
 				f.appendPartial(chunk)
 				line, truncated = f.assembled()
 			}
-			line = trimEOL(line, f.eol)
+			line = trimEOL(line)
 			f.endLine(ts, line, truncated)
 			if tr := f.s.tr[f.dir]; tr != trNone && !(tr == trInflate && f.inflating) {
 				// STARTTLS or COMPRESS took effect at this line's end: the
@@ -244,8 +241,8 @@ func (f *framer) cancelLiteral(ts time.Time) bool {
 }
 
 // trimEOL strips the line terminator and one CR before it.
-func trimEOL(line []byte, eol byte) []byte {
-	if n := len(line); n > 0 && line[n-1] == eol {
+func trimEOL(line []byte) []byte {
+	if n := len(line); n > 0 && line[n-1] == '\n' {
 		line = line[:n-1]
 	}
 	if n := len(line); n > 0 && line[n-1] == '\r' {

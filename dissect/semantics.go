@@ -136,7 +136,8 @@ func (s *Session) applyCompletion(t *txn, status report.Status) {
 		s.dialect.selectFeatures(argsOf(t))
 		s.rep.Features = s.dialect.features
 	case kSetEOL:
-		s.dialect.eol = strings.TrimSpace(t.t.Args)
+		// RFC 1203: SET.EOL changes line ends inside strings only; literal
+		// sizes are declared, so framing is unaffected.
 	case kAuthenticate:
 		if s.rep.AuthMechanism == "" {
 			s.rep.AuthMechanism = t.mech

@@ -86,7 +86,7 @@ func (s *Session) untagged(f *framer, ts time.Time, rest []byte) int64 {
 	s.imapSeen = true
 	switch kind {
 	case "OK", "NO", "BAD", "BYE", "PREAUTH":
-		code, text := respCode(after)
+		code, _ := respCode(after)
 		if !s.greeted {
 			s.greeted = true
 			s.rep.Greeting = s.text(after)
@@ -98,9 +98,6 @@ func (s *Session) untagged(f *framer, ts time.Time, rest []byte) int64 {
 		}
 		s.applyCode(code, ts)
 		s.attribute(kind, ts)
-		if kind == "BYE" && s.srv == nil {
-			_ = text
-		}
 		return noLiteral
 	}
 	s.responseData(kind, after, ts)

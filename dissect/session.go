@@ -127,11 +127,7 @@ func (s *Session) Feed(dir Direction, ts time.Time, p []byte) {
 		s.rep.Start.Time = ts
 	}
 	f := &s.fr[dir]
-	if s.tr[dir] != trNone {
-		s.feedTransformed(f, ts, p)
-		return
-	}
-	if !f.sniffed {
+	if !f.sniffed && s.tr[dir] == trNone {
 		// Hold a direction's first bytes until there are enough to
 		// recognise TLS or another protocol, however they were segmented.
 		n := copy(f.head[f.headN:], p)
@@ -139,22 +135,19 @@ func (s *Session) Feed(dir Direction, ts time.Time, p []byte) {
 		if f.headN < sniffLen && bytes.IndexByte(f.head[:f.headN], '\n') < 0 {
 			return
 		}
-		f.sniffed = true
-		head, rest := f.head[:f.headN], p[n:]
-		if s.sniffFirst(f, ts, head) {
-			s.feedTransformed(f, ts, head)
-		} else {
-			f.feed(ts, head)
-		}
-		if len(rest) > 0 {
-			s.Feed(dir, ts, rest)
-			// Feed counted rest's bytes once more: undo that.
-			if dir == FromClient {
-				s.rep.ClientBytes -= int64(len(rest))
-			} else {
-				s.rep.ServerBytes -= int64(len(rest))
-			}
-		}
+		s.flushHead(f, ts)
+		p = p[n:]
+	}
+	s.route(f, ts, p)
+}
+
+// route hands wire bytes to the direction's transform or framer.
+func (s *Session) route(f *framer, ts time.Time, p []byte) {
+	if len(p) == 0 {
+		return
+	}
+	if s.tr[f.dir] != trNone {
+		s.feedTransformed(f, ts, p)
 		return
 	}
 	f.feed(ts, p)
@@ -171,11 +164,8 @@ func (s *Session) flushHead(f *framer, ts time.Time) {
 		return
 	}
 	head := f.head[:f.headN]
-	if s.sniffFirst(f, ts, head) {
-		s.feedTransformed(f, ts, head)
-	} else if s.tr[f.dir] == trNone {
-		f.feed(ts, head)
-	}
+	s.sniffFirst(f, ts, head)
+	s.route(f, ts, head)
 }
 
 // sniffLen is how many first bytes of a direction are looked at before

@@ -182,16 +182,16 @@ func (s *Session) startTLS() {
 }
 
 // sniffFirst looks at a direction's first bytes for TLS or another protocol
-// before any IMAP parsing; it reports whether the session changed transform.
-func (s *Session) sniffFirst(f *framer, ts time.Time, p []byte) bool {
+// before any IMAP parsing, switching the session to TLS or not-IMAP.
+func (s *Session) sniffFirst(f *framer, ts time.Time, p []byte) {
 	if s.imapSeen {
-		return false
+		return
 	}
 	if p[0] == 0x16 && (len(p) < 2 || p[1] == 0x03) {
 		s.rep.TLS = true
 		s.tr[FromClient] = trTLS
 		s.tr[FromServer] = trTLS
-		return true
+		return
 	}
 	for _, sig := range [...]struct{ prefix, name string }{
 		{"GET ", "HTTP"}, {"POST ", "HTTP"}, {"HEAD ", "HTTP"}, {"PUT ", "HTTP"},
@@ -199,10 +199,9 @@ func (s *Session) sniffFirst(f *framer, ts time.Time, p []byte) bool {
 	} {
 		if len(p) >= len(sig.prefix) && string(p[:len(sig.prefix)]) == sig.prefix {
 			s.notIMAP(sig.name, ts)
-			return true
+			return
 		}
 	}
-	return false
 }
 
 // notIMAP gives up on the session: it is some other protocol.
