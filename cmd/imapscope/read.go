@@ -276,6 +276,11 @@ func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "imapscope: writing output: %v\n", cerr)
 		return exitFailure
 	}
+	var inErr *reassembly.InputError
+	if errors.As(err, &inErr) && st.Packets == 0 {
+		// Nothing was read: no report, just the error.
+		return finish(bw, file, st, err, stderr, cfg.quiet)
+	}
 	if format != "jsonl" {
 		rep := &report.Report{
 			Tool:     "imapscope " + version,

@@ -205,3 +205,40 @@ func TestColorAndProgressOff(t *testing.T) {
 	}
 	p.done()
 }
+
+// TestReadExitCodes checks the documented exit codes and what goes where.
+func TestReadExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	garbage := filepath.Join(dir, "garbage.pcap")
+	os.WriteFile(garbage, []byte("this is not a capture at all\n"), 0o644)
+	whole, _ := os.ReadFile(demoPcap)
+	cut := filepath.Join(dir, "cut.pcap")
+	os.WriteFile(cut, whole[:len(whole)/2], 0o644)
+
+	for _, c := range []struct {
+		args     []string
+		code     int
+		stdout   bool   // a report is written
+		inStderr string // a word the message on stderr must contain
+	}{
+		{[]string{"read", "--format", "json", demoPcap}, exitOK, true, ""},
+		{[]string{"read", "--format", "json", "no-such-file.pcap"}, exitFailure, false, "no such file"},
+		{[]string{"read", "--format", "json", garbage}, exitFailure, false, "not a pcap"},
+		{[]string{"read", "--format", "json", cut}, exitDamaged, true, "truncated"},
+		{[]string{"read", "--no-such-flag", demoPcap}, exitUsage, false, "no-such-flag"},
+		{[]string{"read"}, exitUsage, false, "no input"},
+		{[]string{"frobnicate"}, exitUsage, false, "unknown command"},
+		{[]string{"--version"}, exitOK, true, ""},
+	} {
+		code, out, errs := runCLI(t, c.args...)
+		if code != c.code || (out != "") != c.stdout || !strings.Contains(errs, c.inStderr) {
+			t.Errorf("%v: exit %d, stdout %d bytes, stderr %q; want exit %d, stdout %v, stderr containing %q",
+				c.args, code, len(out), errs, c.code, c.stdout, c.inStderr)
+		}
+		if c.code == exitDamaged {
+			if err := report.ValidateJSON([]byte(out)); err != nil {
+				t.Errorf("%v: the partial report is not valid: %v", c.args, err)
+			}
+		}
+	}
+}
