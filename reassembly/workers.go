@@ -14,8 +14,10 @@ import (
 const (
 	// batchPackets is the most packets in one batch.
 	batchPackets = 512
-	// batchArenaBytes is the packet-data capacity of one batch.
-	batchArenaBytes = 1 << 20
+	// batchArenaBytes is the packet-data capacity of one batch: room for
+	// the largest packet a pcap file holds (snaplen 262144) and small
+	// enough that a batch is still in cache when its worker reads it.
+	batchArenaBytes = 320 << 10
 	// batchArenaInitial is the arena allocated up front; it grows on demand
 	// up to batchArenaBytes, so that small inputs stay cheap.
 	batchArenaInitial = 64 << 10
