@@ -4,7 +4,7 @@
 # Builds bin/imapscope and bin/benchgen, generates a synthetic IMAP capture
 # once (cached), warms the page cache, then runs in alternating order, for
 # BENCH_ROUNDS rounds:
-#   floor  imapscope read --no-dissect --format json -o /dev/null FILE
+#   floor  imapscope read --no-dissect --format json -o /dev/null --workers 1 FILE
 #   w1     imapscope read --format json -o /dev/null --workers 1 FILE
 #   w2     imapscope read --format json -o /dev/null --workers 2 FILE
 #   jsonl  imapscope read --format jsonl -o /dev/null --workers 1 FILE
@@ -66,7 +66,7 @@ cat "$capture" > /dev/null
 
 names=(floor w1 w2 jsonl)
 declare -A cmdline # needs bash >= 4
-cmdline[floor]="read --no-dissect --format json -o /dev/null $BENCH_FLAGS"
+cmdline[floor]="read --no-dissect --format json -o /dev/null --workers 1 $BENCH_FLAGS"
 cmdline[w1]="read --format json -o /dev/null --workers 1 $BENCH_FLAGS"
 cmdline[w2]="read --format json -o /dev/null --workers 2 $BENCH_FLAGS"
 cmdline[jsonl]="read --format jsonl -o /dev/null --workers 1 $BENCH_FLAGS"
@@ -122,6 +122,8 @@ for n in "${names[@]}"; do
 done
 echo
 awk -v f="${wall[floor]}" -v a="${wall[w1]}" -v b="${wall[w2]}" 'BEGIN {
-	printf "- Full dissection (workers 1) runs at **%.0f%%** of the floor throughput (`--no-dissect`; ratio full/floor %.2f).\n", 100 * f / a, f / a
+	printf "- Full dissection with JSON (workers 1) runs at **%.0f%%** of the floor throughput (`--no-dissect`, workers 1; ratio full/floor %.2f).\n", 100 * f / a, f / a
 	printf "- `--workers 2` vs `--workers 1`: **%.2fx** speedup.\n", a / b
 }'
+read -r _ jsonl_rss < <(stat_of jsonl)
+awk -v r="$jsonl_rss" 'BEGIN { printf "- Peak RSS with `--format jsonl`: **%.1f MiB**.\n", r / 1024 }'
