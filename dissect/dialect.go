@@ -1,7 +1,6 @@
 package dissect
 
 import (
-	"bytes"
 	"strings"
 
 	"github.com/imapscope/imapscope/report"
@@ -56,34 +55,44 @@ func (d *dialectState) command(c string) {
 
 // greeting looks for a protocol name in the greeting text.
 func (d *dialectState) greeting(text []byte) {
-	u := bytes.ToUpper(text)
-	switch {
-	case bytes.Contains(u, []byte("IMAP4REV2")):
-		d.greetHint = "IMAP4rev2"
-	case bytes.Contains(u, []byte("IMAP4REV1")):
-		d.greetHint = "IMAP4rev1"
-	case bytes.Contains(u, []byte("IMAP4")):
-		d.greetHint = "IMAP4"
-	case bytes.Contains(u, []byte("IMAP3")), bytes.Contains(u, []byte("PROTOCOL III")), bytes.Contains(u, []byte("IMAP III")):
-		d.greetHint = "IMAP3"
-	case bytes.Contains(u, []byte("IMAP2BIS")):
-		d.greetHint = "IMAP2bis"
-	case bytes.Contains(u, []byte("IMAP2")):
-		d.greetHint = "IMAP2"
+	for _, h := range greetingHints {
+		if containsFold(text, h.word) {
+			d.greetHint = h.dialect
+			return
+		}
 	}
+}
+
+// greetingHints are words a greeting may name its protocol with, most
+// specific first.
+var greetingHints = []struct{ word, dialect string }{
+	{"IMAP4REV2", "IMAP4rev2"}, {"IMAP4REV1", "IMAP4rev1"}, {"IMAP4", "IMAP4"},
+	{"IMAP3", "IMAP3"}, {"PROTOCOL III", "IMAP3"}, {"IMAP III", "IMAP3"},
+	{"IMAP2BIS", "IMAP2bis"}, {"IMAP2", "IMAP2"},
+}
+
+// containsFold reports whether p contains the upper-case ASCII word w,
+// ignoring case.
+func containsFold(p []byte, w string) bool {
+	for i := 0; i+len(w) <= len(p); i++ {
+		if equalFold(p[i:i+len(w)], w) {
+			return true
+		}
+	}
+	return false
 }
 
 // capabilities notes a capability list.
 func (d *dialectState) capabilities(caps []string) {
 	for _, c := range caps {
-		switch strings.ToUpper(c) {
-		case "IMAP4REV1":
+		switch {
+		case strings.EqualFold(c, "IMAP4rev1"):
 			d.capRev1 = true
-		case "IMAP4REV2":
+		case strings.EqualFold(c, "IMAP4rev2"):
 			d.capRev2 = true
-		case "IMAP4":
+		case strings.EqualFold(c, "IMAP4"):
 			d.capIMAP4 = true
-		case "IMAP2", "IMAP2BIS":
+		case strings.EqualFold(c, "IMAP2"), strings.EqualFold(c, "IMAP2bis"):
 			d.capIMAP2b = true
 		}
 	}

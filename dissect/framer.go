@@ -158,6 +158,9 @@ func (f *framer) endLine(ts time.Time, line []byte, truncated bool) {
 // appendPartial adds p to the partial line, keeping at most maxLine bytes
 // plus the last tailKeep bytes of any excess.
 func (f *framer) appendPartial(p []byte) {
+	if f.buf == nil {
+		f.buf = make([]byte, 0, min(512, f.maxLine))
+	}
 	room := f.maxLine - len(f.buf)
 	if room > 0 {
 		k := len(p)

@@ -1,7 +1,6 @@
 package dissect
 
 import (
-	"bytes"
 	"strings"
 	"time"
 
@@ -54,11 +53,7 @@ func (s *Session) applyCode(code []byte, ts time.Time) {
 
 // setCapabilities replaces the session's capability list.
 func (s *Session) setCapabilities(rest []byte) {
-	if bytes.Equal(rest, s.lastCaps) {
-		return // servers repeat the list in greetings, codes and responses
-	}
-	s.lastCaps = append(s.lastCaps[:0], rest...)
-	caps := s.words(rest)
+	caps := cachedCapabilities(rest)
 	if len(caps) == 0 {
 		return
 	}

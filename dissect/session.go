@@ -49,8 +49,9 @@ type Session struct {
 	// indexes them once there are more than pendingScan of them.
 	order []*txn
 	byTag map[string]*txn
-	slab  []txn // preallocated commands, handed out in turn
-	slabN int   // size of the last slab
+	slab  []txn   // preallocated commands, handed out in turn
+	ordr  [4]*txn // backing for order while few commands are pending
+	slabN int     // size of the last slab
 
 	cli *txn // command whose message the client is sending
 	aux *txn // command a client line belongs to without being a command (SASL, DONE)
@@ -97,6 +98,7 @@ const maxUnmatched = 64
 // Client, Server, Start) the caller has filled in rs.
 func NewSession(rs *report.Session, opts Options) *Session {
 	s := &Session{opts: opts.withDefaults(), rep: rs}
+	s.order = s.ordr[:0]
 	s.fr[FromClient].init(s, FromClient, s.opts.MaxLine)
 	s.fr[FromServer].init(s, FromServer, s.opts.MaxLine)
 	if rs.Dialect == "" {
