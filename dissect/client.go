@@ -1,6 +1,7 @@
 package dissect
 
 import (
+	"bytes"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -64,6 +65,12 @@ func (s *Session) onClientLine(f *framer, ts time.Time, line []byte, first bool)
 		if !isKnownCommand(command) {
 			return rejectLine
 		}
+		// Inside a lost literal, a line of message text can look like a
+		// command: believe only a tag shaped like the session's own.
+		if s.lastTag != "" && (!bytes.Equal(tagPrefix(tag), tagPrefix([]byte(s.lastTag))) ||
+			(len(tagPrefix(tag)) == len(tag)) != (len(tagPrefix([]byte(s.lastTag))) == len(s.lastTag))) {
+			return rejectLine
+		}
 		f.resyncing = false
 		s.noteResync(f, ts)
 	}
@@ -75,6 +82,7 @@ func (s *Session) onClientLine(f *framer, ts time.Time, line []byte, first bool)
 		s.junk[f.dir] += int64(len(line)) + 2
 	}
 	t := s.newTxn(s.strs.str(tag), command, f.msgStart)
+	s.lastTag = t.t.Tag
 	s.cli = t
 	s.resetArgs()
 	s.appendArgs(withoutLiteral(args))
@@ -208,6 +216,30 @@ func (s *Session) onMessageCut(f *framer) {
 		s.cli = nil
 	}
 	s.aux = nil
+}
+
+// onFramingLost is called when a gap leaves a direction out of step. Bytes
+// lost from the server may have held any pending command's responses or
+// completion: each is noted, so that what it reports is not taken as whole.
+func (s *Session) onFramingLost(f *framer) {
+	if f.dir != FromServer {
+		return
+	}
+	for _, t := range s.order {
+		if t.t.Note == "" {
+			t.t.Note = "responses may be missing: capture gap"
+		}
+	}
+}
+
+// tagPrefix is a tag without its trailing digits ("A0012" → "A"); clients
+// number their tags, so the prefix stays the same within a session.
+func tagPrefix(tag []byte) []byte {
+	i := len(tag)
+	for i > 0 && tag[i-1] >= '0' && tag[i-1] <= '9' {
+		i--
+	}
+	return tag[:i]
 }
 
 // noteResync records that a direction found its footing again.

@@ -224,6 +224,7 @@ func (f *framer) gap(n int64) {
 	if f.inMsg || !f.first {
 		f.s.onMessageCut(f)
 	}
+	f.s.onFramingLost(f)
 	f.inMsg = false
 	f.first = true
 	f.resyncing = true

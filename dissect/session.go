@@ -71,7 +71,8 @@ type Session struct {
 	unknown   []unmatched // completions whose tag matched no command
 	closed    bool
 	midNoted  bool
-	givenUp   int // commands given up because too many were pending
+	givenUp   int    // commands given up because too many were pending
+	lastTag   string // tag of the last command, the shape resync expects
 	strs      strArena
 
 	// The command the client is sending (s.cli) is built here; only one
@@ -241,8 +242,17 @@ func (s *Session) Close(ts time.Time, closed bool) *report.Session {
 	}
 	for d := range s.fr {
 		f := &s.fr[d]
-		if f.state == stLiteral && f.litLeft > 0 && s.tr[d] == trNone {
+		if s.tr[d] != trNone {
+			continue
+		}
+		switch {
+		case f.state == stLiteral && f.litLeft > 0:
 			s.anomaly("truncated_literal", Direction(d).String()+" stream ended "+strconv.FormatInt(f.litLeft, 10)+" bytes before the end of a literal", "", ts)
+			s.onFramingLost(f)
+		case f.state == stLine && (len(f.buf) > 0 || f.over > 0):
+			// The last line never ended: it may be a cut completion.
+			s.anomaly("truncated_line", Direction(d).String()+" stream ended inside a line: "+quoteForDetail(f.buf), "", ts)
+			s.onFramingLost(f)
 		}
 	}
 	if s.cli != nil {

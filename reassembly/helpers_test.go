@@ -142,6 +142,7 @@ type seg struct {
 	off     int
 	payload string
 	gap     time.Duration // capture time since the previous packet (default 1ms)
+	ack     int           // with flag A: bytes of the peer acknowledged (default 0)
 }
 
 func cl(off int, payload string) seg {
@@ -177,7 +178,7 @@ func (c *capture) addSeg(k *conn, s seg) {
 			tcp.Seq = isn
 		case 'A':
 			tcp.ACK = true
-			tcp.Ack = peer + 1
+			tcp.Ack = peer + 1 + uint32(s.ack)
 		case 'F':
 			tcp.FIN = true
 		case 'R':

@@ -267,3 +267,40 @@ func TestPageTimeoutFlushesGap(t *testing.T) {
 		t.Error("no end")
 	}
 }
+
+// TestCaptureLossGivenUpOnAck: when the server acknowledges client bytes the
+// capture never saw, the hole is a capture loss, not a network one; it is
+// given up a few packets later instead of after the page timeout, so the
+// client's data behind it comes out in step with the server's answers.
+func TestCaptureLossGivenUpOnAck(t *testing.T) {
+	cp := newCapture(t, layers.LinkTypeEthernet)
+	k := cp.conn("10.0.0.1", "10.0.0.2", 40000, 143)
+	k.add(handshake()...)
+	k.add(cl(0, "a1 NOOP\r\n"), cl(18, "a3 NOOP\r\n")) // a2 (bytes 9-17) never captured
+	s := sv(0, "a1 OK done\r\n")
+	s.ack = 27 // the server got all three commands
+	k.add(s)
+	for i := 0; i < 8; i++ {
+		k.add(sv(12+12*i, "* 1 EXISTS\r\n"))
+	}
+	f, _, err := runBytes(t, cp.pcap(), Options{Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := f.sorted()[0]
+	if got := c.stream(FromClient); got != "a1 NOOP\r\n<gap 9>a3 NOOP\r\n" {
+		t.Fatalf("client stream %q", got)
+	}
+	gapAt, lastServer := -1, -1
+	for i, e := range c.events {
+		if e.kind == 'G' && e.dir == FromClient {
+			gapAt = i
+		}
+		if e.kind == 'D' && e.dir == FromServer {
+			lastServer = i
+		}
+	}
+	if gapAt < 0 || gapAt > lastServer {
+		t.Errorf("the gap came after all the server's data (event %d of %d): not given up on the ACK", gapAt, lastServer)
+	}
+}

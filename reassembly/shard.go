@@ -27,7 +27,12 @@ type shard struct {
 	idleTimeout time.Duration
 	slab        []pktCtx
 	lastIdx     uint64 // index of the last packet assembled, for damage notes
-	stats       Stats  // only the reassembly-side counters are used
+	// lostSince, when set, asks for the holes of data seen up to that time
+	// to be given up once packet lostAfter has been assembled (see
+	// stream.watchHoles).
+	lostSince time.Time
+	lostAfter uint64
+	stats     Stats // only the reassembly-side counters are used
 }
 
 func newShard(o *Options, f ConnFactory, ports *portSet, maxPagesTotal int) *shard {
@@ -61,6 +66,30 @@ func (sh *shard) assemble(netFlow gopacket.Flow, tcp *layers.TCP, ts time.Time, 
 	sh.lastIdx = idx
 	defer sh.recoverPanic("reassembling")
 	sh.asm.AssembleWithContext(netFlow, tcp, sh.nextCtx(ts, idx))
+	if !sh.lostSince.IsZero() && idx >= sh.lostAfter {
+		t := sh.lostSince
+		sh.lostSince = time.Time{}
+		// Skip the holes whose data has waited since the loss was first
+		// visible (gopacket flushes by age, for every connection: data
+		// that has waited at least as long elsewhere goes too).
+		sh.asm.FlushWithOptions(gr.FlushOptions{T: t.Add(time.Nanosecond)})
+	}
+}
+
+// lossGrace is how many more packets a hole is given, once known lost, for
+// its data to turn up anyway: a capture taken on several queues or merged
+// from several points can show an ACK a few packets before the data.
+const lossGrace = 4
+
+// giveUpHoles asks for holes whose data was seen up to t to be skipped a
+// few packets from now.
+func (sh *shard) giveUpHoles(t time.Time) {
+	if sh.lostSince.IsZero() {
+		sh.lostAfter = sh.lastIdx + lossGrace
+	}
+	if t.After(sh.lostSince) {
+		sh.lostSince = t
+	}
 }
 
 // assembleIP decodes an IP packet (copied by the reader into a batch) and

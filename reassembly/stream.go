@@ -76,6 +76,11 @@ type stream struct {
 	noSYN   [2]bool // the direction started without a SYN
 	started [2]bool // Data or Gap(-1) already delivered in the direction
 	endSeen [2]bool // the direction ended with FIN or RST
+
+	// A hole: data arrived ahead of the next expected byte of a direction.
+	hole     [2]bool
+	holeSeq  [2]gr.Sequence // the first missing byte
+	holeSeen [2]time.Time   // capture time of the first data beyond it
 }
 
 func (s *stream) dir(d gr.TCPFlowDirection) Direction {
@@ -105,7 +110,31 @@ func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, d gr.TCPFlowDi
 			s.rst, s.rstIdx = true, c.idx
 		}
 	}
+	s.watchHoles(tcp, ci.Timestamp, s.dir(d), nextSeq)
 	return true
+}
+
+// watchHoles notices bytes lost by the capture rather than by the network:
+// when one side acknowledges bytes of the other direction that lie beyond a
+// hole, the receiver got them and the capture did not, so no retransmission
+// will fill the hole. The shard is then asked to give up on it now, instead
+// of after the page timeout, so that the data behind it is delivered in
+// step with the other direction (see shard.giveUpHoles).
+func (s *stream) watchHoles(tcp *layers.TCP, ts time.Time, d Direction, nextSeq gr.Sequence) {
+	if len(tcp.Payload) > 0 && nextSeq != invalidSequence {
+		seq := gr.Sequence(tcp.Seq)
+		switch {
+		case nextSeq.Difference(seq) > 0 && !s.hole[d]:
+			s.hole[d], s.holeSeq[d], s.holeSeen[d] = true, nextSeq, ts
+		case s.hole[d] && s.holeSeq[d].Difference(nextSeq) > 0:
+			s.hole[d] = false // filled
+		}
+	}
+	o := d ^ 1
+	if tcp.ACK && s.hole[o] && s.holeSeq[o].Difference(gr.Sequence(tcp.Ack)) > 0 {
+		s.hole[o] = false
+		s.sh.giveUpHoles(s.holeSeen[o])
+	}
 }
 
 // ReassembledSG implements gr.Stream: one in-order chunk of one direction.
