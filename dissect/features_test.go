@@ -289,3 +289,23 @@ func TestDecodeMUTF7(t *testing.T) {
 		}
 	}
 }
+
+// RFC 1203 SET.EOL: once a new end-of-line sequence is in force, a server
+// line ended with it is still a line; CRLF lines go on working.
+func TestSetEOL(t *testing.T) {
+	steps := []step{
+		S("* OK IMAP3 ready\n"),
+		C("a1 SELECT.FEATURES SET.EOL\n"), S("a1 OK selected\n"),
+		C("a2 SET.EOL CR 4\n"), S("a2 OK end of line is now CR ^D\n"),
+		C("a3 FETCH 1 RFC822\n"),
+		{FromServer, "a3 1 FETCH (RFC822 {7}\r\nab\r\x04cd)\r\x04a3 OK done\r\x04"},
+		C("a4 NOOP\n"), S("a4 OK noop\n"),
+	}
+	for _, chunk := range []int{0, 1} {
+		rs := run(t, steps, chunk, Options{})
+		wantBrief(t, rs, "a1 SELECT.FEATURES OK", "a2 SET.EOL OK", "a3 FETCH OK", "a4 NOOP OK")
+		if rs.Transactions[2].ServerLiteralBytes != 7 || rs.Transactions[2].Responses != 1 {
+			t.Errorf("chunk %d: literal %d responses %d", chunk, rs.Transactions[2].ServerLiteralBytes, rs.Transactions[2].Responses)
+		}
+	}
+}

@@ -55,6 +55,10 @@ type framer struct {
 
 	inflating bool // the bytes being fed come out of the inflater
 
+	// altEOL, when not 0, also ends a line: the last byte of an end-of-line
+	// sequence set by IMAP3's SET.EOL (a CR before it is stripped too).
+	altEOL byte
+
 	// The first bytes of the direction, held until there are enough to
 	// recognise the protocol (see Session.Feed).
 	head    [sniffLen]byte
@@ -95,6 +99,16 @@ func (f *framer) feed(ts time.Time, p []byte) {
 				f.msgBytes = 0
 			}
 			i := bytes.IndexByte(p, '\n')
+			if f.altEOL != 0 {
+				// After SET.EOL: the new end-of-line byte ends a line too.
+				lim := p
+				if i >= 0 {
+					lim = p[:i]
+				}
+				if j := bytes.IndexByte(lim, f.altEOL); j >= 0 {
+					i = j
+				}
+			}
 			if i < 0 {
 				f.appendPartial(p)
 				f.msgBytes += int64(len(p))
@@ -110,7 +124,7 @@ func (f *framer) feed(ts time.Time, p []byte) {
 				f.appendPartial(chunk)
 				line, truncated = f.assembled()
 			}
-			line = trimEOL(line)
+			line = f.trimEOL(line)
 			f.endLine(ts, line, truncated)
 			if tr := f.s.tr[f.dir]; tr != trNone && !(tr == trInflate && f.inflating) {
 				// STARTTLS or COMPRESS took effect at this line's end: the
@@ -245,8 +259,8 @@ func (f *framer) cancelLiteral(ts time.Time) bool {
 }
 
 // trimEOL strips the line terminator and one CR before it.
-func trimEOL(line []byte) []byte {
-	if n := len(line); n > 0 && line[n-1] == '\n' {
+func (f *framer) trimEOL(line []byte) []byte {
+	if n := len(line); n > 0 && (line[n-1] == '\n' || (f.altEOL != 0 && line[n-1] == f.altEOL)) {
 		line = line[:n-1]
 	}
 	if n := len(line); n > 0 && line[n-1] == '\r' {

@@ -1,6 +1,7 @@
 package dissect
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -131,8 +132,7 @@ func (s *Session) applyCompletion(t *txn, status report.Status) {
 		s.dialect.selectFeatures(argsOf(t))
 		s.rep.Features = s.dialect.features
 	case kSetEOL:
-		// RFC 1203: SET.EOL changes line ends inside strings only; literal
-		// sizes are declared, so framing is unaffected.
+		s.setEOL(argsOf(t))
 	case kAuthenticate:
 		if s.rep.AuthMechanism == "" {
 			s.rep.AuthMechanism = t.mech
@@ -199,4 +199,33 @@ func appendUnique(list []string, v string) []string {
 		}
 	}
 	return append(list, v)
+}
+
+// setEOL follows a successful IMAP3 SET.EOL (RFC 1203 appendix: "CR", "LF"
+// or decimal byte values, e.g. "CR 4"). The RFC changes the end of line of
+// strings the server sends; literal sizes are declared, so skipping literals
+// is unaffected either way. Should a server also end its protocol lines
+// with the new sequence, the server's framer accepts its last byte as an end
+// of line too: harmless for CRLF lines, which never contain it.
+func (s *Session) setEOL(args []byte) {
+	var last byte
+	for _, w := range words(args) {
+		switch {
+		case strings.EqualFold(w, "CR"):
+			last = '\r'
+		case strings.EqualFold(w, "LF"):
+			last = '\n'
+		default:
+			n, err := strconv.Atoi(w)
+			if err != nil || n <= 0 || n > 255 {
+				return
+			}
+			last = byte(n)
+		}
+	}
+	if last == '\n' || last == 0 || isAtomChar(last) || last == ' ' {
+		s.fr[FromServer].altEOL = 0 // LF already ends lines; printable bytes never do
+		return
+	}
+	s.fr[FromServer].altEOL = last
 }
