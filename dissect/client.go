@@ -268,7 +268,7 @@ func (s *Session) junkLine(f *framer, ts time.Time, line []byte) int64 {
 	if f.dir == FromServer {
 		kind = "malformed_response"
 	}
-	s.anomaly(kind, quoteForDetail(line), "", ts)
+	s.anomaly(kind, s.excerpt(f.dir, line), "", ts)
 	return noLiteral
 }
 
@@ -314,6 +314,16 @@ func printable(p []byte) bool {
 		}
 	}
 	return utf8.Valid(p)
+}
+
+// excerpt quotes a line for an anomaly's detail. A client line that could
+// not be parsed may hold a password (a broken LOGIN, a SASL response out of
+// place), so unless secrets were asked for only its length is given.
+func (s *Session) excerpt(dir Direction, p []byte) string {
+	if dir == FromClient && !s.opts.ShowSecrets {
+		return "(" + strconv.Itoa(len(p)) + " bytes, not shown: may hold secrets)"
+	}
+	return quoteForDetail(p)
 }
 
 // quoteForDetail renders a bounded, quoted excerpt of p for an anomaly.

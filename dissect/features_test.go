@@ -309,3 +309,21 @@ func TestSetEOL(t *testing.T) {
 		}
 	}
 }
+
+// Client lines that cannot be parsed may hold a password: anomalies give
+// their length, not their text, unless secrets were asked for.
+func TestMalformedClientLineNotQuoted(t *testing.T) {
+	steps := []step{
+		S("* OK ready\n"), C("a1 NOOP\n"), S("a1 OK noop\n"),
+		C("\x01LOGIN alice Hunter2-Secret\n"),
+		C("a2 LOGIN alice Hunt"),
+	}
+	rs := run(t, steps, 0, Options{})
+	if len(rs.Anomalies) != 2 || strings.Contains(digest(t, rs), "Hunt") {
+		t.Errorf("anomalies %+v", rs.Anomalies)
+	}
+	rs = run(t, steps, 0, Options{ShowSecrets: true})
+	if !strings.Contains(digest(t, rs), "Hunter2-Secret") {
+		t.Errorf("with secrets, the malformed line should be quoted: %+v", rs.Anomalies)
+	}
+}

@@ -251,7 +251,7 @@ func (s *Session) Close(ts time.Time, closed bool) *report.Session {
 			s.onFramingLost(f)
 		case f.state == stLine && (len(f.buf) > 0 || f.over > 0):
 			// The last line never ended: it may be a cut completion.
-			s.anomaly("truncated_line", Direction(d).String()+" stream ended inside a line: "+quoteForDetail(f.buf), "", ts)
+			s.anomaly("truncated_line", Direction(d).String()+" stream ended inside a line: "+s.excerpt(Direction(d), f.buf), "", ts)
 			s.onFramingLost(f)
 		}
 	}
