@@ -26,6 +26,7 @@ type Engine struct {
 	flushed time.Time  // capture time of the last flush pass
 	idx     uint64     // index of the next packet
 	read    int64      // input bytes read, for Options.Progress
+	blocks  *blockPool // blocks of plain pcap inputs, made on first use
 	closed  bool
 }
 
@@ -45,6 +46,13 @@ func NewEngine(opts Options, f ConnFactory) *Engine {
 // valid only during the call. Capture time comes from ci.Timestamp only.
 // Packets pushed after Close are ignored.
 func (e *Engine) Packet(ci gopacket.CaptureInfo, data []byte, lt layers.LinkType) {
+	e.packet(ci, data, lt, nil, 0)
+}
+
+// packet is Packet for data that is either borrowed (blk nil) or the bytes
+// of blk.data starting at off: workers are then handed a reference into the
+// block instead of a copy.
+func (e *Engine) packet(ci gopacket.CaptureInfo, data []byte, lt layers.LinkType, blk *block, off int) {
 	if e.closed {
 		return
 	}
@@ -63,7 +71,7 @@ func (e *Engine) Packet(ci gopacket.CaptureInfo, data []byte, lt layers.LinkType
 				return
 			}
 			e.stats.IMAPPackets++ // a worker takes it back if decoding fails
-			if !e.workers.dispatch(flowHash(fp.src, fp.dst, fp.sp, fp.dp), data[fp.ipOff:], fp.v6, ci.Timestamp, idx) {
+			if !e.route(flowHash(fp.src, fp.dst, fp.sp, fp.dp), data, fp.ipOff, fp.v6, ci.Timestamp, idx, blk, off) {
 				e.stats.DecodeErrors++ // larger than a batch arena
 			}
 			return
@@ -97,9 +105,18 @@ func (e *Engine) Packet(ci gopacket.CaptureInfo, data []byte, lt layers.LinkType
 		return
 	}
 	h := flowHash(e.dec.netFlow.Src().Raw(), e.dec.netFlow.Dst().Raw(), sp, dp)
-	if !e.workers.dispatch(h, data[e.dec.netOff:], e.dec.v6, ci.Timestamp, idx) {
+	if !e.route(h, data, e.dec.netOff, e.dec.v6, ci.Timestamp, idx, blk, off) {
 		e.stats.DecodeErrors++ // larger than a batch arena: not a real IP packet
 	}
+}
+
+// route hands the IP packet at data[ipOff:] to the worker of flow hash h: as
+// a reference when data lies in a block, as a copy otherwise.
+func (e *Engine) route(h uint64, data []byte, ipOff int, v6 bool, ts time.Time, idx uint64, blk *block, off int) bool {
+	if blk != nil {
+		return e.workers.dispatchRef(h, blk, off+ipOff, len(data)-ipOff, v6, ts, idx)
+	}
+	return e.workers.dispatch(h, data[ipOff:], v6, ts, idx)
 }
 
 // tick advances capture time and runs a flush pass every FlushInterval.
@@ -162,6 +179,9 @@ func (e *Engine) ReadFrom(ctx context.Context, name string, r io.Reader) error {
 		return &InputError{Name: name, Err: err}
 	}
 	e.stats.Inputs++
+	if src.blocks != nil {
+		return e.readBlocks(ctx, name, src)
+	}
 	for n := int64(0); ; n++ {
 		if n%cancelCheckEvery == 0 {
 			if err := ctx.Err(); err != nil {
@@ -176,6 +196,39 @@ func (e *Engine) ReadFrom(ctx context.Context, name string, r io.Reader) error {
 			return nil
 		}
 		e.Packet(ci, data, lt)
+	}
+}
+
+// readBlocks is ReadFrom's loop for a plain pcap stream, read in blocks.
+func (e *Engine) readBlocks(ctx context.Context, name string, src *source) error {
+	br := src.blocks
+	if e.blocks == nil {
+		n := blocksInline
+		if e.workers != nil {
+			n = blocksWithWorkers
+		}
+		e.blocks = newBlockPool(n)
+	}
+	var onSwitch func(*block)
+	if e.workers != nil {
+		onSwitch = e.workers.sendBlock
+	}
+	br.start(e.blocks, onSwitch)
+	defer br.close()
+	for n := int64(0); ; n++ {
+		if n%cancelCheckEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		data, ci, blk, off, err := br.next()
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				e.damage(name, src.format, n, err)
+			}
+			return nil
+		}
+		e.packet(ci, data, br.lt, blk, off)
 	}
 }
 
@@ -205,6 +258,9 @@ func (e *Engine) Close() Stats {
 	}
 	for _, sh := range shards {
 		e.stats.add(&sh.stats)
+	}
+	if e.blocks != nil {
+		e.blocks.recycle()
 	}
 	return e.stats
 }

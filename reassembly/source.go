@@ -49,10 +49,12 @@ func (e *InputError) Unwrap() error { return e.Err }
 const errPrefix = "reassembly: "
 
 // source reads the packets of one capture stream, pcap or pcapng, plain or
-// gzip-compressed.
+// gzip-compressed. A plain pcap stream is read in blocks (blocks is set);
+// the others through pcapgo's readers.
 type source struct {
 	pcap   *pcapgo.Reader
 	ng     *pcapgo.NgReader
+	blocks *blockReader
 	format string
 }
 
@@ -82,6 +84,11 @@ func newSource(r io.Reader) (*source, error) {
 			return nil, notCapture("pcap file header: %v", err)
 		}
 		s.format = "pcap" + gz
+		if gz == "" {
+			// pcapgo read the file header from br (a large enough
+			// bufio.Reader is not wrapped again); the records follow.
+			s.blocks = newBlockReader(br, s.pcap, m)
+		}
 	case magicPcapng:
 		if s.ng, err = pcapgo.NewNgReader(br, pcapgo.NgReaderOptions{WantMixedLinkType: true}); err != nil {
 			return nil, notCapture("pcapng section header: %v", err)

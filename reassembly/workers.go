@@ -8,9 +8,12 @@ import (
 	"github.com/gopacket/gopacket/layers"
 )
 
-// Worker batching. The reader copies each IP packet into the current batch of
-// the worker that owns its connection; full batches travel over a channel and
-// come back empty for reuse, so steady state allocates nothing.
+// Worker batching. The reader appends each IP packet to the current batch of
+// the worker that owns its connection: as a reference into the block of
+// file data it was read in (plain pcap files, see blockread.go), or as a
+// copy into the batch's arena (other inputs, and packets pushed through
+// Engine.Packet). Full batches travel over a channel and come back empty for
+// reuse, so steady state allocates nothing.
 const (
 	// batchPackets is the most packets in one batch.
 	batchPackets = 512
@@ -30,14 +33,18 @@ const (
 type batchEntry struct {
 	ts     time.Time
 	idx    uint64
-	off, n uint32 // packet bytes in the arena
+	off, n uint32 // packet bytes in the arena, or in the block if ref
 	v6     bool
+	ref    bool
 	flush  bool
 }
 
+// batch is a run of packets for one worker. Packets referenced in place all
+// lie in blk, on which the batch holds one reference.
 type batch struct {
 	ents  []batchEntry
 	arena []byte
+	blk   *block
 }
 
 // worker owns one shard and runs it on its own goroutine. Its fields are
@@ -103,6 +110,40 @@ func (set *workerSet) dispatch(h uint64, pkt []byte, v6 bool, ts time.Time, idx 
 	return true
 }
 
+// dispatchRef appends to the batch of the worker chosen by the flow hash h
+// a reference to the n bytes of an IP packet at blk.data[off:]. A batch
+// points into one block only. It returns false, as dispatch does, for a
+// packet larger than a batch arena, so that the outcome does not depend on
+// the input's format.
+func (set *workerSet) dispatchRef(h uint64, blk *block, off, n int, v6 bool, ts time.Time, idx uint64) bool {
+	if n > batchArenaBytes {
+		return false
+	}
+	i := int(h % uint64(len(set.ws)))
+	b := set.batch(i)
+	if len(b.ents) == batchPackets || (b.blk != blk && b.blk != nil) {
+		set.send(i)
+		b = set.batch(i)
+	}
+	if b.blk == nil {
+		blk.retain()
+		b.blk = blk
+	}
+	b.ents = append(b.ents, batchEntry{ts: ts, idx: idx, off: uint32(off), n: uint32(n), v6: v6, ref: true})
+	return true
+}
+
+// sendBlock sends every batch being filled that points into blk: the
+// reader is done with the block, which must not wait for a batch to fill
+// (the reader may need it back).
+func (set *workerSet) sendBlock(blk *block) {
+	for i, b := range set.cur {
+		if b != nil && b.blk == blk {
+			set.send(i)
+		}
+	}
+}
+
 // flush queues a flush pass at capture time now on every worker, in order
 // with the packets, and sends the partial batches so that a live capture
 // does not wait for batches to fill.
@@ -161,7 +202,15 @@ func (w *worker) run(wg *sync.WaitGroup) {
 				w.sh.flush(e.ts)
 				continue
 			}
-			w.sh.assembleIP(w.dec, b.arena[e.off:e.off+e.n], e.v6, e.ts, e.idx)
+			data := b.arena
+			if e.ref {
+				data = b.blk.data
+			}
+			w.sh.assembleIP(w.dec, data[e.off:e.off+e.n:e.off+e.n], e.v6, e.ts, e.idx)
+		}
+		if b.blk != nil {
+			b.blk.release()
+			b.blk = nil
 		}
 		b.ents = b.ents[:0]
 		b.arena = b.arena[:0]
