@@ -3,8 +3,10 @@ package pipeline
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -207,5 +209,135 @@ func TestBenchCaptureDissectedExactly(t *testing.T) {
 		if got[k] != n {
 			t.Errorf("%s: %d, generated %d", k, got[k], n)
 		}
+	}
+}
+
+// marshalLines is the JSON Lines form as json.Marshal writes it (the
+// implementation of report.JSONLWriter before its fast writer): each
+// session line, then a line per transaction.
+func marshalLines(t *testing.T, ss []*report.Session) []byte {
+	t.Helper()
+	var out []byte
+	for _, s := range ss {
+		c := *s
+		if c.Capabilities == nil {
+			c.Capabilities = []string{}
+		}
+		if c.Mailboxes == nil {
+			c.Mailboxes = []string{}
+		}
+		if c.Anomalies == nil {
+			c.Anomalies = []report.Anomaly{}
+		}
+		if c.Transactions == nil {
+			c.Transactions = []*report.Transaction{}
+		}
+		b, err := json.Marshal(struct {
+			Type string `json:"type"`
+			*report.Session
+		}{report.LineTypeSession, &c})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(append(out, b...), '\n')
+		for _, x := range s.Transactions {
+			b, err := json.Marshal(struct {
+				Type      string `json:"type"`
+				SessionID int    `json:"session_id"`
+				*report.Transaction
+			}{report.LineTypeTransaction, s.ID, x})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(append(out, b...), '\n')
+		}
+	}
+	return out
+}
+
+// writeLines is the same through report.JSONLWriter.
+func writeLines(t *testing.T, ss []*report.Session) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	j := report.NewJSONLWriter(&buf)
+	for _, s := range ss {
+		if err := j.WriteSession(s); err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range s.Transactions {
+			if err := j.WriteTransaction(s.ID, x); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return buf.Bytes()
+}
+
+// trickySession has what escaping and omitempty must get right: HTML
+// characters, control characters, invalid UTF-8, U+2028, maps, nil and empty
+// slices, floats across the exponent cut-offs, an unknown status.
+func trickySession() *report.Session {
+	odd := "a<b>&c \"q\" \\ \x00\x1f\x7f \xff\xfe é \u2028\u2029 😀 </script>"
+	ts := report.Time{Time: time.Date(2024, 2, 29, 23, 59, 59, 123456789, time.FixedZone("x", 3600))}
+	var txns []*report.Transaction
+	for i, f := range []float64{0, 1e-7, 1e-6, 0.5, 123.456, 1e20, 1e21, -2.5e-9} {
+		txns = append(txns, &report.Transaction{Tag: fmt.Sprintf("a%d<", i), Command: "FETCH", Args: odd,
+			Status: []report.Status{"", "OK", "NO", "BAD", "BYE", "WEIRD<&>"}[i%6], Code: odd[:i], Text: odd,
+			Start: ts, LatencyMS: f, Responses: i, Continuations: i % 2, ClientBytes: int64(i), Mailbox: odd[:i],
+			Note: odd[i:], SASL: [][]string{nil, {}, {odd, ""}}[i%3]})
+	}
+	return &report.Session{ID: 7, Client: "[2001:db8::1]:5000", Server: "192.0.2.1:143", Start: ts, Dialect: "imap4rev1",
+		Greeting: odd, GreetingStatus: "OK", Capabilities: []string{"IMAP4rev1", odd}, Enabled: []string{},
+		SupportedVersions: []report.ProtocolVersion{{Version: "2.0"}, {Version: "3.0", Features: []string{odd}}},
+		Version:           "3.0", Features: []string{"x"}, User: odd, AuthMechanism: "PLAIN", MailboxesDecoded: []string{odd},
+		Access: "rw", ClientID: map[string]string{"name": odd, "<k>": "v", "": ""}, ServerID: map[string]string{},
+		TLS: true, StartTLS: true, TLSSNI: "a&b", TLSVersion: "1.3", Compressed: true, CompressedClientBytes: 1,
+		InflatedServerBytes: -4, NotIMAP: odd, Midstream: true, ClientBytes: 1 << 40, Gaps: 2, GapBytes: 9,
+		Unsolicited: map[string]int{"EXISTS": 3, "<>": -1}, Anomalies: []report.Anomaly{{Kind: "k", Detail: odd, Tag: "t", Time: ts}, {Kind: "z"}},
+		Transactions: txns}
+}
+
+// TestJSONLFastMatchesMarshal checks that report.JSONLWriter writes every
+// line exactly as json.Marshal of the line object does, over every capture
+// in pcaps/ and the synthetic benchmark capture (one and two workers), and a
+// session made to trip escaping.
+func TestJSONLFastMatchesMarshal(t *testing.T) {
+	check := func(name string, ss []*report.Session) {
+		t.Helper()
+		want, got := marshalLines(t, ss), writeLines(t, ss)
+		if !bytes.Equal(got, want) {
+			wl, gl := bytes.Split(want, []byte("\n")), bytes.Split(got, []byte("\n"))
+			for i := range min(len(wl), len(gl)) {
+				if !bytes.Equal(wl[i], gl[i]) {
+					t.Fatalf("%s: line %d differs:\n got %s\nwant %s", name, i, gl[i], wl[i])
+				}
+			}
+			t.Fatalf("%s: %d lines, want %d", name, len(gl), len(wl))
+		}
+	}
+	check("tricky", []*report.Session{trickySession(), {ID: 8}})
+	files, err := filepath.Glob("../pcaps/*/*.pcap*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatal("no captures in pcaps/")
+	}
+	for _, f := range files {
+		rep, _, _ := Analyze(context.Background(), []string{f}, reassembly.Options{Workers: 1}, dissect.Options{}, "test")
+		check(f, rep.Sessions)
+	}
+	data, _, err := benchgen.Capture(benchgen.Options{Sessions: 20, Seed: 5, Concurrency: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []int{1, 2} {
+		col := NewCollector(dissect.Options{}, nil)
+		e := reassembly.NewEngine(reassembly.Options{Workers: w}, col)
+		if err := e.ReadFrom(context.Background(), "gen", bytes.NewReader(data)); err != nil {
+			t.Fatal(err)
+		}
+		e.Close()
+		check(fmt.Sprintf("benchgen workers %d", w), col.Sessions())
 	}
 }

@@ -21,10 +21,15 @@ import (
 // cannot encode (a NaN or infinite latency) are rejected by checkReport
 // before anything is written. Stats, rare and written once, goes through
 // encoding/json.
+//
+// With compact set it writes instead what json.Marshal writes: no
+// whitespace, and <, > and & escaped as \u003c, \u003e and \u0026 (the
+// JSON Lines form; TestJSONLFastMatchesMarshal in pipeline compares them).
 type jsonAppender struct {
-	b     []byte
-	depth int  // nesting level of the value being written
-	first bool // no member or element written yet in the open object or array
+	b       []byte
+	depth   int  // nesting level of the value being written
+	first   bool // no member or element written yet in the open object or array
+	compact bool // json.Marshal's form: no indentation, HTML escaped
 }
 
 // indent is the deepest indentation written without allocating.
@@ -32,6 +37,9 @@ const indent = "\n                                                              
 
 // newline starts a new line indented for the current depth.
 func (e *jsonAppender) newline() {
+	if e.compact {
+		return
+	}
 	n := 1 + 2*e.depth
 	if n <= len(indent) {
 		e.b = append(e.b, indent[:n]...)
@@ -74,12 +82,33 @@ func (e *jsonAppender) elem() {
 // colon and space, as in `"id": `.
 func (e *jsonAppender) key(k string) {
 	e.elem()
+	if e.compact {
+		k = k[:len(k)-1]
+	}
 	e.b = append(e.b, k...)
+}
+
+// colon ends a map key.
+func (e *jsonAppender) colon() {
+	if e.compact {
+		e.b = append(e.b, ':')
+		return
+	}
+	e.b = append(e.b, ':', ' ')
+}
+
+// string appends v quoted, HTML-escaped in compact mode.
+func (e *jsonAppender) string(v string) {
+	if e.compact {
+		e.b = appendJSONString(e.b, v, &jsonSafeHTML)
+		return
+	}
+	e.b = appendJSONString(e.b, v, &jsonSafe)
 }
 
 func (e *jsonAppender) str(k, v string) {
 	e.key(k)
-	e.b = appendJSONString(e.b, v)
+	e.string(v)
 }
 
 func (e *jsonAppender) strOmit(k, v string) {
@@ -134,7 +163,7 @@ func (e *jsonAppender) strings(k string, v []string, omit bool) {
 	e.open('[')
 	for _, s := range v {
 		e.elem()
-		e.b = appendJSONString(e.b, s)
+		e.string(s)
 	}
 	e.close(']')
 }
@@ -148,9 +177,9 @@ func (e *jsonAppender) strMap(k string, m map[string]string) {
 	e.open('{')
 	for _, mk := range sortedKeys(m) {
 		e.elem()
-		e.b = appendJSONString(e.b, mk)
-		e.b = append(e.b, ':', ' ')
-		e.b = appendJSONString(e.b, m[mk])
+		e.string(mk)
+		e.colon()
+		e.string(m[mk])
 	}
 	e.close('}')
 }
@@ -164,8 +193,8 @@ func (e *jsonAppender) intMap(k string, m map[string]int) {
 	e.open('{')
 	for _, mk := range sortedKeys(m) {
 		e.elem()
-		e.b = appendJSONString(e.b, mk)
-		e.b = append(e.b, ':', ' ')
+		e.string(mk)
+		e.colon()
 		e.b = strconv.AppendInt(e.b, int64(m[mk]), 10)
 	}
 	e.close('}')
@@ -225,6 +254,13 @@ func (e *jsonAppender) report(r *Report, stats []byte, flush func() error) error
 // session writes one normalised session.
 func (e *jsonAppender) session(s *Session) {
 	e.open('{')
+	e.sessionMembers(s)
+	e.close('}')
+}
+
+// sessionMembers writes the members of a normalised session into the open
+// object.
+func (e *jsonAppender) sessionMembers(s *Session) {
 	e.int(`"id": `, int64(s.ID))
 	e.str(`"client": `, s.Client)
 	e.str(`"server": `, s.Server)
@@ -301,12 +337,18 @@ func (e *jsonAppender) session(s *Session) {
 		}
 		e.close(']')
 	}
-	e.close('}')
 }
 
 // transaction writes one transaction (non-nil, finite latency).
 func (e *jsonAppender) transaction(t *Transaction) {
 	e.open('{')
+	e.transactionMembers(t)
+	e.close('}')
+}
+
+// transactionMembers writes the members of a transaction into the open
+// object.
+func (e *jsonAppender) transactionMembers(t *Transaction) {
 	e.str(`"tag": `, t.Tag)
 	e.str(`"command": `, t.Command)
 	e.str(`"args": `, t.Args)
@@ -327,7 +369,6 @@ func (e *jsonAppender) transaction(t *Transaction) {
 	e.strOmit(`"mailbox": `, t.Mailbox)
 	e.strOmit(`"note": `, t.Note)
 	e.strings(`"sasl": `, t.SASL, true)
-	e.close('}')
 }
 
 // appendStatus appends what Status.MarshalJSON returns.
@@ -368,18 +409,26 @@ var jsonSafe = func() (t [utf8.RuneSelf]bool) {
 	return t
 }()
 
+// jsonSafeHTML is jsonSafe for json.Marshal, which escapes <, > and &.
+var jsonSafeHTML = func() (t [utf8.RuneSelf]bool) {
+	t = jsonSafe
+	t['<'], t['>'], t['&'] = false, false, false
+	return t
+}()
+
 const hexDigits = "0123456789abcdef"
 
-// appendJSONString appends s quoted and escaped as encoding/json does
-// without HTML escaping: invalid UTF-8 becomes \ufffd, U+2028 and U+2029
-// are escaped.
-func appendJSONString(b []byte, s string) []byte {
+// appendJSONString appends s quoted and escaped as encoding/json does:
+// invalid UTF-8 becomes \ufffd, U+2028 and U+2029 are escaped, and the ASCII
+// bytes not marked in safe (jsonSafe, or jsonSafeHTML for json.Marshal's
+// HTML escaping) are escaped.
+func appendJSONString(b []byte, s string, safe *[utf8.RuneSelf]bool) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if jsonSafe[c] {
+			if safe[c] {
 				i++
 				continue
 			}

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
+	"strconv"
 	"sync"
 )
 
@@ -35,7 +37,10 @@ func NewJSONLWriter(w io.Writer) *JSONLWriter {
 	return &JSONLWriter{w: w}
 }
 
-// sessionLine is the shape of a session record.
+// sessionLine is the shape of a session record. Lines are written by the
+// compact mode of jsonAppender, byte for byte what json.Marshal writes for
+// these types (which it still does for a line it cannot encode, for the
+// same error).
 type sessionLine struct {
 	Type string `json:"type"`
 	*Session
@@ -55,7 +60,19 @@ func (j *JSONLWriter) WriteSession(s *Session) error {
 	if err != nil {
 		return fmt.Errorf("report: jsonl: %w", err)
 	}
-	return j.writeLine(sessionLine{Type: LineTypeSession, Session: n})
+	for _, t := range n.Transactions {
+		if !finite(t.LatencyMS) {
+			return j.writeLine(sessionLine{Type: LineTypeSession, Session: n})
+		}
+	}
+	e := getLineAppender()
+	defer putLineAppender(e)
+	e.open('{')
+	e.b = append(e.b, `"type":"`+LineTypeSession+`"`...)
+	e.first = false
+	e.sessionMembers(n)
+	e.close('}')
+	return j.write(append(e.b, '\n'))
 }
 
 // WriteTransaction writes t, which belongs to session sessionID, as one line.
@@ -63,7 +80,35 @@ func (j *JSONLWriter) WriteTransaction(sessionID int, t *Transaction) error {
 	if t == nil {
 		return fmt.Errorf("report: jsonl: %w", errNilTransaction)
 	}
-	return j.writeLine(transactionLine{Type: LineTypeTransaction, SessionID: sessionID, Transaction: t})
+	if !finite(t.LatencyMS) {
+		return j.writeLine(transactionLine{Type: LineTypeTransaction, SessionID: sessionID, Transaction: t})
+	}
+	e := getLineAppender()
+	defer putLineAppender(e)
+	e.open('{')
+	e.b = append(e.b, `"type":"`+LineTypeTransaction+`","session_id":`...)
+	e.b = strconv.AppendInt(e.b, int64(sessionID), 10)
+	e.first = false
+	e.transactionMembers(t)
+	e.close('}')
+	return j.write(append(e.b, '\n'))
+}
+
+// finite reports whether f can be encoded in JSON.
+func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
+
+// lineAppenders recycles the buffers of JSON lines.
+var lineAppenders = sync.Pool{New: func() any { return &jsonAppender{compact: true} }}
+
+func getLineAppender() *jsonAppender { return lineAppenders.Get().(*jsonAppender) }
+
+// putLineAppender recycles e unless its buffer grew unusually large.
+func putLineAppender(e *jsonAppender) {
+	if cap(e.b) > 1<<20 {
+		return
+	}
+	e.b, e.depth, e.first = e.b[:0], 0, false
+	lineAppenders.Put(e)
 }
 
 // Err returns the first write error, if any.
@@ -73,13 +118,18 @@ func (j *JSONLWriter) Err() error {
 	return j.err
 }
 
-// writeLine marshals v outside the lock and writes it, newline included, in one call.
+// writeLine marshals v with encoding/json and writes it, for the lines the
+// appender cannot write (a non-finite latency: json.Marshal's error).
 func (j *JSONLWriter) writeLine(v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("report: jsonl: encode: %w", err)
 	}
-	b = append(b, '\n')
+	return j.write(append(b, '\n'))
+}
+
+// write writes one encoded line, newline included, in one call.
+func (j *JSONLWriter) write(b []byte) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.err != nil {
