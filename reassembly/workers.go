@@ -15,8 +15,11 @@ import (
 // Engine.Packet). Full batches travel over a channel and come back empty for
 // reuse, so steady state allocates nothing.
 const (
-	// batchPackets is the most packets in one batch.
-	batchPackets = 512
+	// batchPackets is the most packets in one batch. Copied packets fill
+	// the arena first (about 450 packets of 700 bytes); referenced ones
+	// cost only their entry, and larger batches mean fewer hand-offs
+	// (1024 and 2048 against 512: 2 and 3% less CPU on two workers).
+	batchPackets = 2048
 	// batchArenaBytes is the packet-data capacity of one batch: room for
 	// the largest packet a pcap file holds (snaplen 262144) and small
 	// enough that a batch is still in cache when its worker reads it.
