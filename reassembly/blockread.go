@@ -25,9 +25,13 @@ import (
 // Errors are those of pcapgo.Reader, record for record, so that damage notes
 // do not depend on which reader read the file (TestBlockReaderMatchesPcapgo).
 const (
-	// blockSize is the size of a full block. A record longer than a block
-	// (possible only with a snap length above 4 MiB) is copied on its own.
+	// blockSize is the size of a full block with workers. A record longer
+	// than a block (possible only with a snap length above the block size)
+	// is copied on its own.
 	blockSize = 4 << 20
+	// blockSizeInline is the size of a full block without workers, where
+	// nothing waits for a block but the reader: a smaller heap.
+	blockSizeInline = 1 << 20
 	// firstBlockSize is the size of an engine's first block, so that small
 	// inputs (tests, fuzzing) do not pay for a full block.
 	firstBlockSize = 64 << 10
@@ -65,18 +69,30 @@ func (b *block) release() {
 	}
 }
 
-// spareBlocks keeps the full blocks of closed engines for the next ones.
-var spareBlocks sync.Pool
+// spareBlocks keeps the full blocks of closed engines for the next ones:
+// [0] those of blockSizeInline, [1] those of blockSize.
+var spareBlocks [2]sync.Pool
+
+// spares returns the pool of spare blocks of the given size.
+func spares(size int) *sync.Pool {
+	if size == blockSize {
+		return &spareBlocks[1]
+	}
+	return &spareBlocks[0]
+}
 
 // blockPool is an engine's ring of blocks, allocated on demand.
 type blockPool struct {
 	free chan *block
 	made int // blocks allocated and not dropped
 	max  int
+	size int // size of a full block
 }
 
-func newBlockPool(n int) *blockPool {
-	return &blockPool{free: make(chan *block, n), max: n}
+// newBlockPool returns a ring of n blocks of size bytes (blockSize or
+// blockSizeInline).
+func newBlockPool(n, size int) *blockPool {
+	return &blockPool{free: make(chan *block, n), max: n, size: size}
 }
 
 // get returns a block with one reference (the caller's), waiting for one to
@@ -86,7 +102,7 @@ func (p *blockPool) get() *block {
 	for {
 		select {
 		case b := <-p.free:
-			if len(b.data) < blockSize && p.made == p.max {
+			if len(b.data) < p.size && p.made == p.max {
 				p.made-- // replaced by a full block below
 				continue
 			}
@@ -95,13 +111,13 @@ func (p *blockPool) get() *block {
 		default:
 		}
 		if p.made < p.max {
-			size := blockSize
+			size := p.size
 			if p.made == 0 {
 				size = firstBlockSize
 			}
 			p.made++
-			if size == blockSize {
-				if b, ok := spareBlocks.Get().(*block); ok {
+			if size == p.size {
+				if b, ok := spares(size).Get().(*block); ok && len(b.data) == size {
 					b.pool = p.free
 					b.refs.Store(1)
 					return b
@@ -123,9 +139,9 @@ func (p *blockPool) recycle() {
 	for {
 		select {
 		case b := <-p.free:
-			if len(b.data) == blockSize {
+			if len(b.data) == p.size {
 				b.pool = nil
-				spareBlocks.Put(b)
+				spares(p.size).Put(b)
 			}
 		default:
 			return
@@ -221,7 +237,7 @@ func (b *blockReader) next() (data []byte, ci gopacket.CaptureInfo, blk *block, 
 		return nil, ci, nil, 0, fmt.Errorf("capture length exceeds original packet length: %d > %d", ci.CaptureLength, ci.Length)
 	}
 	n := recordHeaderLen + ci.CaptureLength
-	if n > blockSize {
+	if n > b.pool.size {
 		data, err = b.long(ci.CaptureLength)
 		return data, ci, nil, 0, err
 	}
@@ -235,7 +251,7 @@ func (b *blockReader) next() (data []byte, ci gopacket.CaptureInfo, blk *block, 
 	return b.cur.data[off:b.pos:b.pos], ci, b.cur, off, nil
 }
 
-// need reads until the record at pos has n bytes (n ≤ blockSize), moving it
+// need reads until the record at pos has n bytes (at most a full block), moving it
 // to a fresh block when it does not fit in the current one. have is how
 // many of those bytes were already accounted for (the header, when reading
 // a record's data): like io.ReadFull in pcapgo, nothing more at the end of

@@ -88,7 +88,7 @@ func viaBlocks(t *testing.T, r io.Reader) []string {
 	if src.blocks == nil {
 		t.Fatal("plain pcap not read in blocks")
 	}
-	pool := newBlockPool(blocksInline)
+	pool := newBlockPool(blocksInline, blockSizeInline)
 	src.blocks.start(pool, nil)
 	defer src.blocks.close()
 	return readAll(func() ([]byte, string, error) {
@@ -109,7 +109,7 @@ func TestBlockReaderMatchesPcapgo(t *testing.T) {
 	var sizes []int
 	rng := rand.New(rand.NewPCG(3, 4))
 	total := 0
-	for total < blockSize+3*firstBlockSize {
+	for total < blockSizeInline+3*firstBlockSize {
 		n := rng.IntN(1600)
 		if rng.IntN(50) == 0 {
 			n = 60000 + rng.IntN(5000)
@@ -130,9 +130,9 @@ func TestBlockReaderMatchesPcapgo(t *testing.T) {
 		"caplen over snaplen": pcapFile(false, true, 65535, []int{100, 300000}, 5),
 		"caplen over length":  pcapFile(false, false, 65535, []int{100, -200, 50}, 6),
 		"bad record":          append(append([]byte(nil), small...), badRecord()...),
-		"longer than a block": pcapFile(false, false, 16<<20, []int{100, blockSize + 100, 200}, 7),
-		"long record cut":     pcapFile(false, false, 16<<20, []int{100, blockSize + 100}, 8)[:blockSize/2],
-		"long record no data": pcapFile(false, false, 16<<20, []int{100, blockSize + 100}, 8)[:24+116+16],
+		"longer than a block": pcapFile(false, false, 16<<20, []int{100, blockSizeInline + 100, 200}, 7),
+		"long record cut":     pcapFile(false, false, 16<<20, []int{100, blockSizeInline + 100}, 8)[:blockSizeInline/2],
+		"long record no data": pcapFile(false, false, 16<<20, []int{100, blockSizeInline + 100}, 8)[:24+116+16],
 	}
 	// Cuts at every offset around the first block boundary.
 	for cut := firstBlockSize - 40; cut < firstBlockSize+40; cut += 7 {

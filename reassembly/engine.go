@@ -203,11 +203,11 @@ func (e *Engine) ReadFrom(ctx context.Context, name string, r io.Reader) error {
 func (e *Engine) readBlocks(ctx context.Context, name string, src *source) error {
 	br := src.blocks
 	if e.blocks == nil {
-		n := blocksInline
 		if e.workers != nil {
-			n = blocksWithWorkers
+			e.blocks = newBlockPool(blocksWithWorkers, blockSize)
+		} else {
+			e.blocks = newBlockPool(blocksInline, blockSizeInline)
 		}
-		e.blocks = newBlockPool(n)
 	}
 	var onSwitch func(*block)
 	if e.workers != nil {
