@@ -63,6 +63,9 @@ commands=$(awk '$1 == "commands:" { print $2 }' "$summary")
 
 echo "bench: warming the page cache" >&2
 cat "$capture" > /dev/null
+# The host may be shared: the load before the runs says whether the CPUs
+# were free (a worker speed-up needs them).
+load=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo '?')
 
 names=(floor w1 w2 jsonl)
 declare -A cmdline # needs bash >= 4
@@ -109,7 +112,7 @@ cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null ||
 
 echo
 echo "Capture: \`bin/benchgen -o FILE -size $BENCH_SIZE -seed $BENCH_SEED\` — ${mb} MB, $packets packets, $sessions sessions, $commands commands."
-echo "Host: $cpu, $(nproc 2>/dev/null || echo '?') CPUs, $("$GO" env GOVERSION), commit $commit; median of $BENCH_ROUNDS alternating rounds, page cache warm."
+echo "Host: $cpu, $(nproc 2>/dev/null || echo '?') CPUs, $("$GO" env GOVERSION), commit $commit; median of $BENCH_ROUNDS alternating rounds, page cache warm, load average $load before the runs."
 echo
 echo "| Run | Command | Wall (s) | MB/s | Mpackets/s | Peak RSS (MB) |"
 echo "|---|---|---:|---:|---:|---:|"
@@ -126,4 +129,7 @@ awk -v f="${wall[floor]}" -v a="${wall[w1]}" -v b="${wall[w2]}" 'BEGIN {
 	printf "- `--workers 2` vs `--workers 1`: **%.2fx** speedup.\n", a / b
 }'
 read -r _ jsonl_rss < <(stat_of jsonl)
-awk -v r="$jsonl_rss" 'BEGIN { printf "- Peak RSS with `--format jsonl`: **%.1f MiB**.\n", r / 1024 }'
+awk -v r="$jsonl_rss" -v a="${wall[w1]}" -v l="${wall[jsonl]}" 'BEGIN {
+	printf "- Peak RSS with `--format jsonl`: **%.1f MiB**.\n", r / 1024
+	printf "- `--format jsonl` vs `--format json` (workers 1): jsonl takes **%.2fx** the time of json.\n", l / a
+}'
