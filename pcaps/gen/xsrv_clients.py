@@ -251,6 +251,68 @@ def sc_features(truth):
     r.close()
 
 
+def sc_features_courier(truth):
+    """Courier's own extensions (ACL, QUOTA, THREAD, SORT, keywords), and what it lacks."""
+    r = Raw(truth, client="python-raw-features", user="alice", prefix="f")
+    r.cmd("CAPABILITY")
+    r.login("alice", USERS["alice"])
+    r.cmd("CAPABILITY")
+    r.cmd('ID ("name" "imapcap-features")')               # not supported: BAD
+    r.cmd("ENABLE CONDSTORE")                              # not supported: BAD
+    r.cmd("NAMESPACE")
+    r.cmd('LIST "" "*"')
+    r.cmd('LIST "" "%"')
+    r.cmd('LIST "INBOX." "%"')
+    r.cmd('LSUB "" "*"')
+    r.cmd("MYRIGHTS INBOX")
+    r.cmd("GETACL INBOX")
+    r.cmd("LISTRIGHTS INBOX bob")
+    r.cmd("SETACL %s bob lrs" % folder("Sent"))
+    r.cmd("GETQUOTAROOT INBOX")
+    r.cmd("SELECT INBOX")
+    r.cmd("THREAD REFERENCES UTF-8 ALL")
+    r.cmd("THREAD ORDEREDSUBJECT US-ASCII ALL")
+    r.cmd("SORT (REVERSE DATE) UTF-8 ALL")
+    r.cmd("UID SORT (SUBJECT) UTF-8 UNSEEN")
+    r.cmd("STORE 1:3 +FLAGS ($Label1 Junk)")               # keywords
+    r.cmd("SEARCH KEYWORD $Label1")
+    r.cmd("FETCH 4 (BODYSTRUCTURE BODY.PEEK[2.MIME])")
+    r.cmd("FETCH 6 (BODY.PEEK[TEXT]<1000.50000>)")
+    r.cmd("UID COPY 1:2 %s" % folder("Archive/2023"))
+    r.append("INBOX", "(\\Seen)", message(50, "sync append", "\r\nsynchronizing\r\n").encode())
+    r.cmd("UID EXPUNGE 1")
+    r.cmd("UNSELECT")
+    r.cmd("CHECK")
+    r.cmd("CREATE %s" % folder("Scratch"))
+    r.cmd("RENAME %s %s" % (folder("Scratch"), folder("Scratch2")))
+    r.cmd("DELETE %s" % folder("Scratch2"))
+    r.cmd("DELETE %s" % folder("Scratch2"))                # NO: gone
+    r.cmd("EXAMINE %s" % folder("Trash"))
+    r.cmd("LOGOUT")
+    r.close()
+
+    # AUTHENTICATE PLAIN (advertised via IMAP_CAPABILITY), with and without SASL-IR
+    r = Raw(truth, client="python-raw-auth", user="bob", prefix="s")
+    r.sess["passwords"].append(USERS["bob"])
+    t = r.start("AUTHENTICATE PLAIN")
+    if r.until_cont(t) is not None:
+        r.send(b64("\0bob\0" + USERS["bob"]) + "\r\n")
+        r.wait(t)
+    r.cmd("SELECT INBOX")
+    r.cmd("LOGOUT")
+    r.close()
+    r = Raw(truth, client="python-raw-auth", user="carol", prefix="s")
+    r.sess["passwords"].append(USERS["carol"])
+    t = r.start("AUTHENTICATE PLAIN")
+    r.until_cont(t)
+    r.send("*\r\n")                                 # abort
+    r.wait(t)
+    r.cmd("AUTHENTICATE X-UNKNOWN-MECH")
+    r.cmd("AUTHENTICATE PLAIN " + b64("\0carol\0" + USERS["carol"]))   # SASL-IR, not advertised
+    r.cmd("LOGOUT")
+    r.close()
+
+
 def sc_starttls(truth):
     m = TIMAP(truth, client="python-imaplib-starttls", host=clients.TLS_NAME, _tls="starttls")
     m.capability()
@@ -260,6 +322,8 @@ def sc_starttls(truth):
     m.fetch("1:3", "(FLAGS ENVELOPE)")
     m.logout()
     time.sleep(0.3)
+    if XSRV == "courier":       # no imaps listener in courier.sh
+        return
     m = TIMAP_SSL(truth, "python-imaplib-ssl", ssl_context=insecure_ctx())
     m.login("bob", USERS["bob"])
     m.list()
@@ -275,6 +339,8 @@ SCENARIOS = {
     "features": (sc_features, "raw client: ID, ENABLE, NAMESPACE, LIST-EXTENDED, XLIST, METADATA, ANNOTATION, ACL, "
                  "QUOTA, CONDSTORE, ESEARCH, BINARY, UIDPLUS, MOVE, LITERAL+, CREATE/RENAME/DELETE; AUTHENTICATE "
                  "PLAIN/LOGIN/CRAM-MD5, abort, unknown mech; COMPRESS DEFLATE"),
+    "features-courier": (sc_features_courier, "raw client: Courier ACL, QUOTA, THREAD, SORT, keywords, "
+                         "unsupported ID/ENABLE, CREATE/RENAME/DELETE; AUTHENTICATE PLAIN, abort, unknown mech"),
     "starttls": (sc_starttls, "python imaplib STARTTLS, then IMAP4_SSL on 993 (SNI mail.example.test)"),
 }
 
@@ -286,6 +352,11 @@ def tool_truth(tool, log, out, version, port=143):
     pw = []
     for s in sessions:
         s["server"] = "%s:%d" % (SERVER, port)
+        if not any(c["command"] in ("LOGIN", "AUTHENTICATE") for c in s["commands"]):
+            # the client gave up before authenticating (e.g. curl AUTH=LOGIN vs a
+            # server without AUTH=LOGIN): no user, no password on the wire
+            s["user"], s["passwords"] = None, []
+            continue
         if not s["passwords"] and s["user"] in USERS:
             s["passwords"] = [USERS[s["user"]]]
         for p in s["passwords"]:
@@ -307,7 +378,7 @@ def main():
         tool_truth(*sys.argv[2:6])
         return
     name, path = sys.argv[1], sys.argv[2]
-    fn, notes = SCENARIOS[name]
+    fn, notes = SCENARIOS[name + "-" + XSRV] if name + "-" + XSRV in SCENARIOS else SCENARIOS[name]
     truth = Truth(name, "%s (%s)" % (notes, XSRV))
     try:
         fn(truth)
