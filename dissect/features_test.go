@@ -64,8 +64,8 @@ func TestAuthenticateExchanges(t *testing.T) {
 	}
 	rs := run(t, steps, 0, Options{})
 	wantBrief(t, rs, "a1 AUTHENTICATE NO", "a2 AUTHENTICATE OK", "a3 AUTHENTICATE BAD", "a4 AUTHENTICATE NO", "a5 LOGOUT OK")
-	if rs.User != "dave" {
-		t.Errorf("user %q", rs.User)
+	if rs.User != "dave" || rs.AuthMechanism != "CRAM-MD5" {
+		t.Errorf("user %q mechanism %q (want the one that worked)", rs.User, rs.AuthMechanism)
 	}
 	if rs.Transactions[0].Continuations != 2 || rs.Transactions[2].Note != "aborted by the client" {
 		t.Errorf("continuations %d note %q", rs.Transactions[0].Continuations, rs.Transactions[2].Note)

@@ -16,9 +16,7 @@ func (s *Session) startAuth(t *txn, ts time.Time) {
 		return
 	}
 	t.mech = strings.ToUpper(stringArg(s.args, k, a, b))
-	if s.rep.AuthMechanism == "" {
-		s.rep.AuthMechanism = t.mech
-	}
+	s.lastMech = t.mech
 	if k2, a2, b2, ok := sc.next(); ok {
 		// SASL-IR (RFC 4959): the initial response is on the command line.
 		t.saslInitial = true

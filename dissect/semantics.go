@@ -134,9 +134,7 @@ func (s *Session) applyCompletion(t *txn, status report.Status) {
 	case kSetEOL:
 		s.setEOL(argsOf(t))
 	case kAuthenticate:
-		if s.rep.AuthMechanism == "" {
-			s.rep.AuthMechanism = t.mech
-		}
+		s.rep.AuthMechanism = t.mech // the mechanism that worked
 	}
 }
 

@@ -73,6 +73,7 @@ type Session struct {
 	midNoted  bool
 	givenUp   int    // commands given up because too many were pending
 	lastTag   string // tag of the last command, the shape resync expects
+	lastMech  string // mechanism of the last AUTHENTICATE attempted
 	strs      strArena
 
 	// The command the client is sending (s.cli) is built here; only one
@@ -278,6 +279,9 @@ func (s *Session) Close(ts time.Time, closed bool) *report.Session {
 	}
 	if s.anomDrops > 0 {
 		s.summary("anomalies_dropped", strconv.Itoa(s.anomDrops)+" further anomalies beyond the per-session limit were not kept", ts)
+	}
+	if s.rep.AuthMechanism == "" {
+		s.rep.AuthMechanism = s.lastMech // none succeeded: the last one tried
 	}
 	s.finishDialect()
 	if s.rep.Capabilities == nil {
