@@ -30,6 +30,8 @@ fuzz:
 # pcaps: regenerate every capture in pcaps/ (root; installs Dovecot, tcpdump… with apt-get).
 pcaps:
 	bash pcaps/gen/dovecot.sh
+	bash pcaps/gen/cyrus.sh
+	bash pcaps/gen/courier.sh
 	bash pcaps/gen/imap3.sh
 
 clean:
