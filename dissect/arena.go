@@ -11,7 +11,7 @@ type strArena struct {
 }
 
 const (
-	arenaFirstChunk = 512
+	arenaFirstChunk = 2048
 	arenaMaxChunk   = 8 << 10
 	arenaMaxString  = 1 << 10 // longer strings get their own allocation
 )

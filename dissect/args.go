@@ -1,6 +1,9 @@
 package dissect
 
-import "unsafe"
+import (
+	"bytes"
+	"unsafe"
+)
 
 // redacted replaces secrets in every output unless Options.ShowSecrets.
 const redacted = "<redacted>"
@@ -41,7 +44,7 @@ func (s *Session) finishArgs(t *txn) {
 			sc := argScanner{p: a}
 			_, _, end, ok := sc.next()
 			if ok && sc.i < len(a) || ok && s.argsFull {
-				a = append(a[:end:end], " "+redacted...)
+				a = append(a[:end], " "+redacted...) // in place: s.args is scratch
 			} else if !ok {
 				a = []byte(redacted)
 			}
@@ -51,12 +54,12 @@ func (s *Session) finishArgs(t *txn) {
 			sc := argScanner{p: a}
 			_, _, end, ok := sc.next()
 			if ok && end < len(a) {
-				a = append(a[:end:end], " "+redacted...)
+				a = append(a[:end], " "+redacted...) // in place: s.args is scratch
 			}
 		}
 	}
 	if s.argsFull {
-		a = append(a[:len(a):len(a)], "…"...)
+		a = append(a, "…"...)
 	}
 	t.t.Args = s.strs.str(a)
 	s.resetArgs()
@@ -165,6 +168,23 @@ func stringArg(p []byte, kind, start, end int) string {
 		}
 	}
 	return string(v)
+}
+
+// firstArg is firstArg with an unquoted value made in the session's arena.
+func (s *Session) firstArg(p []byte) (string, bool) {
+	sc := argScanner{p: p}
+	k, a, b, ok := sc.next()
+	if !ok || k == tokOpen || k == tokClose {
+		return "", false
+	}
+	v := p[a:b]
+	switch {
+	case k == tokQuoted && bytes.IndexByte(v, '\\') < 0 && len(v) >= 2 && v[len(v)-1] == '"':
+		return s.strs.str(v[1 : len(v)-1]), true
+	case k == tokAtom && !equalFold(v, "NIL"):
+		return s.strs.str(v), true
+	}
+	return stringArg(p, k, a, b), true
 }
 
 // firstArg returns the first argument of p as a string ("" if none).

@@ -28,8 +28,10 @@ type framer struct {
 	dir   Direction
 	state frameState
 
-	// buf holds a line split across Feed calls (owned; capped at maxLine).
+	// buf holds a line split across Feed calls (owned; capped at maxLine);
+	// it starts in bufArr and moves to the heap only for longer lines.
 	buf     []byte
+	bufArr  [256]byte
 	maxLine int
 	// over counts bytes of the current line beyond maxLine; tail keeps the
 	// last tailKeep of them.
@@ -173,7 +175,7 @@ func (f *framer) endLine(ts time.Time, line []byte, truncated bool) {
 // plus the last tailKeep bytes of any excess.
 func (f *framer) appendPartial(p []byte) {
 	if f.buf == nil {
-		f.buf = make([]byte, 0, min(512, f.maxLine))
+		f.buf = f.bufArr[:0:min(len(f.bufArr), f.maxLine)]
 	}
 	room := f.maxLine - len(f.buf)
 	if room > 0 {

@@ -66,7 +66,7 @@ func (s *Session) setCapabilities(rest []byte) {
 func (s *Session) commandSent(t *txn, ts time.Time) {
 	switch t.kind {
 	case kLogin:
-		if u, ok := firstArg(s.args); ok {
+		if u, ok := s.firstArg(s.args); ok {
 			s.rep.User = u
 		}
 	case kAuthenticate:
@@ -98,7 +98,7 @@ func (s *Session) applyCompletion(t *txn, status report.Status) {
 	}
 	switch t.kind {
 	case kSelect:
-		name, _ := firstArg(argsOf(t))
+		name, _ := s.firstArg(argsOf(t))
 		s.dialect.mailbox = name
 		s.addMailbox(name)
 		if t.t.Command == "EXAMINE" && s.rep.Access == "" {

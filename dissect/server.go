@@ -137,10 +137,7 @@ func (s *Session) attribute(kind string, ts time.Time) {
 		t = s.order[0]
 	}
 	if t == nil || t == s.idleTxn {
-		if s.rep.Unsolicited == nil {
-			s.rep.Unsolicited = make(map[string]int)
-		}
-		s.rep.Unsolicited[kind]++
+		s.countUnsolicited(kind)
 	}
 	if t == nil {
 		t = s.idleTxn
@@ -149,6 +146,26 @@ func (s *Session) attribute(kind string, ts time.Time) {
 	if t != nil {
 		t.t.Responses++
 	}
+}
+
+// countUnsolicited counts an unsolicited response of kind; the session's
+// map is built once, at Close.
+func (s *Session) countUnsolicited(kind string) {
+	for i := range s.unsol {
+		if s.unsol[i].kind == kind {
+			s.unsol[i].n++
+			return
+		}
+	}
+	if len(s.unsol) < maxListItems {
+		s.unsol = append(s.unsol, kindCount{kind, 1})
+	}
+}
+
+// kindCount is one unsolicited-response counter.
+type kindCount struct {
+	kind string
+	n    int
 }
 
 // tagged handles a line that starts with a tag.

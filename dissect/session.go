@@ -74,6 +74,8 @@ type Session struct {
 	givenUp   int    // commands given up because too many were pending
 	lastTag   string // tag of the last command, the shape resync expects
 	lastMech  string // mechanism of the last AUTHENTICATE attempted
+	unsol     []kindCount
+	unsolArr  [4]kindCount
 	strs      strArena
 
 	// The command the client is sending (s.cli) is built here; only one
@@ -83,7 +85,10 @@ type Session struct {
 	lit      []byte // a short client literal being captured
 	litOK    bool   // the literal being received is being captured
 	litHdr   []byte // header of the literal being received ("{12}")
-	lastCaps []byte // the capability list last parsed, to skip repeats
+
+	argsArr   [256]byte // initial backing of args
+	litHdrArr [24]byte  // initial backing of litHdr
+	lastCaps  []byte    // the capability list last parsed, to skip repeats
 }
 
 // unmatched remembers a completion that arrived for no known command, so
@@ -101,6 +106,9 @@ const maxUnmatched = 64
 func NewSession(rs *report.Session, opts Options) *Session {
 	s := &Session{opts: opts.withDefaults(), rep: rs}
 	s.order = s.ordr[:0]
+	s.unsol = s.unsolArr[:0]
+	s.args = s.argsArr[:0]
+	s.litHdr = s.litHdrArr[:0]
 	s.fr[FromClient].init(s, FromClient, s.opts.MaxLine)
 	s.fr[FromServer].init(s, FromServer, s.opts.MaxLine)
 	if rs.Dialect == "" {
@@ -282,6 +290,12 @@ func (s *Session) Close(ts time.Time, closed bool) *report.Session {
 	}
 	if s.rep.AuthMechanism == "" {
 		s.rep.AuthMechanism = s.lastMech // none succeeded: the last one tried
+	}
+	if len(s.unsol) > 0 {
+		s.rep.Unsolicited = make(map[string]int, len(s.unsol))
+		for _, u := range s.unsol {
+			s.rep.Unsolicited[u.kind] += u.n
+		}
 	}
 	s.finishDialect()
 	if s.rep.Capabilities == nil {

@@ -4,6 +4,7 @@ import (
 	"sort"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/imapscope/imapscope/dissect"
 	"github.com/imapscope/imapscope/reassembly"
@@ -48,9 +49,15 @@ func (c *Collector) Err() error {
 
 // NewConn starts dissecting one connection.
 func (c *Collector) NewConn(info reassembly.ConnInfo) reassembly.Conn {
-	rs := &report.Session{
-		Client: info.Client.String(),
-		Server: info.Server.String(),
+	k := &conn{seq: info.Seq, c: c}
+	// Both addresses are written into the conn itself (no allocation).
+	b := info.Client.AppendTo(k.addrs[:0])
+	n := len(b)
+	b = info.Server.AppendTo(b)
+	both := unsafe.String(unsafe.SliceData(b), len(b))
+	k.rs = report.Session{
+		Client: both[:n],
+		Server: both[n:],
 		Start:  report.Time{Time: info.Start},
 	}
 	c.mu.Lock()
@@ -58,9 +65,10 @@ func (c *Collector) NewConn(info reassembly.ConnInfo) reassembly.Conn {
 	c.nextID++
 	// Streamed sessions keep this number (transaction lines carry it);
 	// collected ones are renumbered in first-packet order by Sessions.
-	rs.ID = c.nextID
+	k.rs.ID = c.nextID
 	c.mu.Unlock()
-	return &conn{s: dissect.NewSession(rs, c.opts), seq: info.Seq, c: c}
+	k.s = dissect.NewSession(&k.rs, c.opts)
+	return k
 }
 
 // done receives a finished session.
@@ -92,9 +100,11 @@ func (c *Collector) Sessions() []*report.Session {
 
 // conn adapts one reassembled connection to a dissect.Session.
 type conn struct {
-	s   *dissect.Session
-	seq uint64
-	c   *Collector
+	rs    report.Session // the report, allocated with the conn (kept after End)
+	addrs [2 * len("[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff%eth0]:65535")]byte
+	s     *dissect.Session
+	seq   uint64
+	c     *Collector
 }
 
 func (k *conn) Data(dir reassembly.Direction, ts time.Time, p []byte) {
@@ -106,5 +116,7 @@ func (k *conn) Gap(dir reassembly.Direction, ts time.Time, n int) {
 }
 
 func (k *conn) End(ts time.Time, closed bool) {
-	k.c.done(k.seq, k.s.Close(ts, closed))
+	rs := k.s.Close(ts, closed)
+	k.s = nil // the report outlives the conn's dissection state
+	k.c.done(k.seq, rs)
 }
