@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -29,6 +31,22 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 		pos = append(pos, rest[0])
 		args = rest[1:]
 	}
+}
+
+// parseFlags parses a subcommand's arguments with fs. On --help it prints
+// the usage to stdout; done then says the caller should return code
+// (exitOK after help, exitUsage after a bad flag, already reported by fs).
+func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) (pos []string, code int, done bool) {
+	pos, err := parseInterleaved(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.SetOutput(stdout)
+		fs.Usage()
+		return nil, exitOK, true
+	}
+	if err != nil {
+		return nil, exitUsage, true
+	}
+	return pos, 0, false
 }
 
 // portList is a comma-separated list of TCP ports.

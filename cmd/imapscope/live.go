@@ -99,14 +99,9 @@ func runLive(args []string, stdout, stderr io.Writer) int {
 		fs.PrintDefaults()
 		fmt.Fprint(fs.Output(), "\nExit codes: 0 stopped cleanly; 1 capture or output failed; 2 usage error.\n")
 	}
-	pos, err := parseInterleaved(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		fs.SetOutput(stdout)
-		fs.Usage()
-		return exitOK
-	}
-	if err != nil {
-		return exitUsage
+	pos, code, done := parseFlags(fs, args, stdout)
+	if done {
+		return code
 	}
 	if msg := cfg.validate(pos); msg != "" {
 		fmt.Fprintf(stderr, "imapscope live: %s\n", msg)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -47,14 +46,9 @@ func runMerge(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprint(fs.Output(), filterHelp)
 		fmt.Fprint(fs.Output(), "\nExit codes: 0 merged; 3 a merged capture was damaged or truncated; 1 a report unreadable or invalid; 2 usage error.\n")
 	}
-	inputs, err := parseInterleaved(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		fs.SetOutput(stdout)
-		fs.Usage()
-		return exitOK
-	}
-	if err != nil {
-		return exitUsage
+	inputs, code, done := parseFlags(fs, args, stdout)
+	if done {
+		return code
 	}
 	if len(inputs) == 0 {
 		fmt.Fprintln(stderr, "imapscope merge: no reports to merge")
@@ -65,6 +59,7 @@ func runMerge(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "imapscope merge: --top must not be negative")
 		return exitUsage
 	}
+	var err error
 	if cfg.filter, err = cfg.filters.build(); err != nil {
 		fmt.Fprintf(stderr, "imapscope merge: %v\n", err)
 		return exitUsage

@@ -100,14 +100,9 @@ func runReadCommand(name, usage string, args []string, stdout, stderr io.Writer)
 		fmt.Fprint(fs.Output(), filterHelp)
 		fmt.Fprint(fs.Output(), "\nExit codes: 0 read fully; 3 input damaged or truncated, report produced; 1 input unreadable; 2 usage error.\n")
 	}
-	inputs, err := parseInterleaved(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		fs.SetOutput(stdout)
-		fs.Usage()
-		return exitOK
-	}
-	if err != nil {
-		return exitUsage
+	inputs, code, done := parseFlags(fs, args, stdout)
+	if done {
+		return code
 	}
 	if len(inputs) == 0 {
 		fmt.Fprintf(stderr, "imapscope %s: no input files (use - for standard input)\n", name)
@@ -122,6 +117,7 @@ func runReadCommand(name, usage string, args []string, stdout, stderr io.Writer)
 		fmt.Fprintf(stderr, "imapscope %s: --top must not be negative\n", name)
 		return exitUsage
 	}
+	var err error
 	if cfg.filter, err = cfg.filters.build(); err != nil {
 		fmt.Fprintf(stderr, "imapscope %s: %v\n", name, err)
 		return exitUsage
