@@ -187,21 +187,8 @@ func (s *Session) firstArg(p []byte) (string, bool) {
 	return stringArg(p, k, a, b), true
 }
 
-// firstArg returns the first argument of p as a string ("" if none).
-func firstArg(p []byte) (string, bool) {
-	sc := argScanner{p: p}
-	k, a, b, ok := sc.next()
-	if !ok || k == tokOpen || k == tokClose {
-		return "", false
-	}
-	return stringArg(p, k, a, b), true
-}
-
 // words returns the atoms and strings of p, flattening lists (bounded).
 func words(p []byte) []string { return wordsIn(p, nil) }
-
-// words is words with atoms made in the session's string arena.
-func (s *Session) words(p []byte) []string { return wordsIn(p, &s.strs) }
 
 // wordsIn lists the atoms and strings of p; atoms come from a when non-nil.
 func wordsIn(p []byte, a *strArena) []string {

@@ -41,7 +41,6 @@ type framer struct {
 
 	litLeft int64 // literal bytes still to skip
 	litSize int64 // declared size of the current literal
-	litCap  bool  // the current literal's bytes are handed to the session
 
 	// first is true when the next line begins a new message.
 	first bool

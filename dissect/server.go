@@ -109,7 +109,7 @@ func (s *Session) untagged(f *framer, ts time.Time, rest []byte) int64 {
 // lines with an odd number of quote characters need the precise scan.
 func (s *Session) checkQuotes(line []byte, tag string, ts time.Time) {
 	odd := bytes.Count(line, quoteChar)%2 == 1
-	if bytes.Index(line, escapedQuote) >= 0 {
+	if bytes.Contains(line, escapedQuote) {
 		// Only an escaped quote can make the count lie.
 		odd = insideQuote(line)
 	}

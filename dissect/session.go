@@ -57,13 +57,11 @@ type Session struct {
 	aux *txn // command a client line belongs to without being a command (SASL, DONE)
 	srv *txn // command the server message in progress is attributed to
 
-	srvKind   string // kind of the server message in progress
-	srvLitTo  *txn   // where server literal bytes go
-	authTxn   *txn   // AUTHENTICATE exchange in progress
-	idleTxn   *txn   // IDLE in progress
-	syncTxn   *txn   // command whose synchronizing literal awaits "+"
-	greeted   bool   // a greeting was seen
-	imapSeen  bool   // at least one plausible IMAP line was seen
+	authTxn   *txn // AUTHENTICATE exchange in progress
+	idleTxn   *txn // IDLE in progress
+	syncTxn   *txn // command whose synchronizing literal awaits "+"
+	greeted   bool // a greeting was seen
+	imapSeen  bool // at least one plausible IMAP line was seen
 	junk      [2]int64
 	dialect   dialectState
 	dropped   int // transactions not stored (MaxTransactions)
@@ -88,7 +86,6 @@ type Session struct {
 
 	argsArr   [256]byte // initial backing of args
 	litHdrArr [24]byte  // initial backing of litHdr
-	lastCaps  []byte    // the capability list last parsed, to skip repeats
 }
 
 // unmatched remembers a completion that arrived for no known command, so

@@ -137,7 +137,8 @@ func TestTableEdgeCases(t *testing.T) {
 	if err := WriteTable(failWriter{}, testReport(), TableOptions{}); err == nil {
 		t.Error("write error not reported")
 	}
-	if tableString(t, testReport(), TableOptions{}) != tableString(t, testReport(), TableOptions{}) {
+	first, second := tableString(t, testReport(), TableOptions{}), tableString(t, testReport(), TableOptions{})
+	if first != second {
 		t.Error("table output not deterministic")
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -99,9 +98,11 @@ func imapscopeBinary(t *testing.T) string {
 			return
 		}
 		buildOnce.path = filepath.Join(dir, "imapscope")
-		goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
-		if _, err := os.Stat(goBin); err != nil {
-			goBin = "go"
+		// The go command that runs the tests may not be on PATH (go test
+		// started by absolute path): prefer the one beside the toolchain.
+		goBin, err := exec.LookPath("go")
+		if err != nil {
+			goBin = filepath.Join(os.Getenv("GOROOT"), "bin", "go") // go test sets GOROOT
 		}
 		cmd := exec.Command(goBin, "build", "-o", buildOnce.path, ".")
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")

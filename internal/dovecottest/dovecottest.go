@@ -90,15 +90,14 @@ func ensureDovecot(t testing.TB) string {
 		c.Env = env
 		return c.CombinedOutput()
 	}
-	out, err := install()
-	if err != nil {
+	if _, err := install(); err != nil {
 		t.Logf("dovecottest: apt-get install failed (%v); running apt-get update and retrying", err)
 		upd := exec.Command("apt-get", "update")
 		upd.Env = env
 		if uout, uerr := upd.CombinedOutput(); uerr != nil {
 			t.Skipf("dovecottest: SKIPPING: apt-get update failed: %v\n%s", uerr, tail(uout))
 		}
-		if out, err = install(); err != nil {
+		if out, err := install(); err != nil {
 			t.Skipf("dovecottest: SKIPPING: apt-get install dovecot-imapd failed: %v\n%s", err, tail(out))
 		}
 	}
