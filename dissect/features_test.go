@@ -327,3 +327,25 @@ func TestMalformedClientLineNotQuoted(t *testing.T) {
 		t.Errorf("with secrets, the malformed line should be quoted: %+v", rs.Anomalies)
 	}
 }
+
+// RFC 1203: "~FEATURE" turns a feature off; only an OK'd SELECT.FEATURES
+// changes what is in force, and without TAGGED.SOLICITED tagged data is an
+// anomaly.
+func TestSelectFeaturesNegation(t *testing.T) {
+	steps := []step{
+		S("* OK IMAP3 ready\n"),
+		C("a1 SELECT.VERSION (3 0)\n"), S("a1 OK 3.0\n"),
+		C("a2 SELECT.FEATURES AUTO.SET.SEEN ~TAGGED.SOLICITED\n"), S("a2 OK selected\n"),
+		C("a3 SELECT.FEATURES ENCODING\n"), S("a3 NO not supported\n"),
+		C("a4 SELECT inbox\n"), S("* 3 EXISTS\na4 OK done\n"),
+		C("a5 FLAGS\n"), S("a5 FLAGS (\\Seen)\na5 OK flags\n"),
+	}
+	rs := run(t, steps, 0, Options{})
+	wantBrief(t, rs, "a1 SELECT.VERSION OK", "a2 SELECT.FEATURES OK", "a3 SELECT.FEATURES NO", "a4 SELECT OK", "a5 FLAGS OK")
+	if rs.Version != "3.0" || strings.Join(rs.Features, " ") != "AUTO.SET.SEEN" {
+		t.Errorf("version %q features %q", rs.Version, rs.Features)
+	}
+	if len(rs.Anomalies) != 1 || rs.Anomalies[0].Kind != "tagged_data_without_feature" {
+		t.Errorf("anomalies %+v", rs.Anomalies)
+	}
+}
