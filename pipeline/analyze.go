@@ -20,6 +20,7 @@ func Analyze(ctx context.Context, inputs []string, ropts reassembly.Options, dop
 		Sessions: col.Sessions(),
 		Capture:  CaptureStats(st),
 	}
+	rep.Capture.EmptyConnections = col.Empty()
 	return rep, st, err
 }
 

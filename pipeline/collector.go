@@ -24,6 +24,7 @@ type Collector struct {
 	err    error
 	nextID int
 	open   int
+	empty  int64 // connections without payload, not reported
 }
 
 // finished is an ended session with its ordering key.
@@ -38,6 +39,14 @@ type finished struct {
 // and not kept; otherwise Sessions returns them all.
 func NewCollector(opts dissect.Options, stream func(*report.Session) error) *Collector {
 	return &Collector{opts: opts, stream: stream}
+}
+
+// Empty returns how many connections carried no payload at all; they are
+// counted here instead of being reported as sessions.
+func (c *Collector) Empty() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.empty
 }
 
 // Err returns the first error the stream function returned.
@@ -76,6 +85,11 @@ func (c *Collector) done(seq uint64, rs *report.Session) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.open--
+	if rs.ClientBytes == 0 && rs.ServerBytes == 0 && rs.Gaps == 0 {
+		// A SYN scan, a refused or aborted connection: nothing to dissect.
+		c.empty++
+		return
+	}
 	if c.stream != nil {
 		if err := c.stream(rs); err != nil && c.err == nil {
 			c.err = err

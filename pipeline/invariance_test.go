@@ -100,3 +100,37 @@ func TestCaptureStartingMidSession(t *testing.T) {
 		}
 	}
 }
+
+// keepFirstRecords returns a classic pcap with only its first n packets.
+func keepFirstRecords(pcap []byte, n int) []byte {
+	off := 24
+	for i := 0; i < n && off+16 <= len(pcap); i++ {
+		off += 16 + int(binary.LittleEndian.Uint32(pcap[off+8:]))
+	}
+	return append([]byte(nil), pcap[:off]...)
+}
+
+// TestConnectionWithoutData: a connection that never carried a byte (here
+// the handshake of a real session, cut before the greeting) is counted,
+// not reported as a session.
+func TestConnectionWithoutData(t *testing.T) {
+	whole, err := os.ReadFile("../pcaps/dovecot/demo.pcap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := filepath.Join(t.TempDir(), "syn.pcap")
+	if err := os.WriteFile(tmp, keepFirstRecords(whole, 3), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep := analyze(t, tmp, dissect.Options{})
+	if len(rep.Sessions) != 0 || rep.Capture.EmptyConnections != 1 {
+		t.Errorf("%d sessions, %d empty connections; want 0 and 1", len(rep.Sessions), rep.Capture.EmptyConnections)
+	}
+	doc, err := report.MarshalJSON(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := report.ValidateJSON(doc); err != nil {
+		t.Error(err)
+	}
+}

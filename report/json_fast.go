@@ -240,6 +240,7 @@ func (e *jsonAppender) report(r *Report, stats []byte, flush func() error) error
 		e.int(`"decode_errors": `, c.DecodeErrors)
 		e.bool(`"truncated_input": `, c.TruncatedInput)
 		e.strOmit(`"damage": `, c.Damage)
+		e.intOmit(`"empty_connections": `, c.EmptyConnections)
 		e.close('}')
 	}
 	if stats != nil {

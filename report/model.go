@@ -29,6 +29,10 @@ type CaptureStats struct {
 	TruncatedInput bool  `json:"truncated_input"`
 	// Damage says, in words, what was wrong with the input, if anything.
 	Damage string `json:"damage,omitempty"`
+	// EmptyConnections counts connections to an IMAP port that carried no
+	// payload in either direction (port scans, refused or aborted
+	// connections); they are not reported as sessions.
+	EmptyConnections int64 `json:"empty_connections,omitempty"`
 }
 
 // Session is one IMAP conversation: one TCP connection to a server port.

@@ -284,12 +284,17 @@ func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
 			Capture:  pipeline.CaptureStats(st),
 			Sessions: col.Sessions(),
 		}
+		rep.Capture.EmptyConnections = col.Empty()
 		if code := filterAndWrite(bw, rep, format, cfg, tty, stderr); code != exitOK {
 			return code
 		}
 	}
 	if !cfg.quiet && err == nil {
-		fmt.Fprintf(stderr, "imapscope: %d packets, %d IMAP sessions\n", st.Packets, st.Conns)
+		fmt.Fprintf(stderr, "imapscope: %d packets, %d IMAP sessions", st.Packets, st.Conns-col.Empty())
+		if n := col.Empty(); n > 0 {
+			fmt.Fprintf(stderr, " (and %d connections without data)", n)
+		}
+		fmt.Fprintln(stderr)
 	}
 	return finish(bw, file, st, err, stderr, cfg.quiet)
 }
