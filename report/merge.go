@@ -39,6 +39,7 @@ func Merge(reps ...*Report) (*Report, error) {
 			capture.Bytes += c.Bytes
 			capture.IMAPPackets += c.IMAPPackets
 			capture.DecodeErrors += c.DecodeErrors
+			capture.EmptyConnections += c.EmptyConnections
 			capture.TruncatedInput = capture.TruncatedInput || c.TruncatedInput
 			if c.Damage != "" {
 				damage = append(damage, c.Damage)
