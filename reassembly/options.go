@@ -21,6 +21,10 @@ const (
 	// one connection (a page holds up to 1900 bytes, so about 3.9 MB). When it
 	// is reached the oldest hole is skipped and reported as a Gap.
 	DefaultMaxBufferedPagesPerConnection = 2048
+	// DefaultMaxConnections bounds the connections followed at once (split
+	// evenly between workers). A connection beyond it is not followed and is
+	// counted in Stats.ConnsOverLimit; it costs a few KiB each otherwise.
+	DefaultMaxConnections = 250000
 	// DefaultMaxBufferedPagesTotal bounds out-of-order data queued for all
 	// connections together (about 124 MB). It is split evenly between workers.
 	DefaultMaxBufferedPagesTotal = 65536
@@ -68,6 +72,9 @@ type Options struct {
 	// MaxBufferedPagesTotal bounds out-of-order data overall (split between
 	// workers).
 	MaxBufferedPagesTotal int
+	// MaxConnections bounds the connections followed at once (split between
+	// workers).
+	MaxConnections int
 	// Progress, if set, is called from the reading goroutine with the number
 	// of input bytes read so far (compressed bytes for gzip inputs, summed
 	// over inputs).
@@ -100,6 +107,9 @@ func (o Options) withDefaults() Options {
 	if o.MaxBufferedPagesTotal <= 0 {
 		o.MaxBufferedPagesTotal = DefaultMaxBufferedPagesTotal
 	}
+	if o.MaxConnections <= 0 {
+		o.MaxConnections = DefaultMaxConnections
+	}
 	return o
 }
 
@@ -121,6 +131,9 @@ type Stats struct {
 	UnsupportedLinkType int64
 	// Conns counts connections handed to the ConnFactory.
 	Conns int64
+	// ConnsOverLimit counts connections not followed because MaxConnections
+	// were open.
+	ConnsOverLimit int64
 	// Gaps and GapBytes count holes reported with Gap(n > 0).
 	Gaps, GapBytes int64
 	// MidStream counts directions that started without a SYN (Gap -1).
@@ -144,6 +157,7 @@ func (s *Stats) add(o *Stats) {
 	s.Skipped += o.Skipped
 	s.UnsupportedLinkType += o.UnsupportedLinkType
 	s.Conns += o.Conns
+	s.ConnsOverLimit += o.ConnsOverLimit
 	s.Gaps += o.Gaps
 	s.GapBytes += o.GapBytes
 	s.MidStream += o.MidStream

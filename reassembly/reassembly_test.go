@@ -1,6 +1,7 @@
 package reassembly
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -302,5 +303,36 @@ func TestCaptureLossGivenUpOnAck(t *testing.T) {
 	}
 	if gapAt < 0 || gapAt > lastServer {
 		t.Errorf("the gap came after all the server's data (event %d of %d): not given up on the ACK", gapAt, lastServer)
+	}
+}
+
+// TestMaxConnections: beyond the limit a new connection is not followed
+// (counted instead); once one ends, room is made for the next.
+func TestMaxConnections(t *testing.T) {
+	cp := newCapture(t, layers.LinkTypeEthernet)
+	a := cp.conn("10.0.0.1", "10.0.0.2", 40001, 143)
+	b := cp.conn("10.0.0.1", "10.0.0.2", 40002, 143)
+	c := cp.conn("10.0.0.1", "10.0.0.2", 40003, 143)
+	d := cp.conn("10.0.0.1", "10.0.0.2", 40004, 143)
+	a.add(handshake()...)
+	b.add(handshake()...)
+	c.add(handshake()...) // a third while two are open: not followed
+	a.add(sv(0, "* OK a\r\n"))
+	a.add(seg{client: true, flags: "RA"}) // a ends
+	d.add(handshake()...)                 // room again
+	d.add(sv(0, "* OK d\r\n"))
+	f, st, err := runBytes(t, cp.pcap(), Options{Workers: 1, MaxConnections: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Conns != 3 || st.ConnsOverLimit == 0 {
+		t.Errorf("conns %d over limit %d, want 3 and >0", st.Conns, st.ConnsOverLimit)
+	}
+	var ports []uint16
+	for _, k := range f.sorted() {
+		ports = append(ports, k.info.Client.Port())
+	}
+	if fmt.Sprint(ports) != "[40001 40002 40004]" {
+		t.Errorf("followed %v", ports)
 	}
 }

@@ -26,6 +26,8 @@ type shard struct {
 	pageTimeout time.Duration
 	idleTimeout time.Duration
 	slab        []pktCtx
+	open        int    // connections being followed
+	maxConns    int    // limit on open (this shard's share of MaxConnections)
 	lastIdx     uint64 // index of the last packet assembled, for damage notes
 	// lostSince, when set, asks for the holes of data seen up to that time
 	// to be given up once packet lostAfter has been assembled (see
@@ -41,6 +43,7 @@ func newShard(o *Options, f ConnFactory, ports *portSet, maxPagesTotal int) *sha
 		ports:       ports,
 		pageTimeout: o.PageTimeout,
 		idleTimeout: o.IdleTimeout,
+		maxConns:    max(o.MaxConnections/max(o.Workers, 1), 1),
 	}
 	sh.pool = gr.NewStreamPool(sh)
 	sh.asm = gr.NewAssembler(sh.pool)

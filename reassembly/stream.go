@@ -46,6 +46,12 @@ func (sh *shard) New(netFlow, tcpFlow gopacket.Flow, tcp *layers.TCP, ac gr.Asse
 	if c == nil {
 		return nil
 	}
+	if sh.open >= sh.maxConns {
+		// Too many connections at once: this one is not followed.
+		sh.stats.ConnsOverLimit++
+		return nil
+	}
+	sh.open++
 	src, _ := netip.AddrFromSlice(netFlow.Src().Raw())
 	dst, _ := netip.AddrFromSlice(netFlow.Dst().Raw())
 	srcEP := netip.AddrPortFrom(src.Unmap(), uint16(tcp.SrcPort))
@@ -211,6 +217,7 @@ func (s *stream) finish(ts time.Time, closed bool) {
 	if s.ended {
 		return
 	}
+	s.sh.open--
 	s.ended = true
 	if ts.Before(s.lastTs) {
 		ts = s.lastTs

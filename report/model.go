@@ -33,6 +33,9 @@ type CaptureStats struct {
 	// payload in either direction (port scans, refused or aborted
 	// connections); they are not reported as sessions.
 	EmptyConnections int64 `json:"empty_connections,omitempty"`
+	// ConnectionsOverLimit counts connections not followed because the
+	// limit of connections open at once was reached.
+	ConnectionsOverLimit int64 `json:"connections_over_limit,omitempty"`
 }
 
 // Session is one IMAP conversation: one TCP connection to a server port.
