@@ -27,12 +27,12 @@ func Analyze(ctx context.Context, inputs []string, ropts reassembly.Options, dop
 // CaptureStats converts reassembly statistics to the report's form.
 func CaptureStats(st reassembly.Stats) *report.CaptureStats {
 	return &report.CaptureStats{
-		Packets:              st.Packets,
-		Bytes:                st.Bytes,
-		IMAPPackets:          st.IMAPPackets,
-		DecodeErrors:         st.DecodeErrors,
-		TruncatedInput:       st.Truncated,
-		Damage:               st.Damage,
-		ConnectionsOverLimit: st.ConnsOverLimit,
+		Packets:                    st.Packets,
+		Bytes:                      st.Bytes,
+		IMAPPackets:                st.IMAPPackets,
+		DecodeErrors:               st.DecodeErrors,
+		TruncatedInput:             st.Truncated,
+		Damage:                     st.Damage,
+		PacketsOverConnectionLimit: st.PacketsOverConnLimit,
 	}
 }

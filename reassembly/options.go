@@ -22,8 +22,9 @@ const (
 	// is reached the oldest hole is skipped and reported as a Gap.
 	DefaultMaxBufferedPagesPerConnection = 2048
 	// DefaultMaxConnections bounds the connections followed at once (split
-	// evenly between workers). A connection beyond it is not followed and is
-	// counted in Stats.ConnsOverLimit; it costs a few KiB each otherwise.
+	// evenly between workers). A connection beyond it is not followed (its
+	// packets are counted in Stats.PacketsOverConnLimit); each followed one
+	// costs a few KiB.
 	DefaultMaxConnections = 250000
 	// DefaultMaxBufferedPagesTotal bounds out-of-order data queued for all
 	// connections together (about 124 MB). It is split evenly between workers.
@@ -131,9 +132,9 @@ type Stats struct {
 	UnsupportedLinkType int64
 	// Conns counts connections handed to the ConnFactory.
 	Conns int64
-	// ConnsOverLimit counts connections not followed because MaxConnections
-	// were open.
-	ConnsOverLimit int64
+	// PacketsOverConnLimit counts packets of connections not followed
+	// because MaxConnections were open.
+	PacketsOverConnLimit int64
 	// Gaps and GapBytes count holes reported with Gap(n > 0).
 	Gaps, GapBytes int64
 	// MidStream counts directions that started without a SYN (Gap -1).
@@ -157,7 +158,7 @@ func (s *Stats) add(o *Stats) {
 	s.Skipped += o.Skipped
 	s.UnsupportedLinkType += o.UnsupportedLinkType
 	s.Conns += o.Conns
-	s.ConnsOverLimit += o.ConnsOverLimit
+	s.PacketsOverConnLimit += o.PacketsOverConnLimit
 	s.Gaps += o.Gaps
 	s.GapBytes += o.GapBytes
 	s.MidStream += o.MidStream

@@ -325,8 +325,8 @@ func TestMaxConnections(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Conns != 3 || st.ConnsOverLimit == 0 {
-		t.Errorf("conns %d over limit %d, want 3 and >0", st.Conns, st.ConnsOverLimit)
+	if st.Conns != 3 || st.PacketsOverConnLimit == 0 {
+		t.Errorf("conns %d over limit %d, want 3 and >0", st.Conns, st.PacketsOverConnLimit)
 	}
 	var ports []uint16
 	for _, k := range f.sorted() {

@@ -48,7 +48,7 @@ func (sh *shard) New(netFlow, tcpFlow gopacket.Flow, tcp *layers.TCP, ac gr.Asse
 	}
 	if sh.open >= sh.maxConns {
 		// Too many connections at once: this one is not followed.
-		sh.stats.ConnsOverLimit++
+		sh.stats.PacketsOverConnLimit++
 		return nil
 	}
 	sh.open++

@@ -241,7 +241,7 @@ func (e *jsonAppender) report(r *Report, stats []byte, flush func() error) error
 		e.bool(`"truncated_input": `, c.TruncatedInput)
 		e.strOmit(`"damage": `, c.Damage)
 		e.intOmit(`"empty_connections": `, c.EmptyConnections)
-		e.intOmit(`"connections_over_limit": `, c.ConnectionsOverLimit)
+		e.intOmit(`"packets_over_connection_limit": `, c.PacketsOverConnectionLimit)
 		e.close('}')
 	}
 	if stats != nil {

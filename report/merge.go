@@ -40,7 +40,7 @@ func Merge(reps ...*Report) (*Report, error) {
 			capture.IMAPPackets += c.IMAPPackets
 			capture.DecodeErrors += c.DecodeErrors
 			capture.EmptyConnections += c.EmptyConnections
-			capture.ConnectionsOverLimit += c.ConnectionsOverLimit
+			capture.PacketsOverConnectionLimit += c.PacketsOverConnectionLimit
 			capture.TruncatedInput = capture.TruncatedInput || c.TruncatedInput
 			if c.Damage != "" {
 				damage = append(damage, c.Damage)

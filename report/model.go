@@ -33,9 +33,9 @@ type CaptureStats struct {
 	// payload in either direction (port scans, refused or aborted
 	// connections); they are not reported as sessions.
 	EmptyConnections int64 `json:"empty_connections,omitempty"`
-	// ConnectionsOverLimit counts connections not followed because the
-	// limit of connections open at once was reached.
-	ConnectionsOverLimit int64 `json:"connections_over_limit,omitempty"`
+	// PacketsOverConnectionLimit counts packets of connections not followed
+	// because the limit of connections open at once was reached.
+	PacketsOverConnectionLimit int64 `json:"packets_over_connection_limit,omitempty"`
 }
 
 // Session is one IMAP conversation: one TCP connection to a server port.
