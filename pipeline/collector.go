@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"container/heap"
+	"math"
 	"sort"
 	"sync"
 	"time"
@@ -21,10 +23,19 @@ type Collector struct {
 	// stream, if set, receives each session as it ends (JSONL); the
 	// session is then not kept. Calls are serialised.
 	stream func(*report.Session) error
+	// onTxn is the caller's OnTransaction hook when streaming: transactions
+	// are released through it in the same order as sessions.
+	onTxn  func(*report.Session, *report.Transaction)
 	err    error
 	nextID int
 	open   int
 	empty  int64 // connections without payload, not reported
+
+	// When streaming, what connections produce (transactions, ended
+	// sessions) waits in pending until every worker has passed its event
+	// key: the output order is then the same for any number of workers.
+	pending  eventHeap
+	progress []uint64
 }
 
 // finished is an ended session with its ordering key.
@@ -38,7 +49,79 @@ type finished struct {
 // connections were first seen, which is first-packet order with one worker)
 // and not kept; otherwise Sessions returns them all.
 func NewCollector(opts dissect.Options, stream func(*report.Session) error) *Collector {
-	return &Collector{opts: opts, stream: stream}
+	c := &Collector{opts: opts, stream: stream}
+	if stream != nil && opts.OnTransaction != nil {
+		c.onTxn = opts.OnTransaction
+		c.opts.OnTransaction = c.transaction
+	}
+	return c
+}
+
+// Workers implements reassembly.ProgressFactory.
+func (c *Collector) Workers(n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.progress = make([]uint64, max(n, 1))
+}
+
+// Progress implements reassembly.ProgressFactory: worker w has produced
+// everything below key; what no worker can still precede is released.
+func (c *Collector) Progress(w int, key uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if w >= 0 && w < len(c.progress) && key > c.progress[w] {
+		c.progress[w] = key
+	}
+	c.release()
+}
+
+// release emits, in event-key order, the pending events that every worker
+// is past. Called with c.mu held.
+func (c *Collector) release() {
+	if len(c.progress) == 0 {
+		return
+	}
+	low := c.progress[0]
+	for _, p := range c.progress[1:] {
+		low = min(low, p)
+	}
+	for len(c.pending) > 0 && (c.pending[0].key < low || low == math.MaxUint64) {
+		e := heap.Pop(&c.pending).(event)
+		k := e.k
+		if k.rs.ID == 0 {
+			c.nextID++ // numbered in release order: the same for any worker count
+			k.rs.ID = c.nextID
+		}
+		var err error
+		if e.t != nil {
+			c.onTxn(&k.rs, e.t)
+		} else {
+			err = c.stream(&k.rs)
+		}
+		if err != nil && c.err == nil {
+			c.err = err
+		}
+	}
+}
+
+// transaction receives a completed transaction of a streamed session; it
+// runs on the goroutine driving that session's connection.
+func (c *Collector) transaction(s *report.Session, t *report.Transaction) {
+	k := (*conn)(unsafe.Pointer(s)) // rs is conn's first field
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.push(k, t)
+}
+
+// push queues an event of k (t nil: k's session ended). Called with c.mu held.
+func (c *Collector) push(k *conn, t *report.Transaction) {
+	heap.Push(&c.pending, event{key: *k.key, seq: k.seq, n: k.events, k: k, t: t})
+	k.events++
+	if len(c.progress) == 0 {
+		// Not driven by an Engine that reports progress: nothing to wait for.
+		c.progress = []uint64{math.MaxUint64}
+	}
+	c.release()
 }
 
 // Empty returns how many connections carried no payload at all; they are
@@ -69,12 +152,12 @@ func (c *Collector) NewConn(info reassembly.ConnInfo) reassembly.Conn {
 		Server: both[n:],
 		Start:  report.Time{Time: info.Start},
 	}
+	k.key = info.EventKey
+	if k.key == nil {
+		k.key = new(uint64)
+	}
 	c.mu.Lock()
 	c.open++
-	c.nextID++
-	// Streamed sessions keep this number (transaction lines carry it);
-	// collected ones are renumbered in first-packet order by Sessions.
-	k.rs.ID = c.nextID
 	c.mu.Unlock()
 	k.s = dissect.NewSession(&k.rs, c.opts)
 	return k
@@ -91,9 +174,7 @@ func (c *Collector) done(seq uint64, rs *report.Session) {
 		return
 	}
 	if c.stream != nil {
-		if err := c.stream(rs); err != nil && c.err == nil {
-			c.err = err
-		}
+		c.push((*conn)(unsafe.Pointer(rs)), nil)
 		return
 	}
 	c.sessions = append(c.sessions, finished{seq, rs})
@@ -114,11 +195,15 @@ func (c *Collector) Sessions() []*report.Session {
 
 // conn adapts one reassembled connection to a dissect.Session.
 type conn struct {
-	rs    report.Session // the report, allocated with the conn (kept after End)
-	addrs [2 * len("[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff%eth0]:65535")]byte
-	s     *dissect.Session
-	seq   uint64
-	c     *Collector
+	// rs must stay the first field: a *report.Session of this collector is
+	// converted back to its *conn.
+	rs     report.Session // the report, allocated with the conn (kept after End)
+	key    *uint64        // the event key of the goroutine driving the conn
+	events uint64         // events pushed so far, to order a conn's own events
+	addrs  [2 * len("[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff%eth0]:65535")]byte
+	s      *dissect.Session
+	seq    uint64
+	c      *Collector
 }
 
 func (k *conn) Data(dir reassembly.Direction, ts time.Time, p []byte) {
@@ -133,4 +218,36 @@ func (k *conn) End(ts time.Time, closed bool) {
 	rs := k.s.Close(ts, closed)
 	k.s = nil // the report outlives the conn's dissection state
 	k.c.done(k.seq, rs)
+}
+
+// event is a transaction (t set) or the end of a session, waiting in the
+// Collector until it can be released in order.
+type event struct {
+	key, seq, n uint64
+	k           *conn
+	t           *report.Transaction
+}
+
+// eventHeap orders events by key, then connection, then order within it.
+type eventHeap []event
+
+func (h eventHeap) Len() int { return len(h) }
+func (h eventHeap) Less(i, j int) bool {
+	a, b := &h[i], &h[j]
+	if a.key != b.key {
+		return a.key < b.key
+	}
+	if a.seq != b.seq {
+		return a.seq < b.seq
+	}
+	return a.n < b.n
+}
+func (h eventHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *eventHeap) Push(x any)   { *h = append(*h, x.(event)) }
+func (h *eventHeap) Pop() any {
+	old := *h
+	e := old[len(old)-1]
+	old[len(old)-1] = event{}
+	*h = old[:len(old)-1]
+	return e
 }

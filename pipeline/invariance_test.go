@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/imapscope/imapscope/dissect"
+	"github.com/imapscope/imapscope/internal/benchgen"
 	"github.com/imapscope/imapscope/reassembly"
 	"github.com/imapscope/imapscope/report"
 )
@@ -132,5 +133,59 @@ func TestConnectionWithoutData(t *testing.T) {
 	}
 	if err := report.ValidateJSON(doc); err != nil {
 		t.Error(err)
+	}
+}
+
+// streamJSONL runs a capture through an engine with the given workers and
+// returns the JSONL stream, transaction lines included.
+func streamJSONL(t *testing.T, data []byte, workers int) []byte {
+	t.Helper()
+	var out bytes.Buffer
+	jl := report.NewJSONLWriter(&out)
+	dopts := dissect.Options{OnTransaction: func(s *report.Session, x *report.Transaction) {
+		if err := jl.WriteTransaction(s.ID, x); err != nil {
+			t.Error(err)
+		}
+	}}
+	col := NewCollector(dopts, jl.WriteSession)
+	e := reassembly.NewEngine(reassembly.Options{Workers: workers, Ports: []uint16{143, 220, 993}}, col)
+	if err := e.ReadFrom(context.Background(), "x", bytes.NewReader(data)); err != nil {
+		t.Fatal(err)
+	}
+	e.Close()
+	if err := col.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
+}
+
+// TestJSONLOrderIndependentOfWorkers: the streamed output — session lines
+// as sessions end and transaction lines as they complete — is the same byte
+// for byte for 1, 2 and 3 workers, on every capture and on a synthetic
+// capture with 200 sessions overlapping in time.
+func TestJSONLOrderIndependentOfWorkers(t *testing.T) {
+	inputs := map[string][]byte{}
+	for _, p := range captures(t) {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inputs[p] = b
+	}
+	syn, _, err := benchgen.Capture(benchgen.Options{Sessions: 200, Seed: 11, Concurrency: 60})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inputs["synthetic"] = syn
+	for name, data := range inputs {
+		want := streamJSONL(t, data, 1)
+		if len(want) == 0 {
+			t.Fatalf("%s: no output", name)
+		}
+		for _, w := range []int{2, 3} {
+			if got := streamJSONL(t, data, w); !bytes.Equal(got, want) {
+				t.Errorf("%s: %d workers stream differently from 1 (%d vs %d bytes)", name, w, len(got), len(want))
+			}
+		}
 	}
 }

@@ -34,13 +34,20 @@ type Engine struct {
 func NewEngine(opts Options, f ConnFactory) *Engine {
 	o := opts.withDefaults()
 	e := &Engine{opts: o, ports: newPortSet(o.Ports), dec: newDecoder()}
+	if pf, ok := f.(ProgressFactory); ok {
+		pf.Workers(o.Workers)
+	}
 	if o.Workers == 1 {
-		e.inline = newShard(&o, f, e.ports, o.MaxBufferedPagesTotal)
+		e.inline = newShard(&o, f, e.ports, o.MaxBufferedPagesTotal, 0)
 	} else {
 		e.workers = startWorkers(&o, f, e.ports)
 	}
 	return e
 }
+
+// progressEvery is how often, in packets, a one-worker Engine tells a
+// ProgressFactory how far it has got (workers tell it after every batch).
+const progressEvery = 256
 
 // Packet processes one captured frame of link type lt. data is borrowed:
 // valid only during the call. Capture time comes from ci.Timestamp only.
@@ -58,6 +65,9 @@ func (e *Engine) packet(ci gopacket.CaptureInfo, data []byte, lt layers.LinkType
 	}
 	idx := e.idx
 	e.idx++
+	if e.inline != nil && idx%progressEvery == 0 {
+		e.inline.report(2 * idx) // every event before packet idx is out
+	}
 	e.stats.Packets++
 	e.stats.Bytes += int64(len(data))
 	e.tick(ci.Timestamp)
@@ -134,10 +144,16 @@ func (e *Engine) tick(ts time.Time) {
 		return
 	}
 	e.flushed = e.now
+	e.flushAt(e.idx - 1) // before the packet being processed
+}
+
+// flushAt runs a flush pass ordered just before packet idx.
+func (e *Engine) flushAt(idx uint64) {
 	if e.inline != nil {
-		e.inline.flush(e.now)
+		e.inline.flush(e.now, idx)
+		e.inline.report(2*idx + 1)
 	} else {
-		e.workers.flush(e.now)
+		e.workers.flush(e.now, idx)
 	}
 }
 
@@ -154,11 +170,7 @@ func (e *Engine) Flush(now time.Time) {
 		e.now = now
 	}
 	e.flushed = e.now
-	if e.inline != nil {
-		e.inline.flush(e.now)
-	} else {
-		e.workers.flush(e.now)
-	}
+	e.flushAt(e.idx) // before the next packet
 }
 
 // ReadFrom reads a whole capture stream (pcap or pcapng, optionally gzip)

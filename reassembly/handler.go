@@ -24,6 +24,26 @@ type ConnInfo struct {
 	// Seq is a number that orders connections by their first packet in the input
 	// (stable for the same input, whatever the number of workers).
 	Seq uint64
+	// EventKey points at the key of the event being processed by the
+	// goroutine that drives this Conn; read it during a Data, Gap or End call
+	// to order what the call produces. Keys depend only on the input: packet
+	// i is 2i+1, a flush pass before packet i is 2i, the final flush is
+	// math.MaxUint64.
+	EventKey *uint64
+}
+
+// ProgressFactory is a ConnFactory that releases what its Conns produce in
+// event-key order, whatever the number of workers. The Engine tells it how
+// many workers there are, then how far each one has got.
+type ProgressFactory interface {
+	ConnFactory
+	// Workers is called once, before anything else, with the number of
+	// workers (1 when reassembly runs on the caller's goroutine).
+	Workers(n int)
+	// Progress says that worker w will produce no more events with a key
+	// below key (math.MaxUint64 once it has ended every connection). It is
+	// called from worker w's goroutine.
+	Progress(w int, key uint64)
 }
 
 // ConnFactory makes a Conn for every new TCP connection whose server port is

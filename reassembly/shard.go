@@ -2,6 +2,7 @@ package reassembly
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/gopacket/gopacket"
@@ -27,6 +28,9 @@ type shard struct {
 	idleTimeout time.Duration
 	slab        []pktCtx
 	open        int    // connections being followed
+	key         uint64 // key of the event being processed (see ConnInfo.EventKey)
+	worker      int    // this shard's worker number, for ProgressFactory
+	progress    ProgressFactory
 	maxConns    int    // limit on open (this shard's share of MaxConnections)
 	lastIdx     uint64 // index of the last packet assembled, for damage notes
 	// lostSince, when set, asks for the holes of data seen up to that time
@@ -37,14 +41,16 @@ type shard struct {
 	stats     Stats // only the reassembly-side counters are used
 }
 
-func newShard(o *Options, f ConnFactory, ports *portSet, maxPagesTotal int) *shard {
+func newShard(o *Options, f ConnFactory, ports *portSet, maxPagesTotal, worker int) *shard {
 	sh := &shard{
 		factory:     f,
 		ports:       ports,
 		pageTimeout: o.PageTimeout,
 		idleTimeout: o.IdleTimeout,
 		maxConns:    max(o.MaxConnections/max(o.Workers, 1), 1),
+		worker:      worker,
 	}
+	sh.progress, _ = f.(ProgressFactory)
 	sh.pool = gr.NewStreamPool(sh)
 	sh.asm = gr.NewAssembler(sh.pool)
 	sh.asm.MaxBufferedPagesPerConnection = o.MaxBufferedPagesPerConnection
@@ -67,6 +73,7 @@ func (sh *shard) nextCtx(ts time.Time, idx uint64) *pktCtx {
 // borrowed for the call.
 func (sh *shard) assemble(netFlow gopacket.Flow, tcp *layers.TCP, ts time.Time, idx uint64) {
 	sh.lastIdx = idx
+	sh.key = 2*idx + 1
 	defer sh.recoverPanic("reassembling")
 	sh.asm.AssembleWithContext(netFlow, tcp, sh.nextCtx(ts, idx))
 	if !sh.lostSince.IsZero() && idx >= sh.lostAfter {
@@ -116,7 +123,8 @@ func (sh *shard) assembleIP(dec *decoder, pkt []byte, v6 bool, ts time.Time, idx
 // flush pushes out data stuck behind holes older than the page timeout and
 // closes connections idle longer than the idle timeout, now being the latest
 // capture time.
-func (sh *shard) flush(now time.Time) {
+func (sh *shard) flush(now time.Time, idx uint64) {
+	sh.key = 2 * idx
 	defer sh.recoverPanic("flushing idle connections")
 	sh.asm.FlushWithOptions(gr.FlushOptions{
 		T:  now.Add(-sh.pageTimeout),
@@ -126,6 +134,8 @@ func (sh *shard) flush(now time.Time) {
 
 // flushAll delivers everything left and ends every connection.
 func (sh *shard) flushAll() {
+	sh.key = math.MaxUint64
+	defer sh.report(math.MaxUint64)
 	for range maxFlushAllTries {
 		if sh.tryFlushAll() {
 			return
@@ -137,6 +147,13 @@ func (sh *shard) tryFlushAll() (ok bool) {
 	defer sh.recoverPanic("flushing at end of input")
 	sh.asm.FlushAll()
 	return true
+}
+
+// report tells a ProgressFactory how far this shard has got.
+func (sh *shard) report(key uint64) {
+	if sh.progress != nil {
+		sh.progress.Progress(sh.worker, key)
+	}
 }
 
 // recoverPanic turns a panic in gopacket (or in a Conn) into damage. It must

@@ -57,7 +57,7 @@ func (sh *shard) New(netFlow, tcpFlow gopacket.Flow, tcp *layers.TCP, ac gr.Asse
 	srcEP := netip.AddrPortFrom(src.Unmap(), uint16(tcp.SrcPort))
 	dstEP := netip.AddrPortFrom(dst.Unmap(), uint16(tcp.DstPort))
 	s := &stream{sh: sh, lastTs: c.ts}
-	info := ConnInfo{Client: srcEP, Server: dstEP, Start: c.ts, Seq: c.idx}
+	info := ConnInfo{Client: srcEP, Server: dstEP, Start: c.ts, Seq: c.idx, EventKey: &sh.key}
 	if sh.ports.serverIsSrc(uint16(tcp.SrcPort), uint16(tcp.DstPort)) {
 		// gopacket's "client to server" is the direction of this first packet.
 		s.flip = true

@@ -73,7 +73,7 @@ func startWorkers(o *Options, f ConnFactory, ports *portSet) *workerSet {
 	perWorker := o.MaxBufferedPagesTotal / o.Workers
 	for i := range set.ws {
 		w := &worker{
-			sh:   newShard(o, f, ports, perWorker),
+			sh:   newShard(o, f, ports, perWorker, i),
 			dec:  newDecoder(),
 			work: make(chan *batch, batchesPerWorker),
 			free: make(chan *batch, batchesPerWorker),
@@ -150,14 +150,14 @@ func (set *workerSet) sendBlock(blk *block) {
 // flush queues a flush pass at capture time now on every worker, in order
 // with the packets, and sends the partial batches so that a live capture
 // does not wait for batches to fill.
-func (set *workerSet) flush(now time.Time) {
+func (set *workerSet) flush(now time.Time, idx uint64) {
 	for i := range set.ws {
 		b := set.batch(i)
 		if len(b.ents) == batchPackets {
 			set.send(i)
 			b = set.batch(i)
 		}
-		b.ents = append(b.ents, batchEntry{ts: now, flush: true})
+		b.ents = append(b.ents, batchEntry{ts: now, idx: idx, flush: true})
 		set.send(i)
 	}
 }
@@ -202,7 +202,7 @@ func (w *worker) run(wg *sync.WaitGroup) {
 		for i := range b.ents {
 			e := &b.ents[i]
 			if e.flush {
-				w.sh.flush(e.ts)
+				w.sh.flush(e.ts, e.idx)
 				continue
 			}
 			data := b.arena
@@ -210,6 +210,15 @@ func (w *worker) run(wg *sync.WaitGroup) {
 				data = b.blk.data
 			}
 			w.sh.assembleIP(w.dec, data[e.off:e.off+e.n:e.off+e.n], e.v6, e.ts, e.idx)
+		}
+		if n := len(b.ents); n > 0 {
+			// Every event before the next entry this worker can see is out.
+			last := &b.ents[n-1]
+			if last.flush {
+				w.sh.report(2*last.idx + 1)
+			} else {
+				w.sh.report(2*last.idx + 2)
+			}
 		}
 		if b.blk != nil {
 			b.blk.release()

@@ -84,6 +84,20 @@ type countingFactory struct {
 	n *atomic.Int64
 }
 
+// Workers passes the worker count on to a reassembly.ProgressFactory.
+func (c countingFactory) Workers(n int) {
+	if p, ok := c.f.(reassembly.ProgressFactory); ok {
+		p.Workers(n)
+	}
+}
+
+// Progress passes worker progress on to a reassembly.ProgressFactory.
+func (c countingFactory) Progress(w int, key uint64) {
+	if p, ok := c.f.(reassembly.ProgressFactory); ok {
+		p.Progress(w, key)
+	}
+}
+
 // NewConn counts one connection and delegates.
 func (c countingFactory) NewConn(info reassembly.ConnInfo) reassembly.Conn {
 	c.n.Add(1)
