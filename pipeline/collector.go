@@ -206,14 +206,17 @@ type conn struct {
 	c      *Collector
 }
 
+// Data feeds one direction's bytes to the dissector.
 func (k *conn) Data(dir reassembly.Direction, ts time.Time, p []byte) {
 	k.s.Feed(dissect.Direction(dir), ts, p)
 }
 
+// Gap tells the dissector bytes were lost.
 func (k *conn) Gap(dir reassembly.Direction, ts time.Time, n int) {
 	k.s.Gap(dissect.Direction(dir), ts, n)
 }
 
+// End closes the session and hands its report to the collector.
 func (k *conn) End(ts time.Time, closed bool) {
 	rs := k.s.Close(ts, closed)
 	k.s = nil // the report outlives the conn's dissection state
