@@ -34,7 +34,7 @@ default), dissects IMAP2, IMAP3, IMAP4rev1 and IMAP4rev2 and reports every
 session with its transactions: tag, command, status, response code, latency,
 bytes, literal bytes and the untagged data each command drew.
 
-Run 'imapscope read --help' for the read flags.
+Run 'imapscope help COMMAND' (or 'imapscope COMMAND --help') for its flags.
 
 Exit codes: 0 input read fully; 3 input damaged or truncated but a report was
 produced; 1 input unreadable; 2 usage error.
@@ -60,14 +60,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "merge":
 		return runMerge(args[1:], stdin, stdout, stderr)
 	case "help", "-h", "-help", "--help":
-		if len(args) > 1 && args[1] == "read" {
-			return runRead([]string{"--help"}, stdout, stderr)
-		}
-		if len(args) > 1 && args[1] == "stats" {
-			return runStats([]string{"--help"}, stdout, stderr)
-		}
-		if len(args) > 1 && args[1] == "merge" {
-			return runMerge([]string{"--help"}, stdin, stdout, stderr)
+		if len(args) > 1 {
+			switch args[1] {
+			case "read", "live", "stats", "merge":
+				return run([]string{args[1], "--help"}, stdin, stdout, stderr)
+			}
 		}
 		fmt.Fprint(stdout, usageText)
 		return exitOK
