@@ -38,7 +38,11 @@ type shard struct {
 	// stream.watchHoles).
 	lostSince time.Time
 	lostAfter uint64
-	stats     Stats // only the reassembly-side counters are used
+	// nextGiveUp spaces the give-up passes, which visit every connection:
+	// at most one per open/16 packets keeps their cost per packet
+	// bounded however many connections are open.
+	nextGiveUp uint64
+	stats      Stats // only the reassembly-side counters are used
 }
 
 func newShard(o *Options, f ConnFactory, ports *portSet, maxPagesTotal, worker int) *shard {
@@ -76,9 +80,10 @@ func (sh *shard) assemble(netFlow gopacket.Flow, tcp *layers.TCP, ts time.Time, 
 	sh.key = 2*idx + 1
 	defer sh.recoverPanic("reassembling")
 	sh.asm.AssembleWithContext(netFlow, tcp, sh.nextCtx(ts, idx))
-	if !sh.lostSince.IsZero() && idx >= sh.lostAfter {
+	if !sh.lostSince.IsZero() && idx >= sh.lostAfter && idx >= sh.nextGiveUp {
 		t := sh.lostSince
 		sh.lostSince = time.Time{}
+		sh.nextGiveUp = idx + uint64(sh.open/16)
 		// Skip the holes whose data has waited since the loss was first
 		// visible (gopacket flushes by age, for every connection: data
 		// that has waited at least as long elsewhere goes too).
