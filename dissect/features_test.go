@@ -349,3 +349,22 @@ func TestSelectFeaturesNegation(t *testing.T) {
 		t.Errorf("anomalies %+v", rs.Anomalies)
 	}
 }
+
+// Other protocols' banners on an IMAP port are recognised on their first
+// line, whoever speaks first, and never dissected.
+func TestBannersNotIMAP(t *testing.T) {
+	for _, c := range []struct {
+		first step
+		want  string
+	}{
+		{S("SSH-2.0-OpenSSH_9.2\n"), "SSH"},
+		{C("SSH-2.0-libssh\n"), "SSH"},
+		{S("+OK POP3 ready\n"), "POP3"},
+		{S("220 mail ESMTP\n"), "SMTP or FTP"},
+	} {
+		rs := run(t, []step{c.first, C("a1 LOGIN alice pw\n")}, 1, Options{})
+		if rs.NotIMAP != c.want || len(rs.Transactions) != 0 {
+			t.Errorf("%q: not_imap %q, %d transactions", c.first.data, rs.NotIMAP, len(rs.Transactions))
+		}
+	}
+}

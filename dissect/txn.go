@@ -29,9 +29,9 @@ type txn struct {
 // newTxn registers a command the client began sending at ts.
 func (s *Session) newTxn(tag, command string, ts time.Time) *txn {
 	if len(s.slab) == 0 {
-		// Slabs grow 8, 16: a connection with one command (or none)
+		// Slabs grow 4, 8, 16: a connection with one command (or none)
 		// costs little, a long session one allocation per 16 commands.
-		s.slabN = min(max(2*s.slabN, 8), txnSlab)
+		s.slabN = min(max(2*s.slabN, 4), txnSlab)
 		s.slab = make([]txn, s.slabN)
 	}
 	t := &s.slab[0]
