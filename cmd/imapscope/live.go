@@ -17,6 +17,7 @@ import (
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/pcapgo"
 	"github.com/imapscope/imapscope/dissect"
+	"github.com/imapscope/imapscope/internal/outfile"
 	"github.com/imapscope/imapscope/pipeline"
 	"github.com/imapscope/imapscope/reassembly"
 	"github.com/imapscope/imapscope/reassembly/live"
@@ -143,6 +144,16 @@ func (cfg *liveConfig) validate(pos []string) string {
 			return err.Error()
 		}
 	}
+	if cfg.format != "jsonl" {
+		if err := checkColumns(cfg.columns); err != nil {
+			return err.Error()
+		}
+	}
+	if cfg.pcapOut != "" && cfg.output != "-" {
+		if err := outfile.CheckNotInput(cfg.pcapOut, cfg.output); err != nil {
+			return fmt.Sprintf("-w %s and -o %s are the same file", cfg.pcapOut, cfg.output)
+		}
+	}
 	return ""
 }
 
@@ -175,7 +186,7 @@ func (o *liveOutput) session(s *report.Session) error {
 
 // pcapTee writes captured packets to a pcapng file.
 type pcapTee struct {
-	f *os.File
+	f *outfile.File
 	w *pcapgo.NgWriter
 }
 
@@ -191,7 +202,7 @@ func (t *pcapTee) write(ci gopacket.CaptureInfo, data []byte) error {
 
 func (t *pcapTee) close() error {
 	err := t.w.Flush()
-	if cerr := t.f.Close(); err == nil {
+	if cerr := t.f.Commit(); err == nil {
 		err = cerr
 	}
 	return err
@@ -203,9 +214,18 @@ func captureLive(cfg liveConfig, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "imapscope live: "+format+"\n", a...)
 		return exitFailure
 	}
+	var ident *live.Identity
+	if cfg.user != "" {
+		// Looked up first: a wrong --user touches no file.
+		id, err := live.LookupUser(cfg.user)
+		if err != nil {
+			return fail("%v", err)
+		}
+		ident = id
+	}
 	out := stdout
 	if cfg.output != "" && cfg.output != "-" {
-		f, err := os.OpenFile(cfg.output, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+		f, err := outfile.Append(cfg.output, outfile.Options{Private: cfg.showSecrets})
 		if err != nil {
 			return fail("%v", err)
 		}
@@ -256,21 +276,32 @@ func captureLive(cfg liveConfig, stdout, stderr io.Writer) int {
 
 	var tee *pcapTee
 	if cfg.pcapOut != "" {
-		f, err := os.Create(cfg.pcapOut)
+		// Packets carry clear-text credentials: the capture is private.
+		f, err := outfile.Create(cfg.pcapOut, outfile.Options{Private: true})
 		if err != nil {
 			return fail("%v", err)
 		}
+		defer f.Abort() // no-op once published
 		w, err := pcapgo.NewNgWriterInterface(f, pcapgo.NgInterface{
 			Name: cfg.iface, LinkType: src.LinkType(), SnapLength: live.Snaplen,
 		}, pcapgo.DefaultNgWriterOptions)
+		if err == nil {
+			err = w.Flush()
+		}
+		if err == nil {
+			// In place from the start (and while still privileged enough to
+			// rename in its directory): a capture is kept however it ends.
+			err = f.Publish()
+		}
 		if err != nil {
-			f.Close()
 			return fail("-w %s: %v", cfg.pcapOut, err)
 		}
 		tee = &pcapTee{f: f, w: w}
 	}
-	if cfg.user != "" {
-		if err := live.DropPrivileges(cfg.user); err != nil {
+	if ident != nil {
+		if err := ident.Drop(); errors.Is(err, live.ErrThreadsUnreachable) {
+			fmt.Fprintf(stderr, "imapscope live: warning: %v\n", err)
+		} else if err != nil {
 			if tee != nil {
 				tee.close()
 			}

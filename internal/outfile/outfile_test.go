@@ -345,3 +345,35 @@ func TestCheckNotInput(t *testing.T) {
 		}
 	}
 }
+
+func TestAnyPrivate(t *testing.T) {
+	dir := t.TempDir()
+	pub, priv := filepath.Join(dir, "pub.json"), filepath.Join(dir, "priv.json")
+	mustWrite(t, pub, "{}", 0o644)
+	mustWrite(t, priv, "{}", 0o600)
+	if AnyPrivate(pub, Stdin, filepath.Join(dir, "missing")) {
+		t.Error("public files reported private")
+	}
+	if !AnyPrivate(pub, priv) {
+		t.Error("a 0600 input not reported private")
+	}
+}
+
+func TestCheckNotInputStdin(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "x.pcap")
+	mustWrite(t, in, "capture", 0o644)
+	f, err := os.Open(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	old := os.Stdin
+	os.Stdin = f
+	defer func() { os.Stdin = old }()
+	err = CheckNotInput(in, Stdin)
+	var c *InputConflict
+	if !errors.As(err, &c) || c.Input != Stdin || !strings.Contains(err.Error(), "standard input") {
+		t.Errorf("output read as standard input: %v", err)
+	}
+}

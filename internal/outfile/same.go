@@ -10,10 +10,25 @@ import (
 // Stdin is the input name that means standard input.
 const Stdin = "-"
 
-// ErrIsInput is wrapped by CheckNotInput's error when the output is an input.
-var ErrIsInput = errors.New("is also an input")
+// ErrIsInput is matched (errors.Is) by every *InputConflict.
+var ErrIsInput = errors.New("outfile: output is also an input")
 
-// CheckNotInput returns an error wrapping ErrIsInput when out names one of
+// InputConflict is CheckNotInput's error: output Out is input Input.
+type InputConflict struct {
+	Out, Input string
+}
+
+func (e *InputConflict) Error() string {
+	if e.Input == Stdin {
+		return fmt.Sprintf("outfile: %s is the file standard input reads", e.Out)
+	}
+	return fmt.Sprintf("outfile: %s is also the input %s", e.Out, e.Input)
+}
+
+// Is makes errors.Is(err, ErrIsInput) true.
+func (e *InputConflict) Is(target error) bool { return target == ErrIsInput }
+
+// CheckNotInput returns an *InputConflict when out names one of
 // inputs: the same file (device and inode, so also through a hard or
 // symbolic link), or the same cleaned absolute path (so also when neither
 // exists yet). Stdin among inputs is compared by the file standard input
@@ -58,15 +73,7 @@ func CheckNotInput(out string, inputs ...string) error {
 	return nil
 }
 
-func conflict(out, in string) error {
-	if in == Stdin {
-		in = "standard input"
-	}
-	if in == out {
-		return fmt.Errorf("outfile: %s %w", out, ErrIsInput)
-	}
-	return fmt.Errorf("outfile: %s %w (%s)", out, ErrIsInput, in)
-}
+func conflict(out, in string) error { return &InputConflict{Out: out, Input: in} }
 
 // absPath returns the cleaned absolute form of p (none when it cannot be
 // made absolute).
@@ -76,4 +83,19 @@ func absPath(p string) []string {
 		return nil
 	}
 	return []string{a}
+}
+
+// AnyPrivate reports whether one of paths is a regular file that only its
+// owner may read or write (no group or other permission bits), as a
+// private file is. Stdin and paths that cannot be examined are not private.
+func AnyPrivate(paths ...string) bool {
+	for _, p := range paths {
+		if p == Stdin {
+			continue
+		}
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o077 == 0 {
+			return true
+		}
+	}
+	return false
 }
