@@ -245,6 +245,7 @@ func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
 	if cfg.noDissect {
 		var cf reassembly.CountingFactory
 		st, err := reassembly.Run(ctx, inputs, ropts, prog.factory(&cf))
+		err = interruptedErr(ctx, err)
 		prog.done()
 		tot := cf.Totals()
 		fmt.Fprintf(bw, "{\"packets\":%d,\"bytes\":%d,\"imap_packets\":%d,\"connections\":%d,\"stream_bytes\":%d}\n",
@@ -278,6 +279,7 @@ func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
 	}
 	col := pipeline.NewCollector(dopts, stream)
 	st, err := reassembly.Run(ctx, inputs, ropts, prog.factory(col))
+	err = interruptedErr(ctx, err)
 	prog.done()
 	if cerr := col.Err(); cerr != nil {
 		fmt.Fprintf(stderr, "imapscope: writing output: %v\n", cerr)
@@ -336,6 +338,17 @@ func topOrNone(n int) int {
 		return -1
 	}
 	return n
+}
+
+// interruptedErr returns ctx's error when a signal arrived during a run that
+// otherwise ended well (the reader may have been blocked on a pipe and
+// never seen it): an interrupted run is reported as one, and does not
+// replace an output file.
+func interruptedErr(ctx context.Context, err error) error {
+	if err == nil && ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return err
 }
 
 // finish flushes the output and turns the run's outcome into an exit code.
