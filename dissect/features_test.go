@@ -220,7 +220,7 @@ func TestStartTLS(t *testing.T) {
 
 // A capture that starts mid-session resynchronises on a plausible line.
 func TestMidstream(t *testing.T) {
-	s := NewSession(newReport(), Options{})
+	s := NewSession(newReport(), Options{}, nil)
 	s.Gap(FromClient, t0, -1)
 	s.Gap(FromServer, t0, -1)
 	s.Feed(FromServer, t0, []byte("ody of a literal\r\n* 3 EXISTS\r\n"))
@@ -236,7 +236,7 @@ func TestMidstream(t *testing.T) {
 // A gap inside a literal keeps framing; a gap elsewhere cuts the command
 // and the stream resynchronises without inventing a transaction.
 func TestGaps(t *testing.T) {
-	s := NewSession(newReport(), Options{})
+	s := NewSession(newReport(), Options{}, nil)
 	s.Feed(FromServer, t0, []byte("* OK ready\r\n"))
 	s.Feed(FromClient, t0, []byte("g1 FETCH 1 BODY[]\r\n"))
 	s.Feed(FromServer, t0, []byte("* 1 FETCH (BODY[] {100}\r\n0123456789"))

@@ -29,6 +29,7 @@ func (d Direction) String() string {
 type Session struct {
 	opts Options
 	rep  *report.Session
+	sink Sink       // told of each finished transaction; may be nil
 	w    [2]wire    // each direction's byte path, indexed by Direction
 	tls  tlsSniffer // the connection's TLS layer, once TLS starts
 
@@ -85,10 +86,21 @@ type unmatched struct {
 // maxUnmatched bounds the unmatched-completion memory.
 const maxUnmatched = 64
 
+// Sink receives the transactions of one session as they finish.
+type Sink interface {
+	// Transaction is called once per transaction, synchronously from the
+	// Feed, Gap or Close that completed it (or closed it incomplete). The
+	// session changes t afterwards only when the server completed a
+	// command the client was still sending (bytes of a non-synchronizing
+	// literal after a NO are still counted into it).
+	Transaction(t *report.Transaction)
+}
+
 // NewSession starts dissecting a connection whose report identity (ID,
-// Client, Server, Start) the caller has filled in rs.
-func NewSession(rs *report.Session, opts Options) *Session {
-	s := &Session{opts: opts.withDefaults(), rep: rs}
+// Client, Server, Start) the caller has filled in rs; sink, if not nil, is
+// told of each transaction as it finishes.
+func NewSession(rs *report.Session, opts Options, sink Sink) *Session {
+	s := &Session{opts: opts.withDefaults(), rep: rs, sink: sink}
 	s.order = s.ordr[:0]
 	s.unsol = s.unsolArr[:0]
 	s.args = s.argsArr[:0]
