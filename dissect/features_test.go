@@ -412,3 +412,24 @@ func TestCompressCountsExact(t *testing.T) {
 		}
 	}
 }
+
+// TestNamedMailbox: the mailbox a command names is recorded unquoted,
+// also from a short literal, and not from a literal too long to keep.
+func TestNamedMailbox(t *testing.T) {
+	rs := run(t, []step{
+		S("* OK ready\n"), C("a1 SELECT INBOX\n"), S("a1 OK\n"),
+		C(`a2 STATUS "My \"Box\"" (MESSAGES)` + "\n"), S("a2 OK\n"),
+		C("a3 CREATE {5}\n"), S("+ go\n"), C("Draft\n"), S("a3 OK\n"),
+		C("a4 APPEND {300}\n"), S("+ go\n"), C(strings.Repeat("x", 300) + " {3}\n"), S("+ go\n"), C("abc\n"), S("a4 OK\n"),
+		C("a5 FETCH 1 FLAGS\n"), S("a5 OK\n"),
+		C("a6 select Sent\n"), S("a6 OK\n"),
+	}, 0, Options{})
+	var got []string
+	for _, x := range rs.Transactions {
+		got = append(got, x.Tag+"="+x.NamedMailbox)
+	}
+	want := []string{"a1=INBOX", `a2=My "Box"`, "a3=Draft", "a4=", "a5=", "a6=Sent"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("named mailboxes %q, want %q", got, want)
+	}
+}

@@ -369,6 +369,7 @@ func (e *jsonAppender) transactionMembers(t *Transaction) {
 	e.int(`"client_literal_bytes": `, t.ClientLiteralBytes)
 	e.int(`"server_literal_bytes": `, t.ServerLiteralBytes)
 	e.strOmit(`"mailbox": `, t.Mailbox)
+	e.strOmit(`"named_mailbox": `, t.NamedMailbox)
 	e.strOmit(`"note": `, t.Note)
 	e.strings(`"sasl": `, t.SASL, true)
 }

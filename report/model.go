@@ -138,6 +138,10 @@ type Transaction struct {
 	ServerLiteralBytes int64 `json:"server_literal_bytes"`
 	// Mailbox is the mailbox selected when the command was sent.
 	Mailbox string `json:"mailbox,omitempty"`
+	// NamedMailbox is the mailbox the command names first, unquoted
+	// (SELECT, EXAMINE, STATUS, APPEND, CREATE, DELETE, RENAME, SUBSCRIBE,
+	// UNSUBSCRIBE), when it is known.
+	NamedMailbox string `json:"named_mailbox,omitempty"`
 	// Note explains an incomplete or damaged transaction.
 	Note string `json:"note,omitempty"`
 	// SASL holds the client's AUTHENTICATE responses, decoded where they are
