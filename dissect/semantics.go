@@ -54,7 +54,7 @@ func (s *Session) applyCode(code []byte, ts time.Time) {
 
 // setCapabilities replaces the session's capability list.
 func (s *Session) setCapabilities(rest []byte) {
-	caps := cachedCapabilities(rest)
+	caps := s.opts.Capabilities.capabilities(rest)
 	if len(caps) == 0 {
 		return
 	}
@@ -116,7 +116,7 @@ func namesMailbox(command string) bool {
 func (s *Session) applyCompletion(t *txn, status report.Status) {
 	if status != "OK" {
 		if t.kind == kAuthenticate && t.aborted {
-			t.t.Note = "aborted by the client"
+			t.note(noteAborted)
 		}
 		return
 	}

@@ -320,7 +320,7 @@ func (e *jsonAppender) sessionMembers(s *Session) {
 			a := &s.Anomalies[i]
 			e.elem()
 			e.open('{')
-			e.str(`"kind": `, a.Kind)
+			e.str(`"kind": `, string(a.Kind))
 			e.str(`"detail": `, a.Detail)
 			e.strOmit(`"tag": `, a.Tag)
 			e.time(`"time": `, a.Time)

@@ -110,10 +110,10 @@ type ProtocolVersion struct {
 // Anomaly is one thing the dissector saw that a conforming peer would not do,
 // or one decision it had to make about damaged input.
 type Anomaly struct {
-	Kind   string `json:"kind"`
-	Detail string `json:"detail"`
-	Tag    string `json:"tag,omitempty"`
-	Time   Time   `json:"time"`
+	Kind   AnomalyKind `json:"kind"`
+	Detail string      `json:"detail"`
+	Tag    string      `json:"tag,omitempty"`
+	Time   Time        `json:"time"`
 }
 
 // Transaction is one tagged command and what it drew from the server.
