@@ -14,6 +14,7 @@ writes each command line, reads s_client's stdout until the tagged
 completion, and parses s_client's session summary for protocol and cipher.
 Only the standard library (and the openssl and curl binaries).
 """
+import base64
 import imaplib
 import json
 import os
@@ -59,7 +60,7 @@ OP_NO_EXTENDED_MASTER_SECRET = 1 << 0
 # --------------------------------------------------------------- mailboxes
 def seed():
     """Small mailboxes (the TLS captures stay small): alice and bob get
-    INBOX with 5 short messages (1 \\Seen), Sent and Entwürfe."""
+    INBOX with 5 short messages (1 \\Seen) and one of 40 KB, Sent and Entwürfe."""
     plain = "Content-Type: text/plain; charset=us-ascii\r\n\r\n"
     utf8 = "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
     msgs = [
@@ -68,6 +69,8 @@ def seed():
         C.message(3, "Short report", plain + C.text_body(3, 3000)),
         C.message(4, "Tricky body", plain + "A line that looks like protocol:\r\nA0005 OK fake\r\n* 3 EXISTS\r\n) OK\r\n{12}\r\nend\r\n"),
         C.message(5, "=?utf-8?q?Gr=C3=BC=C3=9Fe?=", utf8 + "Grüße aus Köln – schön!\r\n"),
+        # larger than one TLS record (16 KiB of plaintext): its FETCH spans three records
+        C.message(6, "Forty kilobytes", plain + C.text_body(6, 40_000)),
     ]
     for user in ("alice", "bob"):
         m = imaplib.IMAP4(SERVER, 143)
@@ -246,14 +249,25 @@ class SClient:
         self.sess.setdefault("key_updates", []).append(
             {"after_tag": "%s%02d" % (self.prefix, self.n), "update_requested": request_peer})
 
-    def session_commands(self, user="alice"):
-        """The standard session body: CAPABILITY, LOGIN, LIST, SELECT, FETCH×2."""
+    def auth_plain(self, user):
+        """AUTHENTICATE PLAIN with an initial response (SASL-IR, RFC 4959)."""
+        self.sess["user"] = user
+        self.sess["passwords"].append(USERS[user])
+        ir = base64.b64encode(("\0%s\0%s" % (user, USERS[user])).encode()).decode()
+        return self.cmd("AUTHENTICATE PLAIN " + ir)
+
+    def session_commands(self, user="alice", big=False, sasl=False):
+        """The standard session body: CAPABILITY, LOGIN (or AUTHENTICATE
+        PLAIN), LIST, SELECT, FETCH×2 (the second of the 40 KB message if big)."""
         self.cmd("CAPABILITY")
-        self.login(user)
+        if sasl:
+            self.auth_plain(user)
+        else:
+            self.login(user)
         self.cmd('LIST "" "*"')
         self.cmd("SELECT INBOX")
-        self.cmd("FETCH 1:5 (FLAGS ENVELOPE)")
-        self.cmd("FETCH 4 (BODY.PEEK[])")
+        self.cmd("FETCH 1:6 (FLAGS ENVELOPE)")
+        self.cmd("FETCH %d (BODY.PEEK[])" % (6 if big else 4))
 
     def logout(self):
         self.cmd("LOGOUT")
@@ -269,9 +283,9 @@ class SClient:
             self.sess["key_update_stderr"] = sum("KEYUPDATE" in l for l in self.err)
 
 
-def sclient_session(truth, keylog, args, features, user="alice", **kw):
+def sclient_session(truth, keylog, args, features, user="alice", big=False, sasl=False, **kw):
     s = SClient(truth, args, keylog, features=features, **kw)
-    s.session_commands(user)
+    s.session_commands(user, big=big, sasl=sasl)
     s.logout()
     return s
 
@@ -298,7 +312,7 @@ def note_sock(sess, sock, features):
     sess["tls_resumed"] = sock.session_reused
 
 
-def imaplib_ssl_session(truth, keylog, features, user="bob", ctx=None, client="python-imaplib-ssl"):
+def imaplib_ssl_session(truth, keylog, features, user="bob", ctx=None, client="python-imaplib-ssl", big=False):
     ctx = ctx or py_ctx(keylog)
     m = C.TIMAP_SSL(truth, client, ssl_context=ctx)
     note_sock(m._sess, m.sock, features)
@@ -306,8 +320,11 @@ def imaplib_ssl_session(truth, keylog, features, user="bob", ctx=None, client="p
     m.login(user, USERS[user])
     m.list()
     m.select("INBOX")
-    m.fetch("1:5", "(FLAGS ENVELOPE)")
-    m.fetch("3", "(BODY.PEEK[])")
+    m.fetch("1:6", "(FLAGS ENVELOPE)")
+    m.fetch("6" if big else "3", "(BODY.PEEK[])")
+    if big:
+        # a 40 KB literal in one sendall: Python's SSL_write makes full 16 KiB records
+        m.append("Sent", "(\\Seen)", None, C.message(42, "Big append over TLS", "\r\n" + C.text_body(42, 40_000)).encode())
     m.logout()
     return m
 
@@ -330,13 +347,13 @@ class RawTLS(C.Raw):
 
 
 # --------------------------------------------------------------- scenarios
-def tls13(suite):
+def tls13(suite, sasl=False):
     def run(truth, keylog):
-        sclient_session(truth, keylog, ["-tls1_3", "-ciphersuites", suite], ["tls1.3"])
+        sclient_session(truth, keylog, ["-tls1_3", "-ciphersuites", suite], ["tls1.3"], sasl=sasl)
     return run
 
 
-def tls12(cipher, etm=True):
+def tls12(cipher, etm=True, big=False):
     def run(truth, keylog):
         args = ["-tls1_2", "-cipher", cipher]
         feats = ["tls1.2"]
@@ -344,7 +361,7 @@ def tls12(cipher, etm=True):
             feats.append("encrypt_then_mac" if etm else "mac_then_encrypt")
         if not etm:
             args.append("-no_etm")
-        sclient_session(truth, keylog, args, feats)
+        sclient_session(truth, keylog, args, feats, big=big)
     return run
 
 
@@ -412,7 +429,7 @@ def sc_starttls_openssl(truth, keylog):
     time.sleep(0.3)
     s = SClient(truth, ["-tls1_2", "-cipher", "ECDHE-RSA-AES256-GCM-SHA384"], keylog, port=143,
                 starttls=True, features=["tls1.2", "starttls"])
-    s.session_commands("bob")
+    s.session_commands("bob", big=True)
     s.logout()
 
 
@@ -432,7 +449,7 @@ def sc_starttls_imaplib(truth, keylog):
 
 
 def sc_imaps_imaplib(truth, keylog):
-    imaplib_ssl_session(truth, keylog, ["implicit"])
+    imaplib_ssl_session(truth, keylog, ["implicit"], big=True)
 
 
 def sc_imaps_curl(truth, keylog):
@@ -490,7 +507,7 @@ def sc_compress_tls(truth, keylog):
     r.cmd('LIST "" "*"')
     r.cmd("SELECT INBOX")
     r.cmd("FETCH 1:5 (FLAGS ENVELOPE)")
-    r.cmd("FETCH 3 (BODY.PEEK[])")
+    r.cmd("FETCH 6 (BODY.PEEK[])")
     r.append("Sent", "(\\Seen)", C.message(41, "Sent through deflate in TLS", "\r\ncompressed append\r\n").encode())
     r.cmd("LOGOUT")
     r.close()
@@ -499,12 +516,12 @@ def sc_compress_tls(truth, keylog):
 SCENARIOS = {
     "tls13-aes128gcm": (tls13("TLS_AES_128_GCM_SHA256"), "openssl s_client -tls1_3 -ciphersuites TLS_AES_128_GCM_SHA256, port 993"),
     "tls13-aes256gcm": (tls13("TLS_AES_256_GCM_SHA384"), "openssl s_client -tls1_3 -ciphersuites TLS_AES_256_GCM_SHA384, port 993"),
-    "tls13-chacha20": (tls13("TLS_CHACHA20_POLY1305_SHA256"), "openssl s_client -tls1_3 -ciphersuites TLS_CHACHA20_POLY1305_SHA256, port 993"),
+    "tls13-chacha20": (tls13("TLS_CHACHA20_POLY1305_SHA256", sasl=True), "openssl s_client -tls1_3 -ciphersuites TLS_CHACHA20_POLY1305_SHA256, port 993, AUTHENTICATE PLAIN (SASL-IR)"),
     "tls12-aes128gcm": (tls12("ECDHE-RSA-AES128-GCM-SHA256"), "openssl s_client -tls1_2 -cipher ECDHE-RSA-AES128-GCM-SHA256, port 993"),
     "tls12-aes256gcm": (tls12("ECDHE-RSA-AES256-GCM-SHA384"), "openssl s_client -tls1_2 -cipher ECDHE-RSA-AES256-GCM-SHA384, port 993"),
     "tls12-chacha20": (tls12("ECDHE-RSA-CHACHA20-POLY1305"), "openssl s_client -tls1_2 -cipher ECDHE-RSA-CHACHA20-POLY1305, port 993"),
     "tls12-aes128-sha": (tls12("ECDHE-RSA-AES128-SHA"), "openssl s_client -tls1_2 -cipher ECDHE-RSA-AES128-SHA (CBC, HMAC-SHA1, encrypt_then_mac)"),
-    "tls12-aes128-sha-noetm": (tls12("ECDHE-RSA-AES128-SHA", etm=False), "openssl s_client -tls1_2 -cipher ECDHE-RSA-AES128-SHA -no_etm (CBC, HMAC-SHA1, MAC-then-encrypt)"),
+    "tls12-aes128-sha-noetm": (tls12("ECDHE-RSA-AES128-SHA", etm=False, big=True), "openssl s_client -tls1_2 -cipher ECDHE-RSA-AES128-SHA -no_etm (CBC, HMAC-SHA1, MAC-then-encrypt); FETCH of a 40 KB body (several full records)"),
     "tls12-aes128-sha256": (tls12("ECDHE-RSA-AES128-SHA256"), "openssl s_client -tls1_2 -cipher ECDHE-RSA-AES128-SHA256 (CBC, HMAC-SHA256, encrypt_then_mac)"),
     "tls12-aes128-sha256-noetm": (tls12("ECDHE-RSA-AES128-SHA256", etm=False), "openssl s_client -tls1_2 -cipher ECDHE-RSA-AES128-SHA256 -no_etm (CBC, HMAC-SHA256, MAC-then-encrypt)"),
     "tls12-aes256-sha384": (tls12("ECDHE-RSA-AES256-SHA384"), "openssl s_client -tls1_2 -cipher ECDHE-RSA-AES256-SHA384 (CBC, HMAC-SHA384, encrypt_then_mac)"),
