@@ -157,7 +157,63 @@ func captureLive(cfg liveConfig, stdout, stderr io.Writer) int {
 		defer f.Close()
 		out = f
 	}
-	tty := cfg.output == "" && isTerminal(stdout)
+	pc := livePipeline(cfg, out, cfg.output == "" && isTerminal(stdout), stderr)
+	var pcapFile *os.File
+	if cfg.pcapOut != "" {
+		f, err := os.Create(cfg.pcapOut)
+		if err != nil {
+			return fail("%v", err)
+		}
+		pcapFile = f
+		pc.Live.Run.Pcapng = f
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if cfg.duration > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, cfg.duration)
+		defer cancel()
+	}
+	res, runErr := pipeline.Run(ctx, pc)
+	stop()
+	if pcapFile != nil {
+		if err := pcapFile.Close(); err != nil && runErr == nil {
+			runErr = fmt.Errorf("-w %s: %w", cfg.pcapOut, err)
+		}
+	}
+	if runErr != nil && !res.Captured {
+		return fail("%v", runErr)
+	}
+	code := exitOK
+	var outErr *pipeline.OutputError
+	switch {
+	case errors.As(runErr, &outErr):
+		fmt.Fprintf(stderr, "imapscope live: writing output: %v\n", outErr.Err)
+		code = exitFailure
+	case runErr != nil:
+		fmt.Fprintf(stderr, "imapscope live: %v\n", runErr)
+		code = exitFailure
+	}
+	why := "interrupted"
+	switch {
+	case runErr != nil && outErr == nil:
+		why = "failed"
+	case cfg.count > 0 && res.Live.Packets >= cfg.count:
+		why = "count reached"
+	case cfg.duration > 0 && errors.Is(ctx.Err(), context.DeadlineExceeded):
+		why = "duration reached"
+	}
+	line := statsLine("done ("+why+")", res.Live)
+	if res.Stats.Damage != "" {
+		line += fmt.Sprintf(" damage=%q", res.Stats.Damage)
+	}
+	fmt.Fprintln(stderr, line)
+	return code
+}
+
+// livePipeline is the pipeline configuration of the live capture cfg
+// asks for, streaming to out; notes go to stderr.
+func livePipeline(cfg liveConfig, out io.Writer, tty bool, stderr io.Writer) pipeline.Config {
 	pc := pipeline.Config{
 		Reassembly: reassembly.Options{Ports: cfg.ports, Workers: cfg.workers, IdleTimeout: cfg.idleTimeout},
 		Dissect:    dissect.Options{ShowSecrets: cfg.showSecrets},
@@ -174,15 +230,6 @@ func captureLive(cfg liveConfig, stdout, stderr io.Writer) int {
 			},
 			Run: live.RunOptions{Count: cfg.count},
 		},
-	}
-	var pcapFile *os.File
-	if cfg.pcapOut != "" {
-		f, err := os.Create(cfg.pcapOut)
-		if err != nil {
-			return fail("%v", err)
-		}
-		pcapFile = f
-		pc.Live.Run.Pcapng = f
 	}
 	if cfg.statsInterval > 0 {
 		pc.Live.Run.StatsEvery = cfg.statsInterval
@@ -202,49 +249,7 @@ func captureLive(cfg liveConfig, stdout, stderr io.Writer) int {
 		}
 		return nil
 	}
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if cfg.duration > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, cfg.duration)
-		defer cancel()
-	}
-	res, runErr := pipeline.Run(ctx, pc)
-	stop()
-	code := exitOK
-	if pcapFile != nil {
-		if err := pcapFile.Close(); err != nil && runErr == nil {
-			runErr = fmt.Errorf("-w %s: %w", cfg.pcapOut, err)
-		}
-	}
-	var outErr *pipeline.OutputError
-	switch {
-	case runErr != nil && !res.Captured:
-		return fail("%v", runErr)
-	case errors.As(runErr, &outErr):
-		fmt.Fprintf(stderr, "imapscope live: writing output: %v\n", outErr.Err)
-		code = exitFailure
-	case runErr != nil:
-		fmt.Fprintf(stderr, "imapscope live: %v\n", runErr)
-		code = exitFailure
-	}
-	st := res.Live
-	why := "interrupted"
-	switch {
-	case runErr != nil && outErr == nil:
-		why = "failed"
-	case cfg.count > 0 && st.Packets >= cfg.count:
-		why = "count reached"
-	case cfg.duration > 0 && errors.Is(ctx.Err(), context.DeadlineExceeded):
-		why = "duration reached"
-	}
-	line := statsLine("done ("+why+")", st)
-	if res.Stats.Damage != "" {
-		line += fmt.Sprintf(" damage=%q", res.Stats.Damage)
-	}
-	fmt.Fprintln(stderr, line)
-	return code
+	return pc
 }
 
 // liveStream streams finished sessions (and with --emit transactions each
