@@ -456,3 +456,29 @@ func TestNamedMailbox(t *testing.T) {
 		t.Errorf("named mailboxes %q, want %q", got, want)
 	}
 }
+
+// TestDeflateAfterEnd: bytes after the final DEFLATE block are an anomaly
+// whether they arrive with the final block or after it, and what the
+// stream held is still dissected.
+func TestDeflateAfterEnd(t *testing.T) {
+	var b bytes.Buffer
+	w, _ := flate.NewWriter(&b, flate.DefaultCompression)
+	w.Write([]byte(crlf("* BYE bye\nc2 OK bye\n")))
+	w.Close() // the final block
+	var cb bytes.Buffer
+	cw, _ := flate.NewWriter(&cb, flate.DefaultCompression)
+	cw.Write([]byte(crlf("c2 LOGOUT\n")))
+	cw.Flush()
+	steps := []Segment{
+		S("* OK ready\n"), C("c1 COMPRESS DEFLATE\n"), S("c1 OK DEFLATE active\n"), {FromClient, cb.Bytes()},
+		{FromServer, append(b.Bytes(), "junk"...)},
+	}
+	rs := CheckSplitInvariance(t, steps, Options{})
+	wantBrief(t, rs, "c1 COMPRESS OK", "c2 LOGOUT OK")
+	if len(rs.Anomalies) != 1 || rs.Anomalies[0].Kind != "deflate_after_end" {
+		t.Errorf("anomalies %+v, want one deflate_after_end", rs.Anomalies)
+	}
+	if want := int64(b.Len() + 4); rs.CompressedServerBytes != want {
+		t.Errorf("compressed server bytes %d, want %d", rs.CompressedServerBytes, want)
+	}
+}
