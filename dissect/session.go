@@ -72,8 +72,8 @@ type Session struct {
 	litOK    bool   // the literal being received is being captured
 	litHdr   []byte // header of the literal being received ("{12}")
 
-	argsArr   [256]byte // initial backing of args
-	litHdrArr [24]byte  // initial backing of litHdr
+	argsArr   [argsInline]byte   // initial backing of args
+	litHdrArr [litHdrInline]byte // initial backing of litHdr
 }
 
 // unmatched remembers a completion that arrived for no known command, so
