@@ -203,6 +203,11 @@ func (s *Session) tagged(f *framer, ts time.Time, line []byte) int64 {
 			k, more := cutAtom(after)
 			kind, after = responseKind(k), more
 		}
+		if t == nil && s.unshownTag(tag) {
+			s.anomaly("unknown_tag", "tagged data for a tag taken from a client line that was not shown, which no pending command has", "", ts)
+			s.srv = nil
+			return s.serverLiteral(after, ts)
+		}
 		if t == nil {
 			s.anomaly("unknown_tag", "tagged data for tag "+string(tag)+", which no pending command has", string(tag), ts)
 			s.srv = nil
@@ -219,7 +224,12 @@ func (s *Session) tagged(f *framer, ts time.Time, line []byte) int64 {
 		return s.serverLiteral(after, ts)
 	}
 	if t == nil {
-		i := s.anomaly("unknown_tag", "completion for tag "+string(tag)+", which no pending command has", string(tag), ts)
+		shown, detail := string(tag), "completion for tag "+string(tag)+", which no pending command has"
+		if s.unshownTag(tag) {
+			// The server echoes the first word of a line that was not shown.
+			shown, detail = "", "completion for a tag taken from a client line that was not shown (may hold secrets), which no pending command has"
+		}
+		i := s.anomaly("unknown_tag", detail, shown, ts)
 		if len(s.unknown) < maxUnmatched {
 			s.unknown = append(s.unknown, unmatched{tag: string(tag), anomaly: i})
 		}

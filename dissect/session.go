@@ -84,6 +84,9 @@ type Session struct {
 	litOK    bool   // the literal being received is being captured
 	litHdr   []byte // header of the literal being received ("{12}")
 
+	red redaction   // what of the client message is secret (redact_args.go)
+	inj tlsInjection // STARTTLS command injection (injection.go)
+
 	argsArr   [256]byte // initial backing of args
 	litHdrArr [24]byte  // initial backing of litHdr
 }
@@ -185,6 +188,9 @@ const sniffLen = 8
 func (s *Session) feedTransformed(f *framer, ts time.Time, p []byte) {
 	switch s.tr[f.dir] {
 	case trTLS:
+		if f.dir == FromServer {
+			s.serverAfterStartTLS(p, ts)
+		}
 		s.tls.feed(s, f.dir, p)
 	case trInflate:
 		s.inf[f.dir].write(s, f, ts, p)
@@ -227,6 +233,7 @@ func (s *Session) Gap(dir Direction, ts time.Time, n int) {
 	if s.tr[dir] != trNone {
 		return
 	}
+	s.cutLine(&s.fr[dir], ts, "command cut by a capture gap")
 	s.fr[dir].gap(int64(n))
 }
 
@@ -258,6 +265,7 @@ func (s *Session) Close(ts time.Time, closed bool) *report.Session {
 		case f.state == stLine && (len(f.buf) > 0 || f.over > 0):
 			// The last line never ended: it may be a cut completion.
 			s.anomaly("truncated_line", Direction(d).String()+" stream ended inside a line: "+s.excerpt(Direction(d), f.buf), "", ts)
+			s.cutLine(f, ts, "command cut: the capture ended inside its line")
 			s.onFramingLost(f)
 		}
 	}

@@ -14,7 +14,9 @@ type txn struct {
 	tr   report.Transaction // t points here: one allocation per command
 	kind cmdKind
 
-	argsDone bool // Args were finished (and redacted)
+	argsDone bool // Args were finished
+	injected bool // sent after STARTTLS, before the server's answer to it
+	cut      bool // the command line was cut by a gap or the end of the capture
 
 	mech        string // AUTHENTICATE mechanism
 	saslStep    int    // SASL responses seen
