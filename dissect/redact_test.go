@@ -14,10 +14,10 @@ import (
 type cutMode uint8
 
 const (
-	cutNone  cutMode = iota // whole, but split into two segments at the offset
-	cutEnd                  // the capture ends at the offset
-	cutGap                  // gapLen client bytes are lost at the offset
-	cutSnap                 // the segment holding the offset is cut there (the rest of the step is lost)
+	cutNone cutMode = iota // whole, but split into two segments at the offset
+	cutEnd                 // the capture ends at the offset
+	cutGap                 // gapLen client bytes are lost at the offset
+	cutSnap                // the segment holding the offset is cut there (the rest of the step is lost)
 )
 
 // gapLen is how many client bytes a cutGap loses.

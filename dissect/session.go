@@ -84,7 +84,7 @@ type Session struct {
 	litOK    bool   // the literal being received is being captured
 	litHdr   []byte // header of the literal being received ("{12}")
 
-	red redaction   // what of the client message is secret (redact_args.go)
+	red redaction    // what of the client message is secret (redact_args.go)
 	inj tlsInjection // STARTTLS command injection (injection.go)
 
 	argsArr   [256]byte // initial backing of args
