@@ -50,7 +50,7 @@ func (s *Session) onClientLine(f *framer, ts time.Time, line []byte, first bool)
 	if s.red.nextLine {
 		s.red.nextLine = false
 		if !f.resyncing && s.hideContinuedLogin(ts, line) {
-			return noLiteral
+			return s.afterHidden(line, ts, false)
 		}
 	}
 	c, ok := parseCommand(line, false)
@@ -62,10 +62,7 @@ func (s *Session) onClientLine(f *framer, ts time.Time, line []byte, first bool)
 		if v == noLiteral && c.sec.kind != secNone && !s.opts.ShowSecrets {
 			// A LOGIN or AUTHENTICATE by position that is no command: its
 			// arguments may go on in a literal or on the next line.
-			s.red.nextLine = true
-			if h, lit := trailingLiteral(line); lit && h.nonSync {
-				return s.literalAfter(nil, line, ts)
-			}
+			return s.afterHidden(line, ts, true)
 		}
 		return v
 	}

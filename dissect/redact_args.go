@@ -107,6 +107,20 @@ func (s *Session) hideContinuedLogin(ts time.Time, line []byte) bool {
 	return true
 }
 
+// afterHidden is the verdict on a hidden line that may hold a LOGIN's
+// arguments: the next line may hold more of them (always, or when the line
+// announces a literal); a non-synchronizing literal is skipped (with no
+// command: nothing of it is kept). A synchronizing one is not waited for,
+// as the server may refuse it.
+func (s *Session) afterHidden(line []byte, ts time.Time, always bool) int64 {
+	h, lit := trailingLiteral(line)
+	s.red.nextLine = always || lit
+	if lit && h.nonSync {
+		return s.literalAfter(nil, line, ts)
+	}
+	return noLiteral
+}
+
 // rememberUnshown notes the first word of a client line that is not shown.
 func (s *Session) rememberUnshown(line []byte) {
 	w, _ := cutWord(line)

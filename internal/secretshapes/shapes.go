@@ -61,6 +61,15 @@ func (c Conv) Forbidden() []string {
 		strings.ToLower(b64[:8]), strings.ToLower(plain[:16])}
 }
 
+// MarkerForms returns, in lower case, the beginnings that every generated
+// password's forms share (the Marker, its base64, the base64 of a PLAIN
+// message for User holding it): output holding none of them holds no form
+// of any generated password, whichever conversation it came from.
+func MarkerForms() []string {
+	return []string{strings.ToLower(Marker), strings.ToLower(base64.StdEncoding.EncodeToString([]byte(Marker))[:5]),
+		strings.ToLower(base64.StdEncoding.EncodeToString([]byte("\x00" + User + "\x00" + Marker))[:14])}
+}
+
 // Client returns the bytes the client sends, in order.
 func (c Conv) Client() []byte {
 	var b []byte
@@ -228,8 +237,8 @@ func Variants() []Conv {
 	return out
 }
 
-// plainResponse is base64 of a SASL PLAIN message for User (RFC 4616).
-func plainResponse(pw string) string {
+// PlainResponse is base64 of a SASL PLAIN message for User (RFC 4616).
+func PlainResponse(pw string) string {
 	return base64.StdEncoding.EncodeToString([]byte("\x00" + User + "\x00" + pw))
 }
 
@@ -241,7 +250,7 @@ func authPlainIR(n int, head string, wf bool) Conv {
 		status = "a1 OK Logged in\r\n"
 	}
 	return Conv{Name: fmt.Sprintf("auth-ir/%q", head), Why: "SASL-IR initial response (RFC 4959) after a well-formed or malformed head",
-		Steps: []Step{{Data: head + plainResponse(pw) + "\r\n"}, {Server: true, Data: status},
+		Steps: []Step{{Data: head + PlainResponse(pw) + "\r\n"}, {Server: true, Data: status},
 			{Data: "z9 NOOP\r\n"}, {Server: true, Data: "z9 OK NOOP completed.\r\n"}},
 		Password: pw, WellFormed: wf}
 }
@@ -251,7 +260,7 @@ func authPlainCont(n int) Conv {
 	pw := password(n)
 	return Conv{Name: "auth-plain-cont", Why: "AUTHENTICATE PLAIN without SASL-IR: the response follows the server's \"+\"",
 		Steps: []Step{{Data: "a1 AUTHENTICATE PLAIN\r\n"}, {Server: true, Data: "+ \r\n"},
-			{Data: plainResponse(pw) + "\r\n"}, {Server: true, Data: "a1 OK Logged in\r\n"}},
+			{Data: PlainResponse(pw) + "\r\n"}, {Server: true, Data: "a1 OK Logged in\r\n"}},
 		Password: pw, WellFormed: true}
 }
 
@@ -273,4 +282,22 @@ func authPlainRaw(n int) Conv {
 		Steps: []Step{{Data: "a1 AUTHENTICATE PLAIN\r\n"}, {Server: true, Data: "+ \r\n"},
 			{Data: "\x00" + User + "\x00" + pw + "\r\n"}, {Server: true, Data: "a1 BAD Invalid base64 data\r\n"}},
 		Password: pw}
+}
+
+// LoginConv builds one LOGIN conversation: prefix (tag, separators, prefix
+// words) and word (the command word as sent) precede the user in userForm,
+// sepB and the password in passForm (Form* constants); n numbers the
+// password.
+func LoginConv(prefix, word, sepA, userForm, sepB, passForm string, n int) Conv {
+	return login{prefix: prefix, word: word, sepA: sepA, user: userForm, sepB: sepB, pass: passForm, n: n}.
+		conv("a1", "generated", false)
+}
+
+// AuthConv builds an AUTHENTICATE conversation whose client line is head
+// followed by a PLAIN initial response.
+func AuthConv(head string, n int) Conv { return authPlainIR(n, head, false) }
+
+// Forms lists every argument form LoginConv accepts.
+func Forms() []string {
+	return []string{FormAtom, FormQuoted, FormLiteral, FormNonSync, FormLiteral8, FormTilde, FormOpenBrace, FormUnclosed}
 }
