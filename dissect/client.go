@@ -185,6 +185,7 @@ func (s *Session) cutLine(f *framer, ts time.Time, note string) {
 	t.t.Note = note
 	s.finishArgs(t)
 	s.cli = nil
+	s.applyEarly(t)
 }
 
 // literalAfter returns the size of a literal announced at the end of a
@@ -309,6 +310,7 @@ func (s *Session) onMessageEnd(f *framer, ts time.Time) {
 	s.commandSent(t, ts)
 	s.red.nextLine = s.red.incomplete
 	s.finishArgs(t)
+	s.applyEarly(t)
 }
 
 // onMessageCut is called when a gap cuts the message in progress.
@@ -326,6 +328,7 @@ func (s *Session) onMessageCut(f *framer) {
 		t.t.Note = "command cut by a capture gap"
 		s.finishArgs(t)
 		s.cli = nil
+		s.applyEarly(t)
 	}
 	s.aux = nil
 }

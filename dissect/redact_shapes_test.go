@@ -82,6 +82,20 @@ func TestCutLoginReported(t *testing.T) {
 		t.Errorf("password fragment shown:\n%s", digest(t, r))
 	}
 
+	// The reassembly releases the client bytes after a hole only once it
+	// gives the hole up: the server's completions come first.
+	s = rs.start()
+	s.Feed(FromServer, t0, []byte("* OK ready\r\n"))
+	s.Feed(FromClient, t0, []byte("a1 LOGIN alice PW"))
+	s.Feed(FromServer, t0, []byte("a1 OK logged in\r\na2 OK done\r\n"))
+	s.Gap(FromClient, t0, 4)
+	s.Feed(FromClient, t0, []byte("\r\na2 NOOP\r\n"))
+	r = s.Close(t0, true)
+	wantBrief(t, r, "a1 LOGIN OK", "a2 NOOP OK")
+	if x := r.Transactions[0]; x.Args != "alice <redacted>" || x.Note != "command cut by a capture gap" {
+		t.Errorf("cut LOGIN: args %q note %q", x.Args, x.Note)
+	}
+
 	s = rs.start()
 	s.Feed(FromServer, t0, []byte("* OK ready\r\n"))
 	s.Feed(FromClient, t0, []byte("a1 LOGIN alice PW"))

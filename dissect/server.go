@@ -231,7 +231,12 @@ func (s *Session) tagged(f *framer, ts time.Time, line []byte) int64 {
 		}
 		i := s.anomaly("unknown_tag", detail, shown, ts)
 		if len(s.unknown) < maxUnmatched {
-			s.unknown = append(s.unknown, unmatched{tag: string(tag), anomaly: i})
+			u := unmatched{tag: string(tag), anomaly: i}
+			if status != "" && status != "BYE" {
+				code, text := respCode(after)
+				u.status, u.code, u.text, u.ts, u.gaps = report.Status(status), s.text(code), s.text(text), ts, s.rep.Gaps
+			}
+			s.unknown = append(s.unknown, u)
 		}
 		s.srv = nil
 		return noLiteral

@@ -96,6 +96,12 @@ type Session struct {
 type unmatched struct {
 	tag     string
 	anomaly int // index into rep.Anomalies
+	// The completion itself, applied to the command when it turns up
+	// (a client segment held behind a capture gap is released late).
+	status     report.Status
+	code, text string
+	ts         time.Time
+	gaps       int // the session's gaps when it arrived
 }
 
 // maxUnmatched bounds the unmatched-completion memory.

@@ -17,6 +17,9 @@ type txn struct {
 	argsDone bool // Args were finished
 	injected bool // sent after STARTTLS, before the server's answer to it
 	cut      bool // the command line was cut by a gap or the end of the capture
+	// early is a completion with the command's tag that arrived before the
+	// command did: applied once the command is sent.
+	early *unmatched
 
 	mech        string // AUTHENTICATE mechanism
 	saslStep    int    // SASL responses seen
@@ -53,6 +56,11 @@ func (s *Session) newTxn(tag, command string, ts time.Time) *txn {
 			if a := s.unknown[i].anomaly; a >= 0 {
 				s.rep.Anomalies[a].Kind = "completion_before_command"
 				s.rep.Anomalies[a].Detail = "completion tagged " + tag + " arrived before the client sent " + tag
+			}
+			if s.unknown[i].status != "" && s.rep.Gaps > s.unknown[i].gaps {
+				// A gap since: the command was held behind it.
+				u := s.unknown[i]
+				t.early = &u
 			}
 			s.unknown = append(s.unknown[:i], s.unknown[i+1:]...)
 			break
@@ -173,6 +181,20 @@ func (s *Session) complete(t *txn, status report.Status, code, text []byte, ts t
 	s.removePending(t)
 	s.applyCompletion(t, status)
 	s.emit(t)
+}
+
+// applyEarly completes t with a completion that arrived before it, once t
+// has been sent (its arguments finished).
+func (s *Session) applyEarly(t *txn) {
+	u := t.early
+	if u == nil || t.done {
+		return
+	}
+	t.early = nil
+	if t.t.Note == "" {
+		t.t.Note = "completion seen before the command (held behind a capture gap or reordered)"
+	}
+	s.complete(t, u.status, unsafeBytes(u.code), unsafeBytes(u.text), u.ts)
 }
 
 // latencyMS is the time from a to b in milliseconds (0 when b precedes a).
