@@ -87,14 +87,13 @@ func (p *pcapWriter) packet(ts time.Time, frame []byte, caplen int) {
 
 // conn writes one TCP connection's packets.
 type conn struct {
-	p        *pcapWriter
-	cliIP    net.IP
-	cliPort  uint16
-	seq      [2]uint32 // next sequence number: client, server
-	ipID     [2]uint16
-	ts       time.Time
-	buf      gopacket.SerializeBuffer
-	finished bool
+	p       *pcapWriter
+	cliIP   net.IP
+	cliPort uint16
+	seq     [2]uint32 // next sequence number: client, server
+	ipID    [2]uint16
+	ts      time.Time
+	buf     gopacket.SerializeBuffer
 }
 
 // send writes one segment from the client (fromServer false) or server.
