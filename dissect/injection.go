@@ -3,6 +3,8 @@ package dissect
 import (
 	"strconv"
 	"time"
+
+	"github.com/imapscope/imapscope/report"
 )
 
 // STARTTLS command injection (CVE-2011-0411 and its kin in many IMAP, POP3
@@ -27,10 +29,8 @@ type tlsInjection struct {
 func (s *Session) checkInjection(t *txn, ts time.Time) {
 	if p := s.inj.pending; p != nil && p != t && !p.done {
 		t.injected = true
-		if t.t.Note == "" {
-			t.t.Note = "injected: sent after STARTTLS " + p.t.Tag + " before the server answered it"
-		}
-		s.anomaly("starttls_injection", "client sent "+t.t.Command+" after STARTTLS "+p.t.Tag+
+		t.note(noteInjected)
+		s.anomaly(report.AnomalyStartTLSInjection, "client sent "+t.t.Command+" after STARTTLS "+p.t.Tag+
 			" before the server's answer: a vulnerable server runs it as if sent over TLS (CVE-2011-0411 pattern)", t.t.Tag, ts)
 	}
 	if t.kind == kStartTLS {
@@ -42,7 +42,7 @@ func (s *Session) checkInjection(t *txn, ts time.Time) {
 // transaction) sent while a STARTTLS awaited its answer.
 func (s *Session) checkInjectedLine(ts time.Time, line []byte) {
 	if p := s.inj.pending; p != nil && !p.done {
-		s.anomaly("starttls_injection", "client sent "+strconv.Itoa(len(line))+
+		s.anomaly(report.AnomalyStartTLSInjection, "client sent "+strconv.Itoa(len(line))+
 			" bytes that are not a command after STARTTLS "+p.t.Tag+" before the server's answer", p.t.Tag, ts)
 	}
 }
@@ -62,7 +62,7 @@ func (s *Session) serverAfterStartTLS(p []byte, ts time.Time) {
 	if s.inj.pending != nil {
 		tag = s.inj.pending.t.Tag
 	}
-	s.anomaly("starttls_injection", "server sent plain text after its OK to STARTTLS, before the TLS handshake: a vulnerable client reads it as if sent over TLS", tag, ts)
+	s.anomaly(report.AnomalyStartTLSInjection, "server sent plain text after its OK to STARTTLS, before the TLS handshake: a vulnerable client reads it as if sent over TLS", tag, ts)
 }
 
 // isTLSRecordType reports whether c is a TLS record content type

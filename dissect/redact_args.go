@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strconv"
 	"time"
+
+	"github.com/imapscope/imapscope/report"
 )
 
 // maxUnshown is how many first words of hidden client lines are remembered,
@@ -102,7 +104,7 @@ func (s *Session) hideContinuedLogin(ts time.Time, line []byte) bool {
 		return false
 	}
 	s.rememberUnshown(line)
-	s.anomaly("malformed_command", "line after a LOGIN or AUTHENTICATE that lacked its arguments ("+
+	s.anomaly(report.AnomalyMalformedCommand, "line after a LOGIN or AUTHENTICATE that lacked its arguments ("+
 		strconv.Itoa(len(line))+" bytes, not shown: may hold them)", "", ts)
 	return true
 }

@@ -27,7 +27,7 @@ const gapLen = 3
 // offset at (ignored for cutNone with at < 0), and returns the report.
 func feedConv(c secretshapes.Conv, mode cutMode, at int, opts Options) *report.Session {
 	rs := &report.Session{ID: 1, Client: "192.0.2.1:40000", Server: "192.0.2.2:143"}
-	s := NewSession(rs, opts)
+	s := NewSession(rs, opts, nil)
 	ts := t0
 	s.Feed(FromServer, ts, []byte(secretshapes.Greeting))
 	pos := 0 // client bytes so far

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/imapscope/imapscope/report"
 )
 
 // startAuth begins an AUTHENTICATE exchange from its command line: the
@@ -53,7 +55,7 @@ func wordEnd(line []byte, i int) int {
 func (s *Session) saslResponse(t *txn, line []byte, ts time.Time) {
 	if len(line) == 1 && line[0] == '*' {
 		t.aborted = true
-		t.t.Note = "aborted by the client"
+		t.note(noteAborted)
 		return
 	}
 	s.keepSASL(t, line)
@@ -99,7 +101,7 @@ func (s *Session) saslIdentity(t *txn, b64 []byte, kind int, ts time.Time) {
 	if err != nil || (t.mech == "LOGIN" && !printable(dec[:n])) {
 		// Some clients send AUTHENTICATE LOGIN's user name in clear.
 		if t.mech == "LOGIN" && t.saslStep == 1 && printable(b64) {
-			s.anomaly("sasl_not_base64", "AUTHENTICATE LOGIN user name sent without base64 encoding", t.t.Tag, ts)
+			s.anomaly(report.AnomalySASLNotBase64, "AUTHENTICATE LOGIN user name sent without base64 encoding", t.t.Tag, ts)
 			if validUser(b64) && !t.injected {
 				s.rep.User = string(b64)
 			}

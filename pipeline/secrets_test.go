@@ -27,7 +27,7 @@ const gapBytes = 3
 // collect runs conversations through a Collector (the pipeline's own
 // reassembly.Conn adapter) and returns the report it builds.
 func collect(t testing.TB, convs []secretshapes.Conv, dmg func(secretshapes.Conv) []damage, opts dissect.Options) *report.Report {
-	col := NewCollector(opts, nil)
+	col := NewCollector(opts, Stream{})
 	base := time.Date(2026, 1, 2, 3, 0, 0, 0, time.UTC)
 	seq := uint64(0)
 	for _, c := range convs {
