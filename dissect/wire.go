@@ -130,6 +130,7 @@ func (w *wire) gapAt(lvl int, ts time.Time, n int) {
 		w.layers[lvl].gap(w, lvl, ts, n)
 		return
 	}
+	w.s.cutLine(&w.fr, ts, noteCommandCut) // a command line the gap cuts is still reported
 	w.fr.gap(int64(n))
 }
 
