@@ -24,6 +24,9 @@ type redaction struct {
 	user string
 	// incomplete: the command line ended before its secret arguments.
 	incomplete bool
+	// litPending: a literal was announced and its body not yet received
+	// (when the message ends so, the server refused it).
+	litPending bool
 	// nextLine: the next client line may hold the arguments the last
 	// LOGIN or AUTHENTICATE line lacked.
 	nextLine bool
@@ -34,7 +37,7 @@ type redaction struct {
 
 // resetMessage forgets the state of the previous client message.
 func (r *redaction) resetMessage() {
-	r.kind, r.on, r.marked, r.userLit, r.user, r.incomplete = secNone, false, false, false, "", false
+	r.kind, r.on, r.marked, r.userLit, r.user, r.incomplete, r.litPending = secNone, false, false, false, "", false, false
 }
 
 // appendCommandArgs adds a command line's arguments (args, a suffix of
