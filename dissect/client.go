@@ -395,7 +395,7 @@ func (s *Session) junkLine(f *framer, ts time.Time, line []byte) int64 {
 
 // validTag reports whether p is a syntactically valid IMAP tag.
 func validTag(p []byte) bool {
-	if len(p) == 0 || len(p) > 64 {
+	if len(p) == 0 || len(p) > maxTagLen {
 		return false
 	}
 	for _, c := range p {
@@ -449,8 +449,8 @@ func (s *Session) excerpt(dir Direction, p []byte) string {
 
 // quoteForDetail renders a bounded, quoted excerpt of p for an anomaly.
 func quoteForDetail(p []byte) string {
-	if len(p) > 80 {
-		p = p[:80]
+	if len(p) > maxDetailExcerpt {
+		p = p[:maxDetailExcerpt]
 	}
 	return strconv.Quote(string(p))
 }

@@ -42,7 +42,7 @@ func TestRedactionShapes(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			rs := run(t, []step{S("* OK ready\n"), {FromClient, c.line}, S("a1 NO [AUTHENTICATIONFAILED] no\n")}, 0, Options{})
+			rs := run(t, []Segment{S("* OK ready\n"), {FromClient, []byte(c.line)}, S("a1 NO [AUTHENTICATIONFAILED] no\n")}, 0, Options{})
 			if len(rs.Transactions) != 1 {
 				t.Fatalf("transactions: %q", brief(rs))
 			}
@@ -54,7 +54,7 @@ func TestRedactionShapes(t *testing.T) {
 				t.Errorf("password in the report:\n%s", d)
 			}
 			// With ShowSecrets it shows (a binary literal8 is never kept).
-			shown := run(t, []step{S("* OK ready\n"), {FromClient, c.line}, S("a1 NO [AUTHENTICATIONFAILED] no\n")}, 0, Options{ShowSecrets: true})
+			shown := run(t, []Segment{S("* OK ready\n"), {FromClient, []byte(c.line)}, S("a1 NO [AUTHENTICATIONFAILED] no\n")}, 0, Options{ShowSecrets: true})
 			if d := digest(t, shown); !strings.Contains(c.line, "~{") && !strings.Contains(d, "PW-1") && !strings.Contains(d, "AGFsaWNlAFBXLTE") {
 				t.Errorf("with ShowSecrets the password is not shown:\n%s", d)
 			}

@@ -209,7 +209,7 @@ func idParams(p []byte) map[string]string {
 		return nil
 	}
 	m := make(map[string]string, len(w)/2)
-	for i := 0; i+1 < len(w) && len(m) < 32; i += 2 {
+	for i := 0; i+1 < len(w) && len(m) < maxIDParams; i += 2 {
 		m[strings.ToLower(w[i])] = w[i+1]
 	}
 	return m

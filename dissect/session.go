@@ -75,8 +75,8 @@ type Session struct {
 	red redaction    // what of the client message is secret (redact_args.go)
 	inj tlsInjection // STARTTLS command injection (injection.go)
 
-	argsArr   [256]byte // initial backing of args
-	litHdrArr [24]byte  // initial backing of litHdr
+	argsArr   [argsInline]byte   // initial backing of args
+	litHdrArr [litHdrInline]byte // initial backing of litHdr
 }
 
 // unmatched remembers a completion that arrived for no known command, so

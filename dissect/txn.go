@@ -189,7 +189,7 @@ func (s *Session) store(t *txn) {
 		return
 	}
 	if s.rep.Transactions == nil {
-		s.rep.Transactions = make([]*report.Transaction, 0, 16)
+		s.rep.Transactions = make([]*report.Transaction, 0, txnListInitial)
 	}
 	s.rep.Transactions = append(s.rep.Transactions, t.t)
 }
