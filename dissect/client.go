@@ -202,6 +202,7 @@ func (s *Session) literalAfter(t *txn, line []byte, ts time.Time) int64 {
 		s.litHdr = append(s.litHdr[:0], line[len(line)-literalHeaderLen(line):]...)
 		s.lit = s.lit[:0]
 		s.litOK = !h.binary && h.size <= maxCapturedLiteral && !s.red.on
+		s.red.litPending = true
 		if !h.nonSync {
 			s.syncTxn = t
 		}
@@ -242,6 +243,7 @@ func (s *Session) onLiteral(f *framer, ts time.Time, p []byte, last bool) {
 func (s *Session) endClientLiteral(t *txn) {
 	userLit := s.red.userLit
 	s.red.userLit = false
+	s.red.litPending = false
 	if userLit {
 		if s.litOK && validUser(s.lit) {
 			s.red.user = s.strs.str(s.lit)
@@ -309,7 +311,9 @@ func (s *Session) onMessageEnd(f *framer, ts time.Time) {
 	s.cli = nil
 	t.t.ClientBytes += f.msgBytes
 	s.commandSent(t, ts)
-	s.red.nextLine = s.red.incomplete
+	// A LOGIN or AUTHENTICATE whose literal the server refused: the client
+	// may send what it held back anyway, as the next line.
+	s.red.nextLine = s.red.incomplete || s.red.kind != secNone && s.red.litPending && !s.opts.ShowSecrets
 	s.finishArgs(t)
 	s.applyEarly(t)
 }

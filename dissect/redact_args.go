@@ -24,17 +24,22 @@ type redaction struct {
 	user string
 	// incomplete: the command line ended before its secret arguments.
 	incomplete bool
+	// litPending: a literal was announced and its body not yet received
+	// (when the message ends so, the server refused it).
+	litPending bool
 	// nextLine: the next client line may hold the arguments the last
 	// LOGIN or AUTHENTICATE line lacked.
 	nextLine bool
 	// unshown holds the first words of client lines that were not shown.
 	unshown  [maxUnshown]string
 	unshownN int
+	// seen: something was redacted or hidden in this session.
+	seen bool
 }
 
 // resetMessage forgets the state of the previous client message.
 func (r *redaction) resetMessage() {
-	r.kind, r.on, r.marked, r.userLit, r.user, r.incomplete = secNone, false, false, false, "", false
+	r.kind, r.on, r.marked, r.userLit, r.user, r.incomplete, r.litPending = secNone, false, false, false, "", false, false
 }
 
 // appendCommandArgs adds a command line's arguments (args, a suffix of
@@ -76,6 +81,7 @@ func (s *Session) markRedacted() {
 		return
 	}
 	s.red.marked = true
+	s.red.seen = true
 	if n := len(s.args); n > 0 && s.args[n-1] != ' ' {
 		s.args = append(s.args, ' ')
 	}
@@ -129,13 +135,21 @@ func (s *Session) rememberUnshown(line []byte) {
 	if len(w) == 0 || len(w) > 64 {
 		return
 	}
+	s.red.seen = true
 	s.red.unshown[s.red.unshownN%maxUnshown] = string(w)
 	s.red.unshownN++
 }
 
 // unshownTag reports whether tag is the first word of a client line that
 // was not shown (a server echoes it as the tag of its BAD).
+//
+// Once anything was redacted, a tag unlike the session's own is not shown
+// either: a server may echo a secret it read as a command (a refused
+// literal's body, a SASL response sent out of turn) as its BAD's tag.
 func (s *Session) unshownTag(tag []byte) bool {
+	if s.red.seen && !s.tagShaped(tag) {
+		return true
+	}
 	for _, w := range s.red.unshown[:min(s.red.unshownN, maxUnshown)] {
 		if w == string(tag) {
 			return true

@@ -66,6 +66,7 @@ var captureShapes = []raw{
 	{name: "escaped-quote", why: "backslash-escaped quote inside the quoted user", steps: []string{"a1 LOGIN \"ali\\\"ce\" {PW}\r\n", noAuth}},
 	{name: "percent-user", why: "list wildcard in the user atom", steps: []string{"a1 LOGIN al%ce {PW}\r\n", badCmd}},
 	{name: "literal8-user", why: "user as a literal8 (~{n}), not allowed for LOGIN", steps: []string{"a1 LOGIN ~{5}\r\n", plus, "alice {PW}\r\n", badCmd}},
+	{name: "refused-literal8-user", why: "user as a literal8 that Dovecot refuses (BAD), sent anyway (seen against Dovecot 2.3)", steps: []string{"a1 LOGIN ~{5}\r\n", "a1 BAD Error in IMAP command LOGIN: literal8 not allowed here\r\n", "alice {PW}\r\n", "alice BAD Error in IMAP command {PW}: Unknown command.\r\n"}},
 	{name: "literal-user-with-space", why: "user literal whose body holds the password too", steps: []string{"a1 LOGIN {16}\r\n", plus, "alice {PW}\r\n", badCmd}},
 	{name: "literal8-password", why: "password as a literal8 (~{n})", steps: []string{"a1 LOGIN alice ~{10}\r\n", plus, "{PW}\r\n", badCmd}},
 	{name: "glued-user", why: "user glued to the command word", steps: []string{"a1 LOGINalice {PW}\r\n", "a1 BAD Error in IMAP command LOGINALICE: Unknown command.\r\n"}},

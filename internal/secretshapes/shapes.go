@@ -126,11 +126,14 @@ var argForms = []string{FormAtom, FormQuoted, FormLiteral, FormNonSync, FormLite
 type login struct {
 	prefix, word, sepA, user, sepB, pass string
 	n                                    int
+	// refuse: the server answers a synchronizing literal with BAD instead
+	// of "+", and the client sends the rest anyway (Dovecot refuses ~{n}).
+	refuse bool
 }
 
 // arg appends one argument in form to the client text in cur, splitting
 // the conversation where a synchronizing literal waits for "+".
-func arg(steps []Step, cur *strings.Builder, form, v string) []Step {
+func arg(steps []Step, cur *strings.Builder, form, v string, refuse bool) []Step {
 	switch form {
 	case FormAtom:
 		cur.WriteString(v)
@@ -141,7 +144,11 @@ func arg(steps []Step, cur *strings.Builder, form, v string) []Step {
 			cur.WriteString("~")
 		}
 		fmt.Fprintf(cur, "{%d}\r\n", len(v))
-		steps = append(steps, Step{Data: cur.String()}, Step{Server: true, Data: "+ go ahead\r\n"})
+		cont := "+ go ahead\r\n"
+		if refuse {
+			cont = "a1 BAD literal8 not allowed here\r\n"
+		}
+		steps = append(steps, Step{Data: cur.String()}, Step{Server: true, Data: cont})
 		cur.Reset()
 		cur.WriteString(v)
 	case FormNonSync:
@@ -162,9 +169,9 @@ func (l login) conv(tag, why string, wellFormed bool) Conv {
 	pw := password(l.n)
 	var cur strings.Builder
 	cur.WriteString(l.prefix + l.word + l.sepA)
-	steps := arg(nil, &cur, l.user, User)
+	steps := arg(nil, &cur, l.user, User, l.refuse)
 	cur.WriteString(l.sepB)
-	steps = arg(steps, &cur, l.pass, pw)
+	steps = arg(steps, &cur, l.pass, pw, l.refuse)
 	cur.WriteString("\r\n")
 	steps = append(steps, Step{Data: cur.String()})
 	status := "BAD Error in IMAP command received by server."
@@ -173,7 +180,7 @@ func (l login) conv(tag, why string, wellFormed bool) Conv {
 	}
 	steps = append(steps, Step{Server: true, Data: tag + " " + status + "\r\n"},
 		Step{Data: "z9 NOOP\r\n"}, Step{Server: true, Data: "z9 OK NOOP completed.\r\n"})
-	name := fmt.Sprintf("login/%q/%s/%s/%s/%s/%s", l.prefix, l.word, sepName(l.sepA), l.user, sepName(l.sepB), l.pass)
+	name := fmt.Sprintf("login/%q/%s/%s/%s/%s/%s/refuse=%v", l.prefix, l.word, sepName(l.sepA), l.user, sepName(l.sepB), l.pass, l.refuse)
 	return Conv{Name: name, Why: why, Steps: steps, Password: pw, WellFormed: wellFormed}
 }
 
@@ -218,6 +225,15 @@ func Variants() []Conv {
 					add(login{prefix: prefix, word: word, sepA: " ", user: uf, sepB: " ", pass: pf}, tag, "argument forms", wf)
 				}
 			}
+		}
+	}
+	for _, uf := range []string{FormAtom, FormLiteral, FormLiteral8} {
+		for _, pf := range []string{FormAtom, FormLiteral, FormLiteral8} {
+			if uf == FormAtom && pf == FormAtom {
+				continue // no literal to refuse
+			}
+			add(login{prefix: "a1 ", word: "LOGIN", sepA: " ", user: uf, sepB: " ", pass: pf, refuse: true}, "a1",
+				"a literal the server refused, sent anyway", false)
 		}
 	}
 	for _, sep := range Separators() {
