@@ -34,5 +34,9 @@ func CaptureStats(st reassembly.Stats) *report.CaptureStats {
 		TruncatedInput:             st.Truncated,
 		Damage:                     st.Damage,
 		PacketsOverConnectionLimit: st.PacketsOverConnLimit,
+		Skipped:                    st.Skip.Map(),
+		UnsupportedLinkTypes:       st.LinkTypeNames(),
+		CapLenOverLength:           st.CapLenOverLength,
+		ReusedConnections:          st.Reused,
 	}
 }

@@ -28,6 +28,8 @@ type Engine struct {
 	read    int64      // input bytes read, for Options.Progress
 	blocks  *blockPool // blocks of plain pcap inputs, made on first use
 	closed  bool
+	// lastBadLink is the last unsupported link type named in stats.
+	lastBadLink layers.LinkType
 }
 
 // NewEngine returns an Engine delivering connections to f.
@@ -95,6 +97,11 @@ func (e *Engine) packet(ci gopacket.CaptureInfo, data []byte, lt layers.LinkType
 		return
 	case decodeBadLink:
 		e.stats.UnsupportedLinkType++
+		e.stats.Skip.UnsupportedLinkType++
+		if e.lastBadLink != lt || e.stats.UnsupportedLinkTypes == "" {
+			e.lastBadLink = lt
+			e.stats.addLinkType(linkTypeName(lt))
+		}
 		return
 	case decodeError:
 		e.stats.DecodeErrors++

@@ -3,6 +3,7 @@ package reassembly
 import (
 	"errors"
 	"runtime"
+	"strings"
 	"time"
 )
 
@@ -141,6 +142,19 @@ type Stats struct {
 	MidStream int64
 	// Panics counts panics recovered while decoding or reassembling.
 	Panics int64
+	// Skip counts packets whose content was not used, by reason.
+	Skip SkipCounts
+	// Reused counts connections that started on a 4-tuple already in use
+	// (port reuse after RST, FIN or a close never seen; SYN retried with a
+	// new ISN).
+	Reused int64
+	// CapLenOverLength counts records whose captured length exceeds their
+	// original length (a writer bug): read, with the captured bytes.
+	CapLenOverLength int64
+	// UnsupportedLinkTypes names the link types of the packets counted in
+	// UnsupportedLinkType, separated by ", " ("IEEE802_11 (105)"), at most
+	// maxLinkTypeNames of them.
+	UnsupportedLinkTypes string
 	// Truncated is true when an input ended early: cut short (EOF inside a
 	// record) or a record could not be read. Packets before it were used.
 	Truncated bool
@@ -163,6 +177,14 @@ func (s *Stats) add(o *Stats) {
 	s.GapBytes += o.GapBytes
 	s.MidStream += o.MidStream
 	s.Panics += o.Panics
+	s.Skip.add(&o.Skip)
+	s.Reused += o.Reused
+	s.CapLenOverLength += o.CapLenOverLength
+	if o.UnsupportedLinkTypes != "" {
+		for _, n := range strings.Split(o.UnsupportedLinkTypes, ", ") {
+			s.addLinkType(n)
+		}
+	}
 	s.Truncated = s.Truncated || o.Truncated
 	s.addDamage(o.Damage)
 }

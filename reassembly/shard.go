@@ -43,6 +43,11 @@ type shard struct {
 	// bounded however many connections are open.
 	nextGiveUp uint64
 	stats      Stats // only the reassembly-side counters are used
+
+	// Connection lifecycle (lifecycle.go).
+	tuples map[tupleKey]*tupleState
+	reused int  // entries of tuples past generation 0
+	adopt  Conn // the Conn a retried handshake takes over, for New
 }
 
 func newShard(o *Options, f ConnFactory, ports *portSet, maxPagesTotal, worker int) *shard {
@@ -53,6 +58,7 @@ func newShard(o *Options, f ConnFactory, ports *portSet, maxPagesTotal, worker i
 		idleTimeout: o.IdleTimeout,
 		maxConns:    max(o.MaxConnections/max(o.Workers, 1), 1),
 		worker:      worker,
+		tuples:      make(map[tupleKey]*tupleState),
 	}
 	sh.progress, _ = f.(ProgressFactory)
 	sh.pool = gr.NewStreamPool(sh)
@@ -79,7 +85,21 @@ func (sh *shard) assemble(netFlow gopacket.Flow, tcp *layers.TCP, ts time.Time, 
 	sh.lastIdx = idx
 	sh.key = 2*idx + 1
 	defer sh.recoverPanic("reassembling")
+	if tcp.RST && len(tcp.Payload) > 0 {
+		// A receiver never takes RST payload as stream data (RFC 9293
+		// 3.5.3: at most diagnostic text).
+		tcp.Payload = nil
+		sh.stats.Skip.RSTPayload++
+	}
+	if tcp.SYN || sh.reused > 0 {
+		netFlow = sh.generation(netFlow, tcp, ts)
+	}
 	sh.asm.AssembleWithContext(netFlow, tcp, sh.nextCtx(ts, idx))
+	if sh.adopt != nil {
+		// The retried handshake was not followed (connection limit).
+		sh.adopt.End(ts, false)
+		sh.adopt = nil
+	}
 	if !sh.lostSince.IsZero() && idx >= sh.lostAfter && idx >= sh.nextGiveUp {
 		t := sh.lostSince
 		sh.lostSince = time.Time{}

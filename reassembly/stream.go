@@ -52,6 +52,8 @@ func (sh *shard) New(netFlow, tcpFlow gopacket.Flow, tcp *layers.TCP, ac gr.Asse
 		return nil
 	}
 	sh.open++
+	adopted := sh.adopt
+	sh.adopt = nil
 	src, _ := netip.AddrFromSlice(netFlow.Src().Raw())
 	dst, _ := netip.AddrFromSlice(netFlow.Dst().Raw())
 	srcEP := netip.AddrPortFrom(src.Unmap(), uint16(tcp.SrcPort))
@@ -62,6 +64,13 @@ func (sh *shard) New(netFlow, tcpFlow gopacket.Flow, tcp *layers.TCP, ac gr.Asse
 		// gopacket's "client to server" is the direction of this first packet.
 		s.flip = true
 		info.Client, info.Server = dstEP, srcEP
+	}
+	s.client = info.Client
+	sh.register(s, netFlow, tcp)
+	if adopted != nil {
+		// A SYN retried with a new ISN: the same session goes on.
+		s.conn = adopted
+		return s
 	}
 	s.conn = sh.factory.NewConn(info)
 	sh.stats.Conns++
@@ -78,6 +87,12 @@ type stream struct {
 	lastTs time.Time // latest capture time of any packet of the connection
 	rstIdx uint64    // packet index of the last RST accepted, valid if rst
 	rst    bool
+	client netip.AddrPort // the client endpoint (to tell directions apart)
+
+	tuple   *tupleState // the 4-tuple's entry in the shard's table
+	tkey    tupleKey
+	isn     [2]uint32 // initial sequence number of each direction, if synSeen
+	synSeen [2]bool   // a SYN was seen in the direction
 
 	noSYN   [2]bool // the direction started without a SYN
 	started [2]bool // Data or Gap(-1) already delivered in the direction
@@ -106,6 +121,9 @@ func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, d gr.TCPFlowDi
 	}
 	if ci.Timestamp.After(s.lastTs) {
 		s.lastTs = ci.Timestamp
+	}
+	if tcp.SYN && !s.synSeen[s.dir(d)] {
+		s.synSeen[s.dir(d)], s.isn[s.dir(d)] = true, tcp.Seq
 	}
 	if nextSeq == invalidSequence && !tcp.SYN {
 		*start = true
@@ -209,6 +227,7 @@ func (s *stream) ReassembledSG(sg gr.ScatterGather, ac gr.AssemblerContext) {
 // the capture time of the connection's last packet.
 func (s *stream) ReassemblyComplete(gr.AssemblerContext) bool {
 	s.finish(s.lastTs, s.endSeen[0] && s.endSeen[1])
+	s.sh.unregister(s)
 	return true // remove from the pool
 }
 

@@ -1,0 +1,134 @@
+package pipeline_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/imapscope/imapscope/dissect"
+	"github.com/imapscope/imapscope/reassembly"
+	"github.com/imapscope/imapscope/report"
+)
+
+// The crafted transport captures (pcaps/transport, written by
+// internal/transportgen): each one is read with one and with two workers,
+// and the sessions, transactions and anomalies must be exactly the ones the
+// endpoints saw.
+
+// wantSession is what one session must show.
+type wantSession struct {
+	user      string
+	txns      string   // "tag COMMAND STATUS; ..." (status "-" when incomplete)
+	anomalies []string // kinds, in order ("" for none)
+	midstream bool
+	gapBytes  int64
+}
+
+// aliceBob are the two usual sessions: alice's full one, then bob's.
+var (
+	alice3 = wantSession{user: "alice", txns: "a1 LOGIN OK; a2 SELECT OK; a3 LOGOUT OK"}
+	bob3   = wantSession{user: "bob", txns: "a1 LOGIN OK; a2 SELECT OK; a3 LOGOUT OK"}
+)
+
+type transportCase struct {
+	name     string
+	sessions []wantSession
+	check    func(t *testing.T, rep *report.Report, st reassembly.Stats)
+}
+
+var transportCases = []transportCase{
+	{name: "rst-reuse", sessions: []wantSession{{user: "alice", txns: "a1 LOGIN OK; a2 SELECT OK"}, bob3},
+		check: func(t *testing.T, rep *report.Report, st reassembly.Stats) {
+			if !rep.Sessions[0].Closed {
+				t.Error("first session not closed by its RST")
+			}
+		}},
+	{name: "fin-lost-reuse", sessions: []wantSession{alice3, bob3},
+		check: func(t *testing.T, rep *report.Report, st reassembly.Stats) {
+			if rep.Sessions[0].Closed {
+				t.Error("first session reported closed: its close was never captured")
+			}
+		}},
+	{name: "syn-retry", sessions: []wantSession{alice3},
+		check: func(t *testing.T, rep *report.Report, st reassembly.Stats) {
+			if st.Conns != 1 || rep.Capture.EmptyConnections != 0 {
+				t.Errorf("conns %d, empty %d: the retried SYN is the same connection", st.Conns, rep.Capture.EmptyConnections)
+			}
+		}},
+	{name: "rst-payload", sessions: []wantSession{{user: "alice", txns: "a1 LOGIN OK; a2 SELECT OK"}},
+		check: wantSkipped("rst_payload", 1)},
+}
+
+// wantSkipped checks one capture.skipped counter.
+func wantSkipped(reason string, n int64) func(*testing.T, *report.Report, reassembly.Stats) {
+	return func(t *testing.T, rep *report.Report, _ reassembly.Stats) {
+		if got := rep.Capture.Skipped[reason]; got != n {
+			t.Errorf("capture.skipped[%s] = %d, want %d (all: %v)", reason, got, n, rep.Capture.Skipped)
+		}
+	}
+}
+
+func TestTransportCaptures(t *testing.T) {
+	for _, tc := range transportCases {
+		t.Run(tc.name, func(t *testing.T) {
+			file, err := os.ReadFile("../pcaps/transport/" + tc.name + ".pcap")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var first []string
+			for _, workers := range []int{1, 2} {
+				rep, st, err := analyzeBytes(context.Background(), tc.name, file, workers, dissect.Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := describeSessions(rep)
+				want := describeWant(tc.sessions)
+				if !reflect.DeepEqual(got, want) {
+					t.Fatalf("workers %d: sessions\n%s\nwant\n%s", workers, strings.Join(got, "\n"), strings.Join(want, "\n"))
+				}
+				if st.Panics != 0 || st.Truncated {
+					t.Errorf("workers %d: panics %d truncated %v: %s", workers, st.Panics, st.Truncated, st.Damage)
+				}
+				if tc.check != nil {
+					tc.check(t, rep, st)
+				}
+				if first == nil {
+					first = got
+				}
+			}
+		})
+	}
+}
+
+func describeSessions(rep *report.Report) []string {
+	var out []string
+	for _, s := range rep.Sessions {
+		var txns []string
+		for _, x := range s.Transactions {
+			st := string(x.Status)
+			if st == "" {
+				st = "-"
+			}
+			txns = append(txns, x.Tag+" "+x.Command+" "+st)
+		}
+		var an []string
+		for _, a := range s.Anomalies {
+			an = append(an, a.Kind)
+		}
+		out = append(out, fmt.Sprintf("user=%s midstream=%v gap_bytes=%d txns=[%s] anomalies=%v",
+			s.User, s.Midstream, s.GapBytes, strings.Join(txns, "; "), an))
+	}
+	return out
+}
+
+func describeWant(ws []wantSession) []string {
+	var out []string
+	for _, w := range ws {
+		out = append(out, fmt.Sprintf("user=%s midstream=%v gap_bytes=%d txns=[%s] anomalies=%v",
+			w.user, w.midstream, w.gapBytes, w.txns, w.anomalies))
+	}
+	return out
+}
