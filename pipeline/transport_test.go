@@ -60,6 +60,18 @@ var transportCases = []transportCase{
 		}},
 	{name: "rst-payload", sessions: []wantSession{{user: "alice", txns: "a1 LOGIN OK; a2 SELECT OK"}},
 		check: wantSkipped("rst_payload", 1)},
+	{name: "linktype-80211", check: func(t *testing.T, rep *report.Report, st reassembly.Stats) {
+		wantSkipped("unsupported_link_type", 3)(t, rep, st)
+		if !reflect.DeepEqual(rep.Capture.UnsupportedLinkTypes, []string{"802.11 (105)"}) {
+			t.Errorf("unsupported link types %q", rep.Capture.UnsupportedLinkTypes)
+		}
+	}},
+	{name: "caplen-over-length", sessions: []wantSession{alice3},
+		check: func(t *testing.T, rep *report.Report, st reassembly.Stats) {
+			if rep.Capture.CapLenOverLength != 7 {
+				t.Errorf("caplen_over_length %d, want 7", rep.Capture.CapLenOverLength)
+			}
+		}},
 }
 
 // wantSkipped checks one capture.skipped counter.

@@ -234,6 +234,7 @@ func (e *Engine) readBlocks(ctx context.Context, name string, src *source) error
 	}
 	br.start(e.blocks, onSwitch)
 	defer br.close()
+	defer func() { e.stats.CapLenOverLength += br.capOverLen }()
 	for n := int64(0); ; n++ {
 		if n%cancelCheckEvery == 0 {
 			if err := ctx.Err(); err != nil {

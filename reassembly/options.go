@@ -152,7 +152,7 @@ type Stats struct {
 	// original length (a writer bug): read, with the captured bytes.
 	CapLenOverLength int64
 	// UnsupportedLinkTypes names the link types of the packets counted in
-	// UnsupportedLinkType, separated by ", " ("IEEE802_11 (105)"), at most
+	// UnsupportedLinkType, separated by ", " ("802.11 (105)"), at most
 	// maxLinkTypeNames of them.
 	UnsupportedLinkTypes string
 	// Truncated is true when an input ended early: cut short (EOF inside a

@@ -11,5 +11,6 @@ package transportgen
 func All() []*Capture {
 	return []*Capture{
 		RSTReuse(), FINLostReuse(), SYNRetry(), RSTPayload(),
+		UnsupportedLink(), CapLenOverLength(),
 	}
 }
