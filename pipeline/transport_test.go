@@ -83,8 +83,26 @@ func wantSkipped(reason string, n int64) func(*testing.T, *report.Report, reasse
 	}
 }
 
+// tunnelNames are the encapsulations of pcaps/transport/tunnel-*.pcap.
+var tunnelNames = []string{"gre", "gre-teb", "erspan2", "erspan3", "vxlan", "geneve", "mpls", "pppoe", "vlan-9100", "qinq-88a8"}
+
+// tunnelCases: the inner connection is the session, with its own addresses.
+func tunnelCases() []transportCase {
+	var out []transportCase
+	for i, n := range tunnelNames {
+		client := fmt.Sprintf("10.1.0.1:%d", 41000+i)
+		out = append(out, transportCase{name: "tunnel-" + n, sessions: []wantSession{alice3},
+			check: func(t *testing.T, rep *report.Report, st reassembly.Stats) {
+				if s := rep.Sessions[0]; s.Client != client || s.Server != "10.1.0.2:143" {
+					t.Errorf("session %s -> %s, want the inner flow %s -> 10.1.0.2:143", s.Client, s.Server, client)
+				}
+			}})
+	}
+	return out
+}
+
 func TestTransportCaptures(t *testing.T) {
-	for _, tc := range transportCases {
+	for _, tc := range append(transportCases, tunnelCases()...) {
 		t.Run(tc.name, func(t *testing.T) {
 			file, err := os.ReadFile("../pcaps/transport/" + tc.name + ".pcap")
 			if err != nil {

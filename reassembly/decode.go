@@ -13,8 +13,8 @@ const (
 )
 
 // maxLayers bounds how many headers one packet may stack (VLAN tags, IPv6
-// extension headers) before the decoder gives up on it.
-const maxLayers = 16
+// extension headers, tunnels) before the decoder gives up on it.
+const maxLayers = 24
 
 // decodeResult says what decoder.decode found.
 type decodeResult uint8
@@ -41,6 +41,17 @@ type decoder struct {
 	ip6   layers.IPv6
 	ext6  layers.IPv6ExtensionSkipper
 	tcp   layers.TCP
+	udp   layers.UDP
+
+	// Tunnels (tunnel.go).
+	gre     layers.GRE
+	vxlan   layers.VXLAN
+	geneve  layers.Geneve
+	erspan2 layers.ERSPANII
+	erspan3 erspan3Layer
+	etherip layers.EtherIP
+	mpls    mplsLayer
+	pppoe   pppoeLayer
 
 	// Results of the last decodedTCP.
 	netFlow gopacket.Flow
@@ -52,7 +63,8 @@ func newDecoder() *decoder {
 	d := &decoder{}
 	dlc := gopacket.DecodingLayerContainer(gopacket.DecodingLayerSparse(nil))
 	for _, l := range []gopacket.DecodingLayer{&d.eth, &d.dot1q, &d.sll, &d.sll2,
-		&d.loop, &d.ip4, &d.ip6, &d.ext6, &d.tcp} {
+		&d.loop, &d.ip4, &d.ip6, &d.ext6, &d.tcp, &d.udp, &d.gre, &d.vxlan,
+		&d.geneve, &d.erspan2, &d.erspan3, &d.etherip, &d.mpls, &d.pppoe} {
 		dlc = dlc.Put(l)
 	}
 	d.dlc = dlc
@@ -135,8 +147,29 @@ func (d *decoder) decode(lt layers.LinkType, data []byte) decodeResult {
 			d.netOff = cap(frame) - cap(net)
 			return decodedTCP
 		}
-		typ = dec.NextLayerType()
+		typ = d.nextLayer(typ, dec)
 		data = dec.LayerPayload()
 	}
 	return decodeError
+}
+
+// nextLayer is dec.NextLayerType, with the EtherTypes gopacket does not map
+// (tunnel.go) mapped.
+func (d *decoder) nextLayer(typ gopacket.LayerType, dec gopacket.DecodingLayer) gopacket.LayerType {
+	switch typ {
+	case layers.LayerTypeEthernet:
+		if d.eth.EthernetType >= 0x0600 { // below: an 802.3 length
+			return nextEtherType(d.eth.EthernetType)
+		}
+	case layers.LayerTypeDot1Q:
+		if d.dot1q.Type >= 0x0600 {
+			return nextEtherType(d.dot1q.Type)
+		}
+	case layers.LayerTypeGRE:
+		switch d.gre.Protocol {
+		case greTypeERSPAN3, ethernetTypeMPLSMulti:
+			return nextEtherType(d.gre.Protocol)
+		}
+	}
+	return dec.NextLayerType()
 }

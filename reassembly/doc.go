@@ -7,8 +7,11 @@
 // Owned by the reassembly engineer. The contract with the rest of the
 // program is handler.go (ConnFactory, Conn); everything below the byte
 // stream lives here: capture sources (pcap, pcapng, gzip, stdin), link-layer
-// decoding (Ethernet with 802.1Q/QinQ, Linux SLL and SLL2, raw IPv4/IPv6,
-// BSD null and OpenBSD loop), TCP reassembly, worker sharding, and the
+// decoding (Ethernet, Linux SLL and SLL2, raw IPv4/IPv6, BSD null and
+// OpenBSD loop; the encapsulations listed in tunnel.go: VLAN tags with TPID
+// 0x8100, 0x88a8 and 0x9100, MPLS, PPPoE, IP in IP, GRE with transparent
+// Ethernet bridging and ERSPAN I/II/III, EtherIP, VXLAN, GENEVE, where the
+// inner flow is the connection), TCP reassembly, worker sharding, and the
 // CountingFactory floor used by "imapscope read --no-dissect".
 //
 // # Behaviour
@@ -24,6 +27,13 @@
 //   - Time is capture time only. Every FlushInterval of capture time, data
 //     waiting behind a hole older than PageTimeout is released (the hole
 //     becomes a Gap) and connections idle for IdleTimeout are ended.
+//   - Connections follow the endpoints' lifecycle (lifecycle.go): a SYN
+//     with a new ISN on a 4-tuple whose connection ended (RST, FIN) or was
+//     never seen to end starts a new Conn and ends the old one; a SYN
+//     retried with a new ISN before any data replaces the old ISN (same
+//     Conn). RST payload is never stream data (Stats.Skip.RSTPayload).
+//   - Packets of a link type the decoder lacks are counted by type
+//     (Stats.Skip, Stats.UnsupportedLinkTypes).
 //   - End is called exactly once per Conn: on a RST, when both directions
 //     have ended (FIN/RST), on idle timeout, or at the end of input (Close).
 //     closed is true only when a RST or a FIN in each direction was seen.

@@ -9,8 +9,9 @@ package transportgen
 
 // All returns every capture, in a fixed order.
 func All() []*Capture {
-	return []*Capture{
+	all := []*Capture{
 		RSTReuse(), FINLostReuse(), SYNRetry(), RSTPayload(),
 		UnsupportedLink(), CapLenOverLength(),
 	}
+	return append(all, Tunnels()...)
 }

@@ -38,7 +38,7 @@ type Flow struct {
 	v6           bool
 	// Wrap, if set, turns the IP packet (its layers) into the frame's
 	// layers, for encapsulations; nil means plain Ethernet.
-	Wrap func(ip []gopacket.SerializableLayer) []gopacket.SerializableLayer
+	Wrap func(ip []gopacket.SerializableLayer, fromServer bool) []gopacket.SerializableLayer
 	// BadSum, when set for a direction (0 client, 1 server), writes that
 	// direction's TCP checksums wrong, as a capture on a host with checksum
 	// offload shows its own outbound segments.
@@ -131,7 +131,7 @@ func b2i(b bool) int {
 func (f *Flow) frame(ip []gopacket.SerializableLayer, fromServer, bad bool) []byte {
 	var ls []gopacket.SerializableLayer
 	if f.Wrap != nil {
-		ls = f.Wrap(ip)
+		ls = f.Wrap(ip, fromServer)
 	} else {
 		ls = append([]gopacket.SerializableLayer{Ether(fromServer, ethType(f.v6))}, ip...)
 	}
