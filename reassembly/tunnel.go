@@ -62,7 +62,7 @@ type mplsLayer struct {
 	layers.BaseLayer
 }
 
-func (m *mplsLayer) LayerType() gopacket.LayerType   { return layers.LayerTypeMPLS }
+func (m *mplsLayer) LayerType() gopacket.LayerType  { return layers.LayerTypeMPLS }
 func (m *mplsLayer) CanDecode() gopacket.LayerClass { return layers.LayerTypeMPLS }
 
 // maxMPLSLabels bounds the labels read from one stack.
@@ -109,7 +109,7 @@ type pppoeLayer struct {
 	proto uint16
 }
 
-func (p *pppoeLayer) LayerType() gopacket.LayerType   { return layers.LayerTypePPPoE }
+func (p *pppoeLayer) LayerType() gopacket.LayerType  { return layers.LayerTypePPPoE }
 func (p *pppoeLayer) CanDecode() gopacket.LayerClass { return layers.LayerTypePPPoE }
 
 func (p *pppoeLayer) DecodeFromBytes(data []byte, _ gopacket.DecodeFeedback) error {
@@ -146,7 +146,7 @@ type erspan3Layer struct {
 	frameType uint8
 }
 
-func (e *erspan3Layer) LayerType() gopacket.LayerType   { return layerTypeERSPAN3 }
+func (e *erspan3Layer) LayerType() gopacket.LayerType  { return layerTypeERSPAN3 }
 func (e *erspan3Layer) CanDecode() gopacket.LayerClass { return layerTypeERSPAN3 }
 
 func (e *erspan3Layer) DecodeFromBytes(data []byte, _ gopacket.DecodeFeedback) error {
