@@ -38,5 +38,6 @@ func CaptureStats(st reassembly.Stats) *report.CaptureStats {
 		UnsupportedLinkTypes:       st.LinkTypeNames(),
 		CapLenOverLength:           st.CapLenOverLength,
 		ReusedConnections:          st.Reused,
+		ClockOutliers:              st.ClockOutliers,
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/imapscope/imapscope/dissect"
 	"github.com/imapscope/imapscope/reassembly"
@@ -72,6 +73,27 @@ var transportCases = []transportCase{
 				t.Errorf("caplen_over_length %d, want 7", rep.Capture.CapLenOverLength)
 			}
 		}},
+	{name: "wild-timestamp", sessions: []wantSession{
+		{user: "user0", txns: "a1 LOGIN OK; a2 SELECT OK; a3 LOGOUT OK"},
+		{user: "user1", txns: "a1 LOGIN OK; a2 SELECT OK; a3 LOGOUT OK"},
+		{user: "user2", txns: "a1 LOGIN OK; a2 SELECT OK; a3 LOGOUT OK"}},
+		check: wantOutliers(1)},
+	{name: "synack-wild", sessions: []wantSession{alice3}, check: wantOutliers(1)},
+}
+
+// wantOutliers checks the clock outlier count and that every session lasted
+// milliseconds (the outlier's time is not theirs).
+func wantOutliers(n int64) func(*testing.T, *report.Report, reassembly.Stats) {
+	return func(t *testing.T, rep *report.Report, st reassembly.Stats) {
+		if rep.Capture.ClockOutliers != n {
+			t.Errorf("clock_outliers %d, want %d", rep.Capture.ClockOutliers, n)
+		}
+		for _, s := range rep.Sessions {
+			if d := s.End.Sub(s.Start.Time); d > time.Second {
+				t.Errorf("session %d lasted %v", s.ID, d)
+			}
+		}
+	}
 }
 
 // wantSkipped checks one capture.skipped counter.

@@ -30,6 +30,7 @@ type Engine struct {
 	closed  bool
 	// lastBadLink is the last unsupported link type named in stats.
 	lastBadLink layers.LinkType
+	held        heldPacket // a packet whose time is not trusted yet (clock.go)
 }
 
 // NewEngine returns an Engine delivering connections to f.
@@ -65,6 +66,18 @@ func (e *Engine) packet(ci gopacket.CaptureInfo, data []byte, lt layers.LinkType
 	if e.closed {
 		return
 	}
+	if e.held.ok {
+		e.releaseHeld(ci.Timestamp)
+	}
+	if e.suspect(ci.Timestamp) {
+		e.hold(ci, data, lt)
+		return
+	}
+	e.process(ci, data, lt, blk, off)
+}
+
+// process decodes and routes one packet whose capture time is trusted.
+func (e *Engine) process(ci gopacket.CaptureInfo, data []byte, lt layers.LinkType, blk *block, off int) {
 	idx := e.idx
 	e.idx++
 	if e.inline != nil && idx%progressEvery == 0 {
@@ -173,6 +186,9 @@ func (e *Engine) Flush(now time.Time) {
 	if e.closed {
 		return
 	}
+	if e.held.ok {
+		e.releaseHeld(now)
+	}
 	if now.After(e.now) {
 		e.now = now
 	}
@@ -267,6 +283,9 @@ func (e *Engine) damage(name, format string, n int64, err error) {
 func (e *Engine) Close() Stats {
 	if e.closed {
 		return e.stats
+	}
+	if e.held.ok {
+		e.releaseHeld(e.held.ci.Timestamp) // nothing contradicts it
 	}
 	e.closed = true
 	var shards []*shard

@@ -148,6 +148,10 @@ type Stats struct {
 	// (port reuse after RST, FIN or a close never seen; SYN retried with a
 	// new ISN).
 	Reused int64
+	// ClockOutliers counts packets stamped far ahead of the capture clock
+	// and not confirmed by the next packet: they are processed at the
+	// clock's time instead (clock.go).
+	ClockOutliers int64
 	// CapLenOverLength counts records whose captured length exceeds their
 	// original length (a writer bug): read, with the captured bytes.
 	CapLenOverLength int64
@@ -180,6 +184,7 @@ func (s *Stats) add(o *Stats) {
 	s.Skip.add(&o.Skip)
 	s.Reused += o.Reused
 	s.CapLenOverLength += o.CapLenOverLength
+	s.ClockOutliers += o.ClockOutliers
 	if o.UnsupportedLinkTypes != "" {
 		for _, n := range strings.Split(o.UnsupportedLinkTypes, ", ") {
 			s.addLinkType(n)

@@ -262,6 +262,7 @@ func (e *jsonAppender) report(r *Report, stats []byte, flush func() error) error
 		e.strings(`"unsupported_link_types": `, c.UnsupportedLinkTypes, true)
 		e.intOmit(`"caplen_over_length": `, c.CapLenOverLength)
 		e.intOmit(`"reused_connections": `, c.ReusedConnections)
+		e.intOmit(`"clock_outliers": `, c.ClockOutliers)
 		e.close('}')
 	}
 	if stats != nil {

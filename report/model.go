@@ -49,6 +49,10 @@ type CaptureStats struct {
 	// ReusedConnections counts connections that began on a 4-tuple still
 	// in use (port reuse, a SYN retried with a new ISN).
 	ReusedConnections int64 `json:"reused_connections,omitempty"`
+	// ClockOutliers counts packets stamped far ahead of the capture clock
+	// and not confirmed by the next packet; they were processed at the
+	// clock's time (so they end no connection).
+	ClockOutliers int64 `json:"clock_outliers,omitempty"`
 }
 
 // Session is one IMAP conversation: one TCP connection to a server port.

@@ -12,6 +12,7 @@ func All() []*Capture {
 	all := []*Capture{
 		RSTReuse(), FINLostReuse(), SYNRetry(), RSTPayload(),
 		UnsupportedLink(), CapLenOverLength(),
+		WildTimestamp(), SYNACKWild(),
 	}
 	return append(all, Tunnels()...)
 }
