@@ -79,6 +79,14 @@ var transportCases = []transportCase{
 		{user: "user2", txns: "a1 LOGIN OK; a2 SELECT OK; a3 LOGOUT OK"}},
 		check: wantOutliers(1)},
 	{name: "synack-wild", sessions: []wantSession{alice3}, check: wantOutliers(1)},
+	{name: "overlap-conflict", sessions: []wantSession{{user: "alice", txns: "a1 LOGIN OK; a2 SELECT OK; a3 LOGOUT OK",
+		anomalies: []string{"overlap_conflict"}}}},
+	{name: "bad-checksum", sessions: []wantSession{alice3}, check: wantSkipped("bad_checksum", 1)},
+	{name: "checksum-offload", sessions: []wantSession{alice3}, check: func(t *testing.T, rep *report.Report, st reassembly.Stats) {
+		if len(rep.Capture.Skipped) != 0 {
+			t.Errorf("skipped %v: offloaded checksums are not bad", rep.Capture.Skipped)
+		}
+	}},
 }
 
 // wantOutliers checks the clock outlier count and that every session lasted

@@ -131,7 +131,7 @@ func (e *Engine) process(ci gopacket.CaptureInfo, data []byte, lt layers.LinkTyp
 	}
 	e.stats.IMAPPackets++
 	if e.inline != nil {
-		e.inline.assemble(e.dec.netFlow, tcp, ci.Timestamp, idx)
+		e.inline.assemble(e.dec, ci.Timestamp, idx)
 		return
 	}
 	h := flowHash(e.dec.netFlow.Src().Raw(), e.dec.netFlow.Dst().Raw(), sp, dp)

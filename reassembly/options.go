@@ -148,6 +148,9 @@ type Stats struct {
 	// (port reuse after RST, FIN or a close never seen; SYN retried with a
 	// new ISN).
 	Reused int64
+	// OverlapConflicts counts segments whose bytes differed from an
+	// earlier copy of the same bytes (the first copy was kept).
+	OverlapConflicts int64
 	// ClockOutliers counts packets stamped far ahead of the capture clock
 	// and not confirmed by the next packet: they are processed at the
 	// clock's time instead (clock.go).
@@ -185,6 +188,7 @@ func (s *Stats) add(o *Stats) {
 	s.Reused += o.Reused
 	s.CapLenOverLength += o.CapLenOverLength
 	s.ClockOutliers += o.ClockOutliers
+	s.OverlapConflicts += o.OverlapConflicts
 	if o.UnsupportedLinkTypes != "" {
 		for _, n := range strings.Split(o.UnsupportedLinkTypes, ", ") {
 			s.addLinkType(n)

@@ -94,6 +94,14 @@ type stream struct {
 	isn     [2]uint32 // initial sequence number of each direction, if synSeen
 	synSeen [2]bool   // a SYN was seen in the direction
 
+	// Checksums (badsum.go).
+	sumGood [2]bool        // a segment with a good checksum was seen
+	offload [2]bool        // checksum offload is evident for the direction
+	pend    *[2]pendingSeg // held bad segments, allocated on first use
+	held    bool           // pend holds a segment (counted in shard.held)
+
+	ooo [2]oooQueue // out-of-order segments kept for comparison (overlap.go)
+
 	noSYN   [2]bool // the direction started without a SYN
 	started [2]bool // Data or Gap(-1) already delivered in the direction
 	endSeen [2]bool // the direction ended with FIN or RST
@@ -122,6 +130,9 @@ func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, d gr.TCPFlowDi
 	if ci.Timestamp.After(s.lastTs) {
 		s.lastTs = ci.Timestamp
 	}
+	if s.sh.curSum == sumGood {
+		s.sumGood[s.dir(d)] = true
+	}
 	if tcp.SYN && !s.synSeen[s.dir(d)] {
 		s.synSeen[s.dir(d)], s.isn[s.dir(d)] = true, tcp.Seq
 	}
@@ -134,6 +145,7 @@ func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, d gr.TCPFlowDi
 			s.rst, s.rstIdx = true, c.idx
 		}
 	}
+	s.checkOverlap(tcp, ci.Timestamp, s.dir(d), nextSeq)
 	s.watchHoles(tcp, ci.Timestamp, s.dir(d), nextSeq)
 	return true
 }
@@ -238,6 +250,7 @@ func (s *stream) finish(ts time.Time, closed bool) {
 	}
 	s.sh.open--
 	s.ended = true
+	s.sh.dropPending(s)
 	if ts.Before(s.lastTs) {
 		ts = s.lastTs
 	}

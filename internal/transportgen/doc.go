@@ -13,6 +13,7 @@ func All() []*Capture {
 		RSTReuse(), FINLostReuse(), SYNRetry(), RSTPayload(),
 		UnsupportedLink(), CapLenOverLength(),
 		WildTimestamp(), SYNACKWild(),
+		OverlapConflict(), BadChecksum(), ChecksumOffload(),
 	}
 	return append(all, Tunnels()...)
 }
