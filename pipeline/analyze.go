@@ -39,5 +39,8 @@ func CaptureStats(st reassembly.Stats) *report.CaptureStats {
 		CapLenOverLength:           st.CapLenOverLength,
 		ReusedConnections:          st.Reused,
 		ClockOutliers:              st.ClockOutliers,
+		Defragmented:               st.Defragmented,
+		AtomicFragments:            st.AtomicFragments,
+		FragmentOverlaps:           st.FragmentOverlaps,
 	}
 }

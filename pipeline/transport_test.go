@@ -87,6 +87,20 @@ var transportCases = []transportCase{
 			t.Errorf("skipped %v: offloaded checksums are not bad", rep.Capture.Skipped)
 		}
 	}},
+	{name: "ipv4-frag", sessions: []wantSession{alice3}, check: wantFrags(2, 0, 0)},
+	{name: "ipv6-frag", sessions: []wantSession{alice3}, check: wantFrags(1, 1, 0)},
+	{name: "frag-overlap", sessions: []wantSession{alice3}, check: wantFrags(0, 0, 1)},
+	{name: "frag-flood", sessions: []wantSession{alice3}, check: wantSkipped("fragments_not_reassembled", 1100)},
+}
+
+// wantFrags checks the defragmentation counters.
+func wantFrags(defrag, atomic, overlaps int64) func(*testing.T, *report.Report, reassembly.Stats) {
+	return func(t *testing.T, rep *report.Report, st reassembly.Stats) {
+		c := rep.Capture
+		if c.Defragmented != defrag || c.AtomicFragments != atomic || c.FragmentOverlaps != overlaps {
+			t.Errorf("defragmented %d, atomic %d, overlaps %d; want %d, %d, %d", c.Defragmented, c.AtomicFragments, c.FragmentOverlaps, defrag, atomic, overlaps)
+		}
+	}
 }
 
 // wantOutliers checks the clock outlier count and that every session lasted

@@ -57,6 +57,11 @@ type decoder struct {
 	netFlow gopacket.Flow
 	v6      bool
 	netOff  int // offset of the IP header in the frame
+
+	// Results of the last decodeFragment: which IP header (d.ip4 or d.ip6)
+	// and, for IPv6, the fragment header and what follows it.
+	fragV6  bool
+	fragHdr []byte
 }
 
 func newDecoder() *decoder {
@@ -121,8 +126,8 @@ func (d *decoder) decode(lt layers.LinkType, data []byte) decodeResult {
 	frame := data
 	var net []byte // contents of the IP header, to locate it in the frame
 	for range maxLayers {
-		switch typ {
-		case gopacket.LayerTypeFragment, layers.LayerTypeIPv6Fragment:
+		if typ == layers.LayerTypeIPv6Fragment {
+			d.fragV6, d.fragHdr = true, data
 			return decodeFragment
 		}
 		dec, ok := d.dlc.Decoder(typ)
@@ -135,6 +140,7 @@ func (d *decoder) decode(lt layers.LinkType, data []byte) decodeResult {
 		switch typ {
 		case layers.LayerTypeIPv4:
 			if d.ip4.Flags&layers.IPv4MoreFragments != 0 || d.ip4.FragOffset != 0 {
+				d.fragV6, d.fragHdr = false, nil
 				return decodeFragment
 			}
 			d.netFlow, d.v6, net = d.ip4.NetworkFlow(), false, d.ip4.Contents

@@ -21,9 +21,18 @@
 //   - A direction whose SYN was not captured starts at its first packet and
 //     begins with Gap(dir, ts, -1). Lost bytes become Gap(dir, ts, n) and are
 //     never invented or glued: Data before and after a gap are separate calls.
-//   - No checksum, window or TCP-state validation: offloaded checksums and
-//     captures starting mid-connection are normal for a passive analyzer.
-//   - IP fragments are counted (Stats.Fragments) and skipped, not reassembled.
+//   - No window or TCP-state validation: captures starting mid-connection
+//     are normal for a passive analyzer.
+//   - IPv4 and IPv6 fragments are reassembled on the reading goroutine,
+//     bounded in datagrams, bytes and capture time (defrag.go); IPv6 atomic
+//     fragments are read on their own. What cannot be reassembled is
+//     counted in Stats.Skip.
+//   - TCP checksums are verified: a bad segment never wins over a good copy
+//     unless checksum offload is evident for its direction (badsum.go).
+//     Of two different copies of queued bytes the first wins and the Conn
+//     is told (overlap.go).
+//   - A packet stamped far ahead of the capture clock does not move it
+//     unless the next packet confirms the jump (clock.go).
 //   - Time is capture time only. Every FlushInterval of capture time, data
 //     waiting behind a hole older than PageTimeout is released (the hole
 //     becomes a Gap) and connections idle for IdleTimeout are ended.

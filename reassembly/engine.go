@@ -31,6 +31,7 @@ type Engine struct {
 	// lastBadLink is the last unsupported link type named in stats.
 	lastBadLink layers.LinkType
 	held        heldPacket // a packet whose time is not trusted yet (clock.go)
+	frags       defragmenter
 }
 
 // NewEngine returns an Engine delivering connections to f.
@@ -107,6 +108,7 @@ func (e *Engine) process(ci gopacket.CaptureInfo, data []byte, lt layers.LinkTyp
 	case decodedTCP:
 	case decodeFragment:
 		e.stats.Fragments++
+		e.fragment(ci, idx)
 		return
 	case decodeBadLink:
 		e.stats.UnsupportedLinkType++
@@ -123,6 +125,12 @@ func (e *Engine) process(ci gopacket.CaptureInfo, data []byte, lt layers.LinkTyp
 		e.stats.Skipped++
 		return
 	}
+	e.deliverTCP(ci, data, idx, blk, off)
+}
+
+// deliverTCP hands the TCP segment e.dec has just decoded from data (the
+// frame, or a defragmented IP packet) to reassembly.
+func (e *Engine) deliverTCP(ci gopacket.CaptureInfo, data []byte, idx uint64, blk *block, off int) {
 	tcp := &e.dec.tcp
 	sp, dp := uint16(tcp.SrcPort), uint16(tcp.DstPort)
 	if !e.ports.has(sp) && !e.ports.has(dp) {
@@ -169,6 +177,9 @@ func (e *Engine) tick(ts time.Time) {
 
 // flushAt runs a flush pass ordered just before packet idx.
 func (e *Engine) flushAt(idx uint64) {
+	if len(e.frags.m) > 0 {
+		e.frags.expire(e.now.Add(-fragTimeout), &e.stats)
+	}
 	if e.inline != nil {
 		e.inline.flush(e.now, idx)
 		e.inline.report(2*idx + 1)
@@ -288,6 +299,7 @@ func (e *Engine) Close() Stats {
 		e.releaseHeld(e.held.ci.Timestamp) // nothing contradicts it
 	}
 	e.closed = true
+	e.frags.expire(e.now.Add(time.Duration(1<<62)), &e.stats) // incomplete datagrams
 	var shards []*shard
 	if e.inline != nil {
 		e.inline.flushAll()

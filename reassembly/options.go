@@ -125,7 +125,7 @@ type Stats struct {
 	IMAPPackets int64
 	// DecodeErrors counts packets whose link, IP or TCP header is malformed.
 	DecodeErrors int64
-	// Fragments counts IPv4/IPv6 fragments; they are skipped, not reassembled.
+	// Fragments counts IPv4/IPv6 fragments read (defrag.go reassembles them).
 	Fragments int64
 	// Skipped counts packets that are not ours: non-IP, non-TCP, other ports.
 	Skipped int64
@@ -151,6 +151,11 @@ type Stats struct {
 	// OverlapConflicts counts segments whose bytes differed from an
 	// earlier copy of the same bytes (the first copy was kept).
 	OverlapConflicts int64
+	// Defragmented counts IP datagrams reassembled from fragments;
+	// AtomicFragments counts IPv6 atomic fragments (RFC 6946), processed
+	// alone; FragmentOverlaps counts datagrams dropped because fragments
+	// overlapped with different bytes.
+	Defragmented, AtomicFragments, FragmentOverlaps int64
 	// ClockOutliers counts packets stamped far ahead of the capture clock
 	// and not confirmed by the next packet: they are processed at the
 	// clock's time instead (clock.go).
@@ -189,6 +194,9 @@ func (s *Stats) add(o *Stats) {
 	s.CapLenOverLength += o.CapLenOverLength
 	s.ClockOutliers += o.ClockOutliers
 	s.OverlapConflicts += o.OverlapConflicts
+	s.Defragmented += o.Defragmented
+	s.AtomicFragments += o.AtomicFragments
+	s.FragmentOverlaps += o.FragmentOverlaps
 	if o.UnsupportedLinkTypes != "" {
 		for _, n := range strings.Split(o.UnsupportedLinkTypes, ", ") {
 			s.addLinkType(n)

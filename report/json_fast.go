@@ -263,6 +263,9 @@ func (e *jsonAppender) report(r *Report, stats []byte, flush func() error) error
 		e.intOmit(`"caplen_over_length": `, c.CapLenOverLength)
 		e.intOmit(`"reused_connections": `, c.ReusedConnections)
 		e.intOmit(`"clock_outliers": `, c.ClockOutliers)
+		e.intOmit(`"defragmented": `, c.Defragmented)
+		e.intOmit(`"atomic_fragments": `, c.AtomicFragments)
+		e.intOmit(`"fragment_overlaps": `, c.FragmentOverlaps)
 		e.close('}')
 	}
 	if stats != nil {

@@ -53,6 +53,13 @@ type CaptureStats struct {
 	// and not confirmed by the next packet; they were processed at the
 	// clock's time (so they end no connection).
 	ClockOutliers int64 `json:"clock_outliers,omitempty"`
+	// Defragmented counts IP datagrams reassembled from fragments,
+	// AtomicFragments IPv6 atomic fragments (RFC 6946) read on their own,
+	// FragmentOverlaps datagrams dropped because fragments overlapped with
+	// different bytes.
+	Defragmented     int64 `json:"defragmented,omitempty"`
+	AtomicFragments  int64 `json:"atomic_fragments,omitempty"`
+	FragmentOverlaps int64 `json:"fragment_overlaps,omitempty"`
 }
 
 // Session is one IMAP conversation: one TCP connection to a server port.

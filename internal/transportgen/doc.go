@@ -14,6 +14,7 @@ func All() []*Capture {
 		UnsupportedLink(), CapLenOverLength(),
 		WildTimestamp(), SYNACKWild(),
 		OverlapConflict(), BadChecksum(), ChecksumOffload(),
+		IPv4Frag(), IPv6Frag(), FragOverlap(), FragFlood(),
 	}
 	return append(all, Tunnels()...)
 }
