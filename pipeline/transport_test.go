@@ -91,6 +91,14 @@ var transportCases = []transportCase{
 	{name: "ipv6-frag", sessions: []wantSession{alice3}, check: wantFrags(1, 1, 0)},
 	{name: "frag-overlap", sessions: []wantSession{alice3}, check: wantFrags(0, 0, 1)},
 	{name: "frag-flood", sessions: []wantSession{alice3}, check: wantSkipped("fragments_not_reassembled", 1100)},
+	{name: "gap-latency", sessions: []wantSession{{user: "alice", txns: "a1 LOGIN OK; a2 LIST OK; a3 NOOP OK; a4 LOGOUT OK",
+		anomalies: []string{"resync"}, gapBytes: 35}},
+		check: func(t *testing.T, rep *report.Report, st reassembly.Stats) {
+			x := rep.Sessions[0].Transactions[1]
+			if x.LatencyMS != 0.8 {
+				t.Errorf("LIST latency %v ms, want 0.8 (the OK's capture time, not its release)", x.LatencyMS)
+			}
+		}},
 }
 
 // wantFrags checks the defragmentation counters.

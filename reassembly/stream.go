@@ -189,11 +189,15 @@ func (s *stream) ReassembledSG(sg gr.ScatterGather, ac gr.AssemblerContext) {
 		ts = c.ts
 	}
 	if avail > 0 {
-		if t := sg.CaptureInfo(avail - 1).Timestamp; t.After(ts) {
+		// The capture time of the segment that carried the chunk's last
+		// byte, even when the chunk is released later, behind a hole
+		// given up (latency is measured from it).
+		if t := sg.CaptureInfo(avail - 1).Timestamp; !t.IsZero() {
 			ts = t
 		}
 	}
 	var p []byte
+	first := 0 // offset of p in the chunk
 	if avail > 0 {
 		p = sg.Fetch(avail)
 		if skip < -1 {
@@ -202,7 +206,7 @@ func (s *stream) ReassembledSG(sg gr.ScatterGather, ac gr.AssemblerContext) {
 			if -skip >= len(p) {
 				p = nil
 			} else {
-				p = p[-skip:]
+				p, first = p[-skip:], -skip
 			}
 			skip = 0
 		}
@@ -218,7 +222,7 @@ func (s *stream) ReassembledSG(sg gr.ScatterGather, ac gr.AssemblerContext) {
 			s.sh.stats.GapBytes += int64(skip)
 		}
 		s.started[d] = true
-		s.conn.Data(d, ts, p)
+		s.deliver(d, sg, p, first, avail, ts)
 	} else if skip > 0 && s.started[d] {
 		// Lost bytes right before a FIN: still a gap.
 		s.conn.Gap(d, ts, skip)
@@ -256,4 +260,56 @@ func (s *stream) finish(ts time.Time, closed bool) {
 	}
 	s.conn.End(ts, closed)
 	s.conn = nil
+}
+
+// deliver hands p (the chunk's bytes from offset first) to the Conn. A
+// chunk of segments captured at different times (data released behind a
+// hole) is delivered segment by segment, each with its own capture time,
+// so that a response's time is when it was captured, not when the hole
+// was given up. last is the time of the chunk's last byte.
+func (s *stream) deliver(d Direction, sg gr.ScatterGather, p []byte, first, avail int, last time.Time) {
+	if t0 := sg.CaptureInfo(first).Timestamp; t0.Equal(last) || t0.IsZero() {
+		s.conn.Data(d, last, p)
+		return
+	}
+	// Runs of bytes are delivered with the time of their segment, never
+	// earlier than the run before (a segment captured before the one that
+	// filled its hole was reordered: the receiver got it at the fill), and
+	// runs of the same time together.
+	runStart := first
+	var runTs time.Time
+	for off := first; off < avail; {
+		t := sg.CaptureInfo(off).Timestamp
+		end := sameTimeEnd(sg, off, avail, t)
+		if t.Before(runTs) {
+			t = runTs
+		}
+		if off > runStart && !t.Equal(runTs) {
+			s.conn.Data(d, runTs, p[runStart-first:off-first])
+			runStart = off
+		}
+		runTs = t
+		off = end
+	}
+	s.conn.Data(d, runTs, p[runStart-first:])
+}
+
+// sameTimeEnd returns the end of the run of bytes from off captured at t
+// (the bytes of one segment are contiguous): galloping, then bisection.
+func sameTimeEnd(sg gr.ScatterGather, off, avail int, t time.Time) int {
+	lo, step := off, 1 // lo: last offset known to have time t
+	for lo+step < avail && sg.CaptureInfo(lo+step).Timestamp.Equal(t) {
+		lo += step
+		step *= 2
+	}
+	hi := min(lo+step, avail) // first offset known (or assumed) past the run
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		if sg.CaptureInfo(mid).Timestamp.Equal(t) {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return hi
 }

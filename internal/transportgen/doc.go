@@ -15,6 +15,7 @@ func All() []*Capture {
 		WildTimestamp(), SYNACKWild(),
 		OverlapConflict(), BadChecksum(), ChecksumOffload(),
 		IPv4Frag(), IPv6Frag(), FragOverlap(), FragFlood(),
+		GapLatency(),
 	}
 	return append(all, Tunnels()...)
 }
