@@ -99,6 +99,8 @@ var transportCases = []transportCase{
 				t.Errorf("LIST latency %v ms, want 0.8 (the OK's capture time, not its release)", x.LatencyMS)
 			}
 		}},
+	{name: "wrap-hole", sessions: []wantSession{{user: "alice", txns: "a1 LOGIN OK; a2 SELECT OK; a3 FETCH OK; a4 LOGOUT OK",
+		gapBytes: 1536<<20 - 1448}}},
 }
 
 // wantFrags checks the defragmentation counters.

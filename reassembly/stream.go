@@ -102,6 +102,10 @@ type stream struct {
 
 	ooo [2]oooQueue // out-of-order segments kept for comparison (overlap.go)
 
+	// Sequence numbers are handed to gopacket relative to base (rebase).
+	base  [2]uint32
+	based [2]bool
+
 	noSYN   [2]bool // the direction started without a SYN
 	started [2]bool // Data or Gap(-1) already delivered in the direction
 	endSeen [2]bool // the direction ended with FIN or RST
@@ -136,6 +140,7 @@ func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, d gr.TCPFlowDi
 	if tcp.SYN && !s.synSeen[s.dir(d)] {
 		s.synSeen[s.dir(d)], s.isn[s.dir(d)] = true, tcp.Seq
 	}
+	s.rebase(tcp, s.dir(d))
 	if nextSeq == invalidSequence && !tcp.SYN {
 		*start = true
 		s.noSYN[s.dir(d)] = true
@@ -312,4 +317,31 @@ func sameTimeEnd(sg gr.ScatterGather, off, avail int, t time.Time) int {
 		}
 	}
 	return hi
+}
+
+// seqOrigin is where a direction's first sequence number lands after
+// rebase: low in the sequence space, so that the first 4 GiB of a stream
+// never wrap.
+const seqOrigin = 1 << 20
+
+// rebase rewrites the sequence and acknowledgment numbers of a packet of
+// direction d relative to the first ones seen in each direction, before
+// gopacket reads them. gopacket compares sequence numbers as integers and
+// unwraps only from the last quarter of the space into the first, so a
+// hole of more than 1 GiB that crosses the 32-bit wrap from lower down
+// looked like old data and its tail was dropped. Relative numbers start
+// near 0 and do not wrap for 4 GiB; past that, holes below 1 GiB still
+// compare right.
+func (s *stream) rebase(tcp *layers.TCP, d Direction) {
+	if !s.based[d] {
+		s.base[d], s.based[d] = tcp.Seq-seqOrigin, true
+	}
+	tcp.Seq -= s.base[d]
+	if tcp.ACK {
+		o := d ^ 1
+		if !s.based[o] {
+			s.base[o], s.based[o] = tcp.Ack-seqOrigin, true
+		}
+		tcp.Ack -= s.base[o]
+	}
 }

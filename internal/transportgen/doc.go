@@ -15,7 +15,7 @@ func All() []*Capture {
 		WildTimestamp(), SYNACKWild(),
 		OverlapConflict(), BadChecksum(), ChecksumOffload(),
 		IPv4Frag(), IPv6Frag(), FragOverlap(), FragFlood(),
-		GapLatency(),
+		GapLatency(), WrapHole(),
 	}
 	return append(all, Tunnels()...)
 }
