@@ -17,14 +17,15 @@ import (
 //   - the other side acknowledges its bytes: the receiver took it, the
 //     checksum was only wrong in the capture (offload). It is delivered and
 //     the direction is marked offloaded: its later bad segments pass.
-//   - the sender sends the next segment beyond it: the sender went on, as
-//     with offload; it is delivered.
+//   - the sender sends a segment beyond it (data, FIN): the sender went
+//     on, as with offload; it is delivered.
 //   - a good segment starting at or before it arrives (a retransmission):
 //     it is dropped and counted in Stats.Skip.BadChecksum.
 //   - the connection ends or the input ends: dropped and counted.
 //
-// A direction's first segment is never held (nothing could contradict
-// it): a capture of offloaded traffic then reads in full.
+// Only segments with payload are held (a FIN or RST without payload has no
+// bytes to conflict with), and only in a direction that has shown a good
+// checksum: a capture of offloaded traffic then reads in full.
 
 // pendingSeg is a held bad segment of one direction.
 type pendingSeg struct {
@@ -50,7 +51,7 @@ func (sh *shard) holdBad(netFlow, genFlow gopacket.Flow, tcp *layers.TCP, ts tim
 	}
 	s := st.cur
 	d := s.dirOf(netFlow, tcp)
-	if s.offload[d] || !s.sumGood[d] || (len(tcp.Payload) == 0 && !tcp.RST && !tcp.FIN) {
+	if s.offload[d] || !s.sumGood[d] || len(tcp.Payload) == 0 {
 		return false
 	}
 	if s.pend == nil {
@@ -84,15 +85,16 @@ func (sh *shard) resolvePending(netFlow gopacket.Flow, tcp *layers.TCP, good boo
 	}
 	s := st.cur
 	d := s.dirOf(netFlow, tcp)
-	if p := &s.pend[d]; p.ok && good && len(tcp.Payload) > 0 {
-		if seqDiff(tcp.Seq, p.tcp.Seq) <= 0 {
+	if p := &s.pend[d]; p.ok {
+		switch ahead := seqDiff(tcp.Seq, p.tcp.Seq); {
+		case ahead <= 0 && good && len(tcp.Payload) > 0:
 			p.ok = false // the good retransmission wins
 			sh.stats.Skip.BadChecksum++
-		} else {
-			sh.feedPending(s, d)
+		case ahead > 0:
+			sh.feedPending(s, d) // the sender went on
 		}
 	}
-	if p := &s.pend[d^1]; p.ok && tcp.ACK && seqDiff(tcp.Ack, p.end()) >= 0 && len(p.tcp.Payload) > 0 {
+	if p := &s.pend[d^1]; p.ok && tcp.ACK && seqDiff(tcp.Ack, p.end()) >= 0 {
 		s.offload[d^1] = true // the receiver took it
 		sh.feedPending(s, d^1)
 	}
