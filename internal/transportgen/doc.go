@@ -16,6 +16,8 @@ func All() []*Capture {
 		OverlapConflict(), BadChecksum(), ChecksumOffload(),
 		IPv4Frag(), IPv6Frag(), FragOverlap(), FragFlood(),
 		GapLatency(), WrapHole(),
+		SASLLostOK(), Append0(), LongTags(), DigestMD5(), NTLM(),
 	}
+	all = append(all, Rev2Captures()...)
 	return append(all, Tunnels()...)
 }
