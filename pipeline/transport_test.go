@@ -101,6 +101,33 @@ var transportCases = []transportCase{
 		}},
 	{name: "wrap-hole", sessions: []wantSession{{user: "alice", txns: "a1 LOGIN OK; a2 SELECT OK; a3 FETCH OK; a4 LOGOUT OK",
 		gapBytes: 1536<<20 - 1448}}},
+	{name: "sasl-lost-ok", sessions: []wantSession{{user: "alice", txns: "a1 AUTHENTICATE -; a2 SELECT OK; a3 LOGOUT OK",
+		anomalies: []string{"resync"}, gapBytes: 40}},
+		check: func(t *testing.T, rep *report.Report, st reassembly.Stats) {
+			if n := rep.Sessions[0].Transactions[0].Note; !strings.Contains(n, "completion not captured") {
+				t.Errorf("AUTHENTICATE note %q", n)
+			}
+		}},
+	{name: "append-0", sessions: []wantSession{{user: "alice", txns: "a1 LOGIN OK; a2 APPEND BAD; a3 NOOP OK; a4 LOGOUT OK"}}},
+	{name: "long-tags", sessions: []wantSession{{user: "alice",
+		txns: strings.Repeat("t", 100) + " LOGIN OK; " + strings.Repeat("u", 256) + " SELECT OK; a3 LOGOUT OK"}}},
+	{name: "rev2-unconfirmed", sessions: []wantSession{rev2Txns}, check: wantDialect("IMAP4rev1")},
+	{name: "rev2-enabled", sessions: []wantSession{rev2Txns}, check: wantDialect("IMAP4rev2")},
+	{name: "rev2-only", sessions: []wantSession{rev2Txns}, check: wantDialect("IMAP4rev2")},
+	{name: "auth-digest-md5", sessions: []wantSession{{user: "chris", txns: "a1 AUTHENTICATE OK; a2 SELECT OK; a3 LOGOUT OK"}}},
+	{name: "auth-ntlm", sessions: []wantSession{{user: `CORP\bob`, txns: "a1 AUTHENTICATE OK; a2 SELECT OK; a3 LOGOUT OK"}}},
+}
+
+// rev2Txns is the session of the rev2-* captures.
+var rev2Txns = wantSession{user: "alice", txns: "a1 LOGIN OK; a2 ENABLE OK; a3 LOGOUT OK"}
+
+// wantDialect checks the first session's dialect.
+func wantDialect(d string) func(*testing.T, *report.Report, reassembly.Stats) {
+	return func(t *testing.T, rep *report.Report, _ reassembly.Stats) {
+		if got := rep.Sessions[0].Dialect; got != d {
+			t.Errorf("dialect %s, want %s", got, d)
+		}
+	}
 }
 
 // wantFrags checks the defragmentation counters.

@@ -69,7 +69,8 @@ func rev2Session(name, what, caps, enabled string, port uint16) *Capture {
 	a := &Conv{F: NewFlow4("10.0.0.1", "10.0.0.2", port, 1000, 5000), Cap: c, T: t}
 	a.Handshake()
 	a.Server("* OK [CAPABILITY " + caps + " AUTH=PLAIN] ready\r\n")
-	a.Login("a1", "alice")
+	a.Client("a1 LOGIN alice secret-alice\r\n")
+	a.Server("a1 OK [CAPABILITY " + caps + " ENABLE] Logged in\r\n")
 	a.Client("a2 ENABLE IMAP4rev2\r\n")
 	a.Server(enabled + "a2 OK Enabled\r\n")
 	a.Logout("a3")
