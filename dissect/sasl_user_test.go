@@ -9,9 +9,9 @@ import (
 // wherever it is among the directives; none in a challenge.
 func TestDigestUsername(t *testing.T) {
 	for in, want := range map[string]string{
-		`charset=utf-8,username="chris",realm="x"`:        "chris",
-		`realm="a,b",username="c\"d",nonce="n"`:           `c"d`,
-		`username=plain,qop=auth`:                         "plain",
+		`charset=utf-8,username="chris",realm="x"`:         "chris",
+		`realm="a,b",username="c\"d",nonce="n"`:            `c"d`,
+		`username=plain,qop=auth`:                          "plain",
 		`realm="elwood",nonce="OA6MG9tEQGm2hh",qop="auth"`: "",
 	} {
 		if got := digestUsername([]byte(in)); got != want {
