@@ -19,5 +19,5 @@ func (k *conn) Anomaly(_ reassembly.Direction, ts time.Time, kind, detail string
 		return
 	}
 	k.transportAnomalies++
-	k.rs.Anomalies = append(k.rs.Anomalies, report.Anomaly{Kind: kind, Detail: detail, Time: report.Time{Time: ts}})
+	k.rs.Anomalies = append(k.rs.Anomalies, report.Anomaly{Kind: report.AnomalyKind(kind), Detail: detail, Time: report.Time{Time: ts}})
 }

@@ -102,7 +102,7 @@ var transportCases = []transportCase{
 	{name: "wrap-hole", sessions: []wantSession{{user: "alice", txns: "a1 LOGIN OK; a2 SELECT OK; a3 FETCH OK; a4 LOGOUT OK",
 		gapBytes: 1536<<20 - 1448}}},
 	{name: "sasl-lost-ok", sessions: []wantSession{{user: "alice", txns: "a1 AUTHENTICATE -; a2 SELECT OK; a3 LOGOUT OK",
-		anomalies: []string{"resync"}, gapBytes: 40}},
+		anomalies: []string{"resync", "never_completed"}, gapBytes: 40}},
 		check: func(t *testing.T, rep *report.Report, st reassembly.Stats) {
 			if n := rep.Sessions[0].Transactions[0].Note; !strings.Contains(n, "completion not captured") {
 				t.Errorf("AUTHENTICATE note %q", n)
@@ -227,7 +227,7 @@ func describeSessions(rep *report.Report) []string {
 		}
 		var an []string
 		for _, a := range s.Anomalies {
-			an = append(an, a.Kind)
+			an = append(an, string(a.Kind))
 		}
 		out = append(out, fmt.Sprintf("user=%s midstream=%v gap_bytes=%d txns=[%s] anomalies=%v",
 			s.User, s.Midstream, s.GapBytes, strings.Join(txns, "; "), an))
