@@ -227,7 +227,12 @@ func (s *stream) ReassembledSG(sg gr.ScatterGather, ac gr.AssemblerContext) {
 			s.sh.stats.GapBytes += int64(skip)
 		}
 		s.started[d] = true
-		s.deliver(d, sg, p, first, avail, ts)
+		if c != nil && ts.Equal(c.ts) {
+			// The chunk ends with this packet's bytes: in order, one time.
+			s.conn.Data(d, ts, p)
+		} else {
+			s.deliver(d, sg, p, first, avail, ts)
+		}
 	} else if skip > 0 && s.started[d] {
 		// Lost bytes right before a FIN: still a gap.
 		s.conn.Gap(d, ts, skip)

@@ -32,9 +32,11 @@ const (
 	greTypeERSPAN3        layers.EthernetType = 0x22eb
 )
 
-// layerTypeERSPAN3 is the layer type of erspan3Layer (not registered with
-// gopacket: it only keys the decoder's container).
-const layerTypeERSPAN3 gopacket.LayerType = 0x7e01
+// layerTypeERSPAN3 is the layer type of erspan3Layer. It is not registered
+// with gopacket: it only keys the decoder's container, which is a slice
+// indexed by layer type, so it is a small number gopacket leaves unused
+// (TestERSPAN3LayerTypeFree); a large one made every decoder 500 KB.
+const layerTypeERSPAN3 gopacket.LayerType = 200
 
 // PPP protocol numbers carried in PPPoE sessions.
 const (
