@@ -61,6 +61,23 @@ func tcpChecksum(d *decoder) sumState {
 // with zeros), to the ones' complement accumulator acc.
 func addLE(acc uint64, b []byte) uint64 {
 	var c uint64
+	if len(b) >= 64 {
+		// Two independent carry chains, 64 bytes a step.
+		var acc2, c2 uint64
+		for len(b) >= 64 {
+			acc, c = bits.Add64(acc, binary.LittleEndian.Uint64(b), c)
+			acc2, c2 = bits.Add64(acc2, binary.LittleEndian.Uint64(b[8:]), c2)
+			acc, c = bits.Add64(acc, binary.LittleEndian.Uint64(b[16:]), c)
+			acc2, c2 = bits.Add64(acc2, binary.LittleEndian.Uint64(b[24:]), c2)
+			acc, c = bits.Add64(acc, binary.LittleEndian.Uint64(b[32:]), c)
+			acc2, c2 = bits.Add64(acc2, binary.LittleEndian.Uint64(b[40:]), c2)
+			acc, c = bits.Add64(acc, binary.LittleEndian.Uint64(b[48:]), c)
+			acc2, c2 = bits.Add64(acc2, binary.LittleEndian.Uint64(b[56:]), c2)
+			b = b[64:]
+		}
+		acc, c = bits.Add64(acc, acc2, c)
+		acc, c = bits.Add64(acc, c2, c)
+	}
 	for len(b) >= 32 {
 		acc, c = bits.Add64(acc, binary.LittleEndian.Uint64(b), c)
 		acc, c = bits.Add64(acc, binary.LittleEndian.Uint64(b[8:]), c)
