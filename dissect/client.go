@@ -38,10 +38,16 @@ func (s *Session) onClientLine(f *framer, ts time.Time, line []byte, first bool)
 		return noLiteral
 	}
 	if t := s.authTxn; t != nil && !f.resyncing() {
-		s.saslResponse(t, line, ts)
-		s.cli = nil
-		s.aux = t
-		return noLiteral
+		if !commandShaped(line) {
+			s.saslResponse(t, line, ts)
+			s.cli = nil
+			s.aux = t
+			return noLiteral
+		}
+		// Base64 has no space: "tag command" means the exchange ended and
+		// its completion was not seen.
+		s.authTxn = nil
+		t.t.Note = "completion not captured: the client sent a command where a SASL response was expected"
 	}
 	if t := s.idleTxn; t != nil && equalFold(line, "DONE") {
 		s.aux = t
@@ -394,6 +400,15 @@ func (s *Session) junkLine(f *framer, ts time.Time, line []byte) int64 {
 }
 
 // validTag reports whether p is a syntactically valid IMAP tag.
+// commandShaped says whether a client line is "tag SP command" with a
+// command imapscope knows, which a SASL response (base64, "*" or "=")
+// never is.
+func commandShaped(line []byte) bool {
+	tag, rest := cutWord(line)
+	cmd, _ := cutAtom(rest)
+	return len(rest) > 0 && validTag(tag) && len(cmd) > 0 && isKnownCommand(commandString(cmd, nil))
+}
+
 func validTag(p []byte) bool {
 	if len(p) == 0 || len(p) > maxTagLen {
 		return false

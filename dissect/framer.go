@@ -55,6 +55,9 @@ type framer struct {
 
 	litLeft int64 // literal bytes still to skip
 	litSize int64 // declared size of the current literal
+	// zeroLit: the line just ended announced an empty literal ({0}); the
+	// message continues with the next line unless the server refuses it.
+	zeroLit bool
 
 	// first is true when the next line begins a new message.
 	first bool
@@ -171,6 +174,7 @@ func (f *framer) line(ts time.Time, p []byte) ([]byte, bool) {
 // endLine hands a complete line to the session and acts on its verdict.
 func (f *framer) endLine(ts time.Time, line []byte, truncated bool) {
 	first := f.first
+	f.zeroLit = false
 	n := f.s.onLine(f, ts, line, first, truncated)
 	f.buf = f.buf[:0]
 	f.over = 0
@@ -190,6 +194,7 @@ func (f *framer) endLine(ts time.Time, line []byte, truncated bool) {
 			f.mode = modeLiteral
 		} else {
 			// {0}: the line continues immediately.
+			f.zeroLit = true
 			f.s.onLiteral(f, ts, nil, true)
 		}
 	default:
@@ -275,11 +280,14 @@ func (f *framer) startResync() {
 }
 
 // cancelLiteral abandons a synchronizing literal the server refused before
-// any of its bytes were sent; the direction's next bytes begin a new message.
+// any of its bytes were sent (for an empty literal: before the rest of the
+// command line was sent); the direction's next bytes begin a new message.
 func (f *framer) cancelLiteral(ts time.Time) bool {
-	if f.mode != modeLiteral || f.litLeft != f.litSize {
+	empty := f.zeroLit && f.mode == modeLine && len(f.buf) == 0 && f.over == 0
+	if !empty && (f.mode != modeLiteral || f.litLeft != f.litSize) {
 		return false
 	}
+	f.zeroLit = false
 	f.mode = modeLine
 	f.litLeft = 0
 	f.s.onMessageEnd(f, ts)

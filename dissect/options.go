@@ -33,9 +33,10 @@ const (
 	// minMaxLine is the smallest MaxLine honoured: a line must hold a tag,
 	// a command name and a literal header.
 	minMaxLine = 64
-	// maxTagLen is the longest tag believed; a longer first word is not a
-	// tag (real clients use a few characters).
-	maxTagLen = 64
+	// maxTagLen is the longest tag believed. RFC 3501 and 9051 set no
+	// limit; generated tags of a few hundred characters occur, while text
+	// that is not IMAP rarely has a first word this long without a space.
+	maxTagLen = 1024
 	// maxCommandWord caps each word of a command name (longer ones are cut).
 	maxCommandWord = 31
 	// maxResponseKind caps an unknown response keyword kept as a kind.

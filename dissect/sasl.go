@@ -3,8 +3,10 @@ package dissect
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/binary"
 	"strings"
 	"time"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/imapscope/imapscope/report"
@@ -130,6 +132,12 @@ func (s *Session) saslIdentity(t *txn, b64 []byte, kind int, ts time.Time) {
 				user = string(f[5:])
 			}
 		}
+	case "DIGEST-MD5":
+		// digest-response (RFC 2831 2.1.2): username="..." among the
+		// directives; the challenge (from the server) never has one.
+		user = digestUsername(dec)
+	case "NTLM":
+		user = ntlmUser(dec)
 	case "OAUTHBEARER":
 		// gs2-header: n,a=user,
 		if i := bytes.IndexByte(dec, 1); i > 0 {
@@ -146,4 +154,96 @@ func (s *Session) saslIdentity(t *txn, b64 []byte, kind int, ts time.Time) {
 	if validUser([]byte(user)) && !t.injected {
 		s.rep.User = user
 	}
+}
+
+// digestUsername returns the username directive of a DIGEST-MD5
+// digest-response ("" when there is none).
+func digestUsername(p []byte) string {
+	for len(p) > 0 {
+		var d []byte
+		d, p = cutDirective(p)
+		name, val, ok := bytes.Cut(bytes.TrimSpace(d), []byte("="))
+		if !ok || !strings.EqualFold(string(bytes.TrimSpace(name)), "username") {
+			continue
+		}
+		val = bytes.TrimSpace(val)
+		if len(val) >= 2 && val[0] == '"' && val[len(val)-1] == '"' {
+			var out []byte
+			for i := 1; i < len(val)-1; i++ {
+				if val[i] == '\\' && i+1 < len(val)-1 {
+					i++
+				}
+				out = append(out, val[i])
+			}
+			return string(out)
+		}
+		return string(val)
+	}
+	return ""
+}
+
+// cutDirective splits off one comma-separated directive, commas inside
+// quoted strings included in it.
+func cutDirective(p []byte) (d, rest []byte) {
+	quoted := false
+	for i := 0; i < len(p); i++ {
+		switch {
+		case p[i] == '\\' && quoted:
+			i++
+		case p[i] == '"':
+			quoted = !quoted
+		case p[i] == ',' && !quoted:
+			return p[:i], p[i+1:]
+		}
+	}
+	return p, nil
+}
+
+// NTLM AUTHENTICATE message ([MS-NLMP] 2.2.1.3) layout.
+const (
+	ntlmType3Min     = 52         // through the Workstation fields
+	ntlmDomainField  = 28         // DomainNameFields
+	ntlmUserField    = 36         // UserNameFields
+	ntlmFlagsOffset  = 60         // NegotiateFlags
+	ntlmFlagUnicode  = 0x00000001 // NTLMSSP_NEGOTIATE_UNICODE
+	ntlmMaxNameBytes = 512
+)
+
+// ntlmUser returns DOMAIN\user from an NTLM type 3 message ("" for other
+// messages).
+func ntlmUser(p []byte) string {
+	if len(p) < ntlmType3Min || string(p[:8]) != "NTLMSSP\x00" || binary.LittleEndian.Uint32(p[8:12]) != 3 {
+		return ""
+	}
+	unicode := true
+	if len(p) >= ntlmFlagsOffset+4 {
+		unicode = binary.LittleEndian.Uint32(p[ntlmFlagsOffset:])&ntlmFlagUnicode != 0
+	}
+	field := func(at int) (string, bool) {
+		n := int(binary.LittleEndian.Uint16(p[at:]))
+		off := int(binary.LittleEndian.Uint32(p[at+4:]))
+		if n > ntlmMaxNameBytes || off < 0 || off > len(p) || n > len(p)-off {
+			return "", false
+		}
+		b := p[off : off+n]
+		if !unicode {
+			return string(b), true
+		}
+		if len(b)%2 != 0 {
+			return "", false
+		}
+		u := make([]uint16, len(b)/2)
+		for i := range u {
+			u[i] = binary.LittleEndian.Uint16(b[2*i:])
+		}
+		return string(utf16.Decode(u)), true
+	}
+	user, ok := field(ntlmUserField)
+	if !ok || user == "" {
+		return ""
+	}
+	if dom, ok := field(ntlmDomainField); ok && dom != "" {
+		return dom + "\\" + user
+	}
+	return user
 }

@@ -140,12 +140,8 @@ func (s *Session) applyCompletion(t *txn, status report.Status) {
 	case kCompress:
 		s.startCompress()
 	case kEnable:
-		for _, w := range words(argsOf(t)) {
-			if strings.EqualFold(w, "IMAP4rev2") {
-				// Dovecot and others answer ENABLED; trust the OK either way.
-				s.dialect.rev2 = true
-			}
-		}
+		// IMAP4rev2 is in effect only once "* ENABLED IMAP4rev2" says so
+		// (RFC 5161: a plain OK enabled nothing); see responseData.
 	case kReadOnly:
 		s.rep.Access = "READ-ONLY"
 	case kReadWrite:

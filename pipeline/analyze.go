@@ -27,5 +27,13 @@ func CaptureStats(st reassembly.Stats) *report.CaptureStats {
 		TruncatedInput:             st.Truncated,
 		Damage:                     st.Damage,
 		PacketsOverConnectionLimit: st.PacketsOverConnLimit,
+		Skipped:                    st.Skip.Map(),
+		UnsupportedLinkTypes:       st.LinkTypeNames(),
+		CapLenOverLength:           st.CapLenOverLength,
+		ReusedConnections:          st.Reused,
+		ClockOutliers:              st.ClockOutliers,
+		Defragmented:               st.Defragmented,
+		AtomicFragments:            st.AtomicFragments,
+		FragmentOverlaps:           st.FragmentOverlaps,
 	}
 }

@@ -214,6 +214,8 @@ type conn struct {
 	s      *dissect.Session
 	seq    uint64
 	c      *Collector
+	// transportAnomalies counts the anomalies reassembly reported (transport.go).
+	transportAnomalies int
 }
 
 // Data feeds one direction's bytes to the dissector.

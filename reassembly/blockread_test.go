@@ -3,6 +3,7 @@ package reassembly
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -128,7 +129,6 @@ func TestBlockReaderMatchesPcapgo(t *testing.T) {
 		"header only":         small[:24],
 		"cut after 3 bytes":   small[:27],
 		"caplen over snaplen": pcapFile(false, true, 65535, []int{100, 300000}, 5),
-		"caplen over length":  pcapFile(false, false, 65535, []int{100, -200, 50}, 6),
 		"bad record":          append(append([]byte(nil), small...), badRecord()...),
 		"longer than a block": pcapFile(false, false, 16<<20, []int{100, blockSizeInline + 100, 200}, 7),
 		"long record cut":     pcapFile(false, false, 16<<20, []int{100, blockSizeInline + 100}, 8)[:blockSizeInline/2],
@@ -157,5 +157,22 @@ func TestBlockReaderMatchesPcapgo(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCapLenOverLength: a record whose captured length exceeds its original
+// length (pcapgo stops there) is read with its captured bytes and counted,
+// in plain and gzip-compressed files.
+func TestCapLenOverLength(t *testing.T) {
+	file := pcapFile(false, false, 65535, []int{100, -200, 50}, 6)
+	for name, in := range map[string][]byte{"plain": file, "gzip": gz(t, file)} {
+		e := NewEngine(Options{Workers: 1}, &CountingFactory{})
+		if err := e.ReadFrom(context.Background(), name, bytes.NewReader(in)); err != nil {
+			t.Fatal(err)
+		}
+		st := e.Close()
+		if st.Packets != 3 || st.CapLenOverLength != 1 || st.Truncated || st.Damage != "" {
+			t.Errorf("%s: packets %d, caplen over length %d, truncated %v %q; want 3, 1, false", name, st.Packets, st.CapLenOverLength, st.Truncated, st.Damage)
+		}
 	}
 }

@@ -13,8 +13,8 @@ const (
 )
 
 // maxLayers bounds how many headers one packet may stack (VLAN tags, IPv6
-// extension headers) before the decoder gives up on it.
-const maxLayers = 16
+// extension headers, tunnels) before the decoder gives up on it.
+const maxLayers = 24
 
 // decodeResult says what decoder.decode found.
 type decodeResult uint8
@@ -41,18 +41,35 @@ type decoder struct {
 	ip6   layers.IPv6
 	ext6  layers.IPv6ExtensionSkipper
 	tcp   layers.TCP
+	udp   layers.UDP
+
+	// Tunnels (tunnel.go).
+	gre     layers.GRE
+	vxlan   layers.VXLAN
+	geneve  layers.Geneve
+	erspan2 layers.ERSPANII
+	erspan3 erspan3Layer
+	etherip layers.EtherIP
+	mpls    mplsLayer
+	pppoe   pppoeLayer
 
 	// Results of the last decodedTCP.
 	netFlow gopacket.Flow
 	v6      bool
 	netOff  int // offset of the IP header in the frame
+
+	// Results of the last decodeFragment: which IP header (d.ip4 or d.ip6)
+	// and, for IPv6, the fragment header and what follows it.
+	fragV6  bool
+	fragHdr []byte
 }
 
 func newDecoder() *decoder {
 	d := &decoder{}
 	dlc := gopacket.DecodingLayerContainer(gopacket.DecodingLayerSparse(nil))
 	for _, l := range []gopacket.DecodingLayer{&d.eth, &d.dot1q, &d.sll, &d.sll2,
-		&d.loop, &d.ip4, &d.ip6, &d.ext6, &d.tcp} {
+		&d.loop, &d.ip4, &d.ip6, &d.ext6, &d.tcp, &d.udp, &d.gre, &d.vxlan,
+		&d.geneve, &d.erspan2, &d.erspan3, &d.etherip, &d.mpls, &d.pppoe} {
 		dlc = dlc.Put(l)
 	}
 	d.dlc = dlc
@@ -109,8 +126,8 @@ func (d *decoder) decode(lt layers.LinkType, data []byte) decodeResult {
 	frame := data
 	var net []byte // contents of the IP header, to locate it in the frame
 	for range maxLayers {
-		switch typ {
-		case gopacket.LayerTypeFragment, layers.LayerTypeIPv6Fragment:
+		if typ == layers.LayerTypeIPv6Fragment {
+			d.fragV6, d.fragHdr = true, data
 			return decodeFragment
 		}
 		dec, ok := d.dlc.Decoder(typ)
@@ -123,6 +140,7 @@ func (d *decoder) decode(lt layers.LinkType, data []byte) decodeResult {
 		switch typ {
 		case layers.LayerTypeIPv4:
 			if d.ip4.Flags&layers.IPv4MoreFragments != 0 || d.ip4.FragOffset != 0 {
+				d.fragV6, d.fragHdr = false, nil
 				return decodeFragment
 			}
 			d.netFlow, d.v6, net = d.ip4.NetworkFlow(), false, d.ip4.Contents
@@ -135,8 +153,29 @@ func (d *decoder) decode(lt layers.LinkType, data []byte) decodeResult {
 			d.netOff = cap(frame) - cap(net)
 			return decodedTCP
 		}
-		typ = dec.NextLayerType()
+		typ = d.nextLayer(typ, dec)
 		data = dec.LayerPayload()
 	}
 	return decodeError
+}
+
+// nextLayer is dec.NextLayerType, with the EtherTypes gopacket does not map
+// (tunnel.go) mapped.
+func (d *decoder) nextLayer(typ gopacket.LayerType, dec gopacket.DecodingLayer) gopacket.LayerType {
+	switch typ {
+	case layers.LayerTypeEthernet:
+		if d.eth.EthernetType >= 0x0600 { // below: an 802.3 length
+			return nextEtherType(d.eth.EthernetType)
+		}
+	case layers.LayerTypeDot1Q:
+		if d.dot1q.Type >= 0x0600 {
+			return nextEtherType(d.dot1q.Type)
+		}
+	case layers.LayerTypeGRE:
+		switch d.gre.Protocol {
+		case greTypeERSPAN3, ethernetTypeMPLSMulti:
+			return nextEtherType(d.gre.Protocol)
+		}
+	}
+	return dec.NextLayerType()
 }

@@ -7,8 +7,11 @@
 // This is the only package (with its live subpackage) that imports
 // gopacket. The contract with the rest of the program is handler.go (ConnFactory, Conn); everything below the byte
 // stream lives here: capture sources (pcap, pcapng, gzip, stdin), link-layer
-// decoding (Ethernet with 802.1Q/QinQ, Linux SLL and SLL2, raw IPv4/IPv6,
-// BSD null and OpenBSD loop), TCP reassembly, worker sharding, and the
+// decoding (Ethernet, Linux SLL and SLL2, raw IPv4/IPv6, BSD null and
+// OpenBSD loop; the encapsulations listed in tunnel.go: VLAN tags with TPID
+// 0x8100, 0x88a8 and 0x9100, MPLS, PPPoE, IP in IP, GRE with transparent
+// Ethernet bridging and ERSPAN I/II/III, EtherIP, VXLAN, GENEVE, where the
+// inner flow is the connection), TCP reassembly, worker sharding, and the
 // CountingFactory floor used by "imapscope read --no-dissect".
 //
 // # Behaviour
@@ -18,12 +21,28 @@
 //   - A direction whose SYN was not captured starts at its first packet and
 //     begins with Gap(dir, ts, -1). Lost bytes become Gap(dir, ts, n) and are
 //     never invented or glued: Data before and after a gap are separate calls.
-//   - No checksum, window or TCP-state validation: offloaded checksums and
-//     captures starting mid-connection are normal for a passive analyzer.
-//   - IP fragments are counted (Stats.Fragments) and skipped, not reassembled.
+//   - No window or TCP-state validation: captures starting mid-connection
+//     are normal for a passive analyzer.
+//   - IPv4 and IPv6 fragments are reassembled on the reading goroutine,
+//     bounded in datagrams, bytes and capture time (defrag.go); IPv6 atomic
+//     fragments are read on their own. What cannot be reassembled is
+//     counted in Stats.Skip.
+//   - TCP checksums are verified: a bad segment never wins over a good copy
+//     unless checksum offload is evident for its direction (badsum.go).
+//     Of two different copies of queued bytes the first wins and the Conn
+//     is told (overlap.go).
+//   - A packet stamped far ahead of the capture clock does not move it
+//     unless the next packet confirms the jump (clock.go).
 //   - Time is capture time only. Every FlushInterval of capture time, data
 //     waiting behind a hole older than PageTimeout is released (the hole
 //     becomes a Gap) and connections idle for IdleTimeout are ended.
+//   - Connections follow the endpoints' lifecycle (lifecycle.go): a SYN
+//     with a new ISN on a 4-tuple whose connection ended (RST, FIN) or was
+//     never seen to end starts a new Conn and ends the old one; a SYN
+//     retried with a new ISN before any data replaces the old ISN (same
+//     Conn). RST payload is never stream data (Stats.Skip.RSTPayload).
+//   - Packets of a link type the decoder lacks are counted by type
+//     (Stats.Skip, Stats.UnsupportedLinkTypes).
 //   - End is called exactly once per Conn: on a RST, when both directions
 //     have ended (FIN/RST), on idle timeout, or at the end of input (Close).
 //     closed is true only when a RST or a FIN in each direction was seen.

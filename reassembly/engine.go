@@ -28,6 +28,10 @@ type Engine struct {
 	read    int64      // input bytes read, for Options.Progress
 	blocks  *blockPool // blocks of plain pcap inputs, made on first use
 	closed  bool
+	// lastBadLink is the last unsupported link type named in stats.
+	lastBadLink layers.LinkType
+	held        heldPacket // a packet whose time is not trusted yet (clock.go)
+	frags       defragmenter
 }
 
 // NewEngine returns an Engine delivering connections to f.
@@ -61,6 +65,18 @@ func (e *Engine) packet(ci gopacket.CaptureInfo, data []byte, lt layers.LinkType
 	if e.closed {
 		return
 	}
+	if e.held.ok {
+		e.releaseHeld(ci.Timestamp)
+	}
+	if e.suspect(ci.Timestamp) {
+		e.hold(ci, data, lt)
+		return
+	}
+	e.process(ci, data, lt, blk, off)
+}
+
+// process decodes and routes one packet whose capture time is trusted.
+func (e *Engine) process(ci gopacket.CaptureInfo, data []byte, lt layers.LinkType, blk *block, off int) {
 	idx := e.idx
 	e.idx++
 	if e.inline != nil && idx%progressEvery == 0 {
@@ -90,9 +106,15 @@ func (e *Engine) packet(ci gopacket.CaptureInfo, data []byte, lt layers.LinkType
 	case decodedTCP:
 	case decodeFragment:
 		e.stats.Fragments++
+		e.fragment(ci, idx)
 		return
 	case decodeBadLink:
 		e.stats.UnsupportedLinkType++
+		e.stats.Skip.UnsupportedLinkType++
+		if e.lastBadLink != lt || e.stats.UnsupportedLinkTypes == "" {
+			e.lastBadLink = lt
+			e.stats.addLinkType(linkTypeName(lt))
+		}
 		return
 	case decodeError:
 		e.stats.DecodeErrors++
@@ -101,6 +123,12 @@ func (e *Engine) packet(ci gopacket.CaptureInfo, data []byte, lt layers.LinkType
 		e.stats.Skipped++
 		return
 	}
+	e.deliverTCP(ci, data, idx, blk, off)
+}
+
+// deliverTCP hands the TCP segment e.dec has just decoded from data (the
+// frame, or a defragmented IP packet) to reassembly.
+func (e *Engine) deliverTCP(ci gopacket.CaptureInfo, data []byte, idx uint64, blk *block, off int) {
 	tcp := &e.dec.tcp
 	sp, dp := uint16(tcp.SrcPort), uint16(tcp.DstPort)
 	if !e.ports.has(sp) && !e.ports.has(dp) {
@@ -109,7 +137,7 @@ func (e *Engine) packet(ci gopacket.CaptureInfo, data []byte, lt layers.LinkType
 	}
 	e.stats.IMAPPackets++
 	if e.inline != nil {
-		e.inline.assemble(e.dec.netFlow, tcp, ci.Timestamp, idx)
+		e.inline.assemble(e.dec, ci.Timestamp, idx)
 		return
 	}
 	h := flowHash(e.dec.netFlow.Src().Raw(), e.dec.netFlow.Dst().Raw(), sp, dp)
@@ -147,6 +175,9 @@ func (e *Engine) tick(ts time.Time) {
 
 // flushAt runs a flush pass ordered just before packet idx.
 func (e *Engine) flushAt(idx uint64) {
+	if len(e.frags.m) > 0 {
+		e.frags.expire(e.now.Add(-fragTimeout), &e.stats)
+	}
 	if e.inline != nil {
 		e.inline.flush(e.now, idx)
 		e.inline.report(2*idx + 1)
@@ -163,6 +194,9 @@ func (e *Engine) flushAt(idx uint64) {
 func (e *Engine) Flush(now time.Time) {
 	if e.closed {
 		return
+	}
+	if e.held.ok {
+		e.releaseHeld(now)
 	}
 	if now.After(e.now) {
 		e.now = now
@@ -225,6 +259,7 @@ func (e *Engine) readBlocks(ctx context.Context, name string, src *source) error
 	}
 	br.start(e.blocks, onSwitch)
 	defer br.close()
+	defer func() { e.stats.CapLenOverLength += br.capOverLen }()
 	for n := int64(0); ; n++ {
 		if n%cancelCheckEvery == 0 {
 			if err := ctx.Err(); err != nil {
@@ -258,7 +293,11 @@ func (e *Engine) Close() Stats {
 	if e.closed {
 		return e.stats
 	}
+	if e.held.ok {
+		e.releaseHeld(e.held.ci.Timestamp) // nothing contradicts it
+	}
 	e.closed = true
+	e.frags.expire(e.now.Add(time.Duration(1<<62)), &e.stats) // incomplete datagrams
 	var shards []*shard
 	if e.inline != nil {
 		e.inline.flushAll()

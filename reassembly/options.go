@@ -3,6 +3,7 @@ package reassembly
 import (
 	"errors"
 	"runtime"
+	"strings"
 	"time"
 )
 
@@ -125,7 +126,7 @@ type Stats struct {
 	IMAPPackets int64
 	// DecodeErrors counts packets whose link, IP or TCP header is malformed.
 	DecodeErrors int64
-	// Fragments counts IPv4/IPv6 fragments; they are skipped, not reassembled.
+	// Fragments counts IPv4/IPv6 fragments read (defrag.go reassembles them).
 	Fragments int64
 	// Skipped counts packets that are not ours: non-IP, non-TCP, other ports.
 	Skipped int64
@@ -142,6 +143,31 @@ type Stats struct {
 	MidStream int64
 	// Panics counts panics recovered while decoding or reassembling.
 	Panics int64
+	// Skip counts packets whose content was not used, by reason.
+	Skip SkipCounts
+	// Reused counts connections that started on a 4-tuple already in use
+	// (port reuse after RST, FIN or a close never seen; SYN retried with a
+	// new ISN).
+	Reused int64
+	// OverlapConflicts counts segments whose bytes differed from an
+	// earlier copy of the same bytes (the first copy was kept).
+	OverlapConflicts int64
+	// Defragmented counts IP datagrams reassembled from fragments;
+	// AtomicFragments counts IPv6 atomic fragments (RFC 6946), processed
+	// alone; FragmentOverlaps counts datagrams dropped because fragments
+	// overlapped with different bytes.
+	Defragmented, AtomicFragments, FragmentOverlaps int64
+	// ClockOutliers counts packets stamped far ahead of the capture clock
+	// and not confirmed by the next packet: they are processed at the
+	// clock's time instead (clock.go).
+	ClockOutliers int64
+	// CapLenOverLength counts records whose captured length exceeds their
+	// original length (a writer bug): read, with the captured bytes.
+	CapLenOverLength int64
+	// UnsupportedLinkTypes names the link types of the packets counted in
+	// UnsupportedLinkType, separated by ", " ("802.11 (105)"), at most
+	// maxLinkTypeNames of them.
+	UnsupportedLinkTypes string
 	// Truncated is true when an input ended early: cut short (EOF inside a
 	// record) or a record could not be read. Packets before it were used.
 	Truncated bool
@@ -164,6 +190,19 @@ func (s *Stats) add(o *Stats) {
 	s.GapBytes += o.GapBytes
 	s.MidStream += o.MidStream
 	s.Panics += o.Panics
+	s.Skip.add(&o.Skip)
+	s.Reused += o.Reused
+	s.CapLenOverLength += o.CapLenOverLength
+	s.ClockOutliers += o.ClockOutliers
+	s.OverlapConflicts += o.OverlapConflicts
+	s.Defragmented += o.Defragmented
+	s.AtomicFragments += o.AtomicFragments
+	s.FragmentOverlaps += o.FragmentOverlaps
+	if o.UnsupportedLinkTypes != "" {
+		for _, n := range strings.Split(o.UnsupportedLinkTypes, ", ") {
+			s.addLinkType(n)
+		}
+	}
 	s.Truncated = s.Truncated || o.Truncated
 	s.addDamage(o.Damage)
 }

@@ -5,7 +5,6 @@ import (
 	"math"
 	"time"
 
-	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	gr "github.com/gopacket/gopacket/reassembly"
 )
@@ -42,6 +41,15 @@ type shard struct {
 	// bounded however many connections are open.
 	nextGiveUp uint64
 	stats      Stats // only the reassembly-side counters are used
+
+	// Connection lifecycle (lifecycle.go).
+	tuples map[tupleKey]*tupleState
+	reused int  // entries of tuples past generation 0
+	adopt  Conn // the Conn a retried handshake takes over, for New
+
+	// Checksums (badsum.go).
+	curSum sumState // checksum of the packet being assembled
+	held   int      // streams holding a bad segment
 }
 
 func newShard(o *Options, f ConnFactory, ports *portSet, maxPagesTotal, worker int) *shard {
@@ -52,6 +60,7 @@ func newShard(o *Options, f ConnFactory, ports *portSet, maxPagesTotal, worker i
 		idleTimeout: o.IdleTimeout,
 		maxConns:    max(o.MaxConnections/max(o.Workers, 1), 1),
 		worker:      worker,
+		tuples:      make(map[tupleKey]*tupleState),
 	}
 	sh.pool = gr.NewStreamPool(sh)
 	sh.asm = gr.NewAssembler(sh.pool)
@@ -73,11 +82,34 @@ func (sh *shard) nextCtx(ts time.Time, idx uint64) *pktCtx {
 
 // assemble hands one TCP segment to the assembler. tcp and its payload are
 // borrowed for the call.
-func (sh *shard) assemble(netFlow gopacket.Flow, tcp *layers.TCP, ts time.Time, idx uint64) {
+func (sh *shard) assemble(dec *decoder, ts time.Time, idx uint64) {
+	netFlow, tcp := dec.netFlow, &dec.tcp
 	sh.lastIdx = idx
 	sh.key = 2*idx + 1
 	defer sh.recoverPanic("reassembling")
+	if tcp.RST && len(tcp.Payload) > 0 {
+		// A receiver never takes RST payload as stream data (RFC 9293
+		// 3.5.3: at most diagnostic text).
+		tcp.Payload = nil
+		sh.stats.Skip.RSTPayload++
+	}
+	sh.curSum = tcpChecksum(dec)
+	if sh.held > 0 {
+		sh.resolvePending(netFlow, tcp, sh.curSum != sumBad)
+	}
+	realFlow := netFlow
+	if tcp.SYN || sh.reused > 0 {
+		netFlow = sh.generation(netFlow, tcp, ts)
+	}
+	if sh.curSum == sumBad && sh.holdBad(realFlow, netFlow, tcp, ts, idx) {
+		return
+	}
 	sh.asm.AssembleWithContext(netFlow, tcp, sh.nextCtx(ts, idx))
+	if sh.adopt != nil {
+		// The retried handshake was not followed (connection limit).
+		sh.adopt.End(ts, false)
+		sh.adopt = nil
+	}
 	if !sh.lostSince.IsZero() && idx >= sh.lostAfter && idx >= sh.nextGiveUp {
 		t := sh.lostSince
 		sh.lostSince = time.Time{}
@@ -120,7 +152,7 @@ func (sh *shard) assembleIP(dec *decoder, pkt []byte, v6 bool, ts time.Time, idx
 		sh.stats.DecodeErrors++
 		return
 	}
-	sh.assemble(dec.netFlow, &dec.tcp, ts, idx)
+	sh.assemble(dec, ts, idx)
 }
 
 // flush pushes out data stuck behind holes older than the page timeout and

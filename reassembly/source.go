@@ -84,11 +84,9 @@ func newSource(r io.Reader) (*source, error) {
 			return nil, notCapture("pcap file header: %v", err)
 		}
 		s.format = "pcap" + gz
-		if gz == "" {
-			// pcapgo read the file header from br (a large enough
-			// bufio.Reader is not wrapped again); the records follow.
-			s.blocks = newBlockReader(br, s.pcap, m)
-		}
+		// pcapgo read the file header from br (a large enough
+		// bufio.Reader is not wrapped again); the records follow.
+		s.blocks = newBlockReader(br, s.pcap, m)
 	case magicPcapng:
 		if s.ng, err = pcapgo.NewNgReader(br, pcapgo.NgReaderOptions{WantMixedLinkType: true}); err != nil {
 			return nil, notCapture("pcapng section header: %v", err)

@@ -52,6 +52,8 @@ func (sh *shard) New(netFlow, tcpFlow gopacket.Flow, tcp *layers.TCP, ac gr.Asse
 		return nil
 	}
 	sh.open++
+	adopted := sh.adopt
+	sh.adopt = nil
 	src, _ := netip.AddrFromSlice(netFlow.Src().Raw())
 	dst, _ := netip.AddrFromSlice(netFlow.Dst().Raw())
 	srcEP := netip.AddrPortFrom(src.Unmap(), uint16(tcp.SrcPort))
@@ -62,6 +64,13 @@ func (sh *shard) New(netFlow, tcpFlow gopacket.Flow, tcp *layers.TCP, ac gr.Asse
 		// gopacket's "client to server" is the direction of this first packet.
 		s.flip = true
 		info.Client, info.Server = dstEP, srcEP
+	}
+	s.client = info.Client
+	sh.register(s, netFlow, tcp)
+	if adopted != nil {
+		// A SYN retried with a new ISN: the same session goes on.
+		s.conn = adopted
+		return s
 	}
 	s.conn = sh.factory.NewConn(info)
 	sh.stats.Conns++
@@ -78,6 +87,24 @@ type stream struct {
 	lastTs time.Time // latest capture time of any packet of the connection
 	rstIdx uint64    // packet index of the last RST accepted, valid if rst
 	rst    bool
+	client netip.AddrPort // the client endpoint (to tell directions apart)
+
+	tuple   *tupleState // the 4-tuple's entry in the shard's table
+	tkey    tupleKey
+	isn     [2]uint32 // initial sequence number of each direction, if synSeen
+	synSeen [2]bool   // a SYN was seen in the direction
+
+	// Checksums (badsum.go).
+	sumGood [2]bool        // a segment with a good checksum was seen
+	offload [2]bool        // checksum offload is evident for the direction
+	pend    *[2]pendingSeg // held bad segments, allocated on first use
+	held    bool           // pend holds a segment (counted in shard.held)
+
+	ooo [2]oooQueue // out-of-order segments kept for comparison (overlap.go)
+
+	// Sequence numbers are handed to gopacket relative to base (rebase).
+	base  [2]uint32
+	based [2]bool
 
 	noSYN   [2]bool // the direction started without a SYN
 	started [2]bool // Data or Gap(-1) already delivered in the direction
@@ -107,6 +134,13 @@ func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, d gr.TCPFlowDi
 	if ci.Timestamp.After(s.lastTs) {
 		s.lastTs = ci.Timestamp
 	}
+	if s.sh.curSum == sumGood {
+		s.sumGood[s.dir(d)] = true
+	}
+	if tcp.SYN && !s.synSeen[s.dir(d)] {
+		s.synSeen[s.dir(d)], s.isn[s.dir(d)] = true, tcp.Seq
+	}
+	s.rebase(tcp, s.dir(d))
 	if nextSeq == invalidSequence && !tcp.SYN {
 		*start = true
 		s.noSYN[s.dir(d)] = true
@@ -116,6 +150,7 @@ func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, d gr.TCPFlowDi
 			s.rst, s.rstIdx = true, c.idx
 		}
 	}
+	s.checkOverlap(tcp, ci.Timestamp, s.dir(d), nextSeq)
 	s.watchHoles(tcp, ci.Timestamp, s.dir(d), nextSeq)
 	return true
 }
@@ -159,11 +194,15 @@ func (s *stream) ReassembledSG(sg gr.ScatterGather, ac gr.AssemblerContext) {
 		ts = c.ts
 	}
 	if avail > 0 {
-		if t := sg.CaptureInfo(avail - 1).Timestamp; t.After(ts) {
+		// The capture time of the segment that carried the chunk's last
+		// byte, even when the chunk is released later, behind a hole
+		// given up (latency is measured from it).
+		if t := sg.CaptureInfo(avail - 1).Timestamp; !t.IsZero() {
 			ts = t
 		}
 	}
 	var p []byte
+	first := 0 // offset of p in the chunk
 	if avail > 0 {
 		p = sg.Fetch(avail)
 		if skip < -1 {
@@ -172,7 +211,7 @@ func (s *stream) ReassembledSG(sg gr.ScatterGather, ac gr.AssemblerContext) {
 			if -skip >= len(p) {
 				p = nil
 			} else {
-				p = p[-skip:]
+				p, first = p[-skip:], -skip
 			}
 			skip = 0
 		}
@@ -188,7 +227,12 @@ func (s *stream) ReassembledSG(sg gr.ScatterGather, ac gr.AssemblerContext) {
 			s.sh.stats.GapBytes += int64(skip)
 		}
 		s.started[d] = true
-		s.conn.Data(d, ts, p)
+		if c != nil && ts.Equal(c.ts) {
+			// The chunk ends with this packet's bytes: in order, one time.
+			s.conn.Data(d, ts, p)
+		} else {
+			s.deliver(d, sg, p, first, avail, ts)
+		}
 	} else if skip > 0 && s.started[d] {
 		// Lost bytes right before a FIN: still a gap.
 		s.conn.Gap(d, ts, skip)
@@ -209,6 +253,7 @@ func (s *stream) ReassembledSG(sg gr.ScatterGather, ac gr.AssemblerContext) {
 // the capture time of the connection's last packet.
 func (s *stream) ReassemblyComplete(gr.AssemblerContext) bool {
 	s.finish(s.lastTs, s.endSeen[0] && s.endSeen[1])
+	s.sh.unregister(s)
 	return true // remove from the pool
 }
 
@@ -219,9 +264,89 @@ func (s *stream) finish(ts time.Time, closed bool) {
 	}
 	s.sh.open--
 	s.ended = true
+	s.sh.dropPending(s)
 	if ts.Before(s.lastTs) {
 		ts = s.lastTs
 	}
 	s.conn.End(ts, closed)
 	s.conn = nil
+}
+
+// deliver hands p (the chunk's bytes from offset first) to the Conn. A
+// chunk of segments captured at different times (data released behind a
+// hole) is delivered segment by segment, each with its own capture time,
+// so that a response's time is when it was captured, not when the hole
+// was given up. last is the time of the chunk's last byte.
+func (s *stream) deliver(d Direction, sg gr.ScatterGather, p []byte, first, avail int, last time.Time) {
+	if t0 := sg.CaptureInfo(first).Timestamp; t0.Equal(last) || t0.IsZero() {
+		s.conn.Data(d, last, p)
+		return
+	}
+	// Runs of bytes are delivered with the time of their segment, never
+	// earlier than the run before (a segment captured before the one that
+	// filled its hole was reordered: the receiver got it at the fill), and
+	// runs of the same time together.
+	runStart := first
+	var runTs time.Time
+	for off := first; off < avail; {
+		t := sg.CaptureInfo(off).Timestamp
+		end := sameTimeEnd(sg, off, avail, t)
+		if t.Before(runTs) {
+			t = runTs
+		}
+		if off > runStart && !t.Equal(runTs) {
+			s.conn.Data(d, runTs, p[runStart-first:off-first])
+			runStart = off
+		}
+		runTs = t
+		off = end
+	}
+	s.conn.Data(d, runTs, p[runStart-first:])
+}
+
+// sameTimeEnd returns the end of the run of bytes from off captured at t
+// (the bytes of one segment are contiguous): galloping, then bisection.
+func sameTimeEnd(sg gr.ScatterGather, off, avail int, t time.Time) int {
+	lo, step := off, 1 // lo: last offset known to have time t
+	for lo+step < avail && sg.CaptureInfo(lo+step).Timestamp.Equal(t) {
+		lo += step
+		step *= 2
+	}
+	hi := min(lo+step, avail) // first offset known (or assumed) past the run
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		if sg.CaptureInfo(mid).Timestamp.Equal(t) {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return hi
+}
+
+// seqOrigin is where a direction's first sequence number lands after
+// rebase: low in the sequence space, so that the first 4 GiB of a stream
+// never wrap.
+const seqOrigin = 1 << 20
+
+// rebase rewrites the sequence and acknowledgment numbers of a packet of
+// direction d relative to the first ones seen in each direction, before
+// gopacket reads them. gopacket compares sequence numbers as integers and
+// unwraps only from the last quarter of the space into the first, so a
+// hole of more than 1 GiB that crosses the 32-bit wrap from lower down
+// looked like old data and its tail was dropped. Relative numbers start
+// near 0 and do not wrap for 4 GiB; past that, holes below 1 GiB still
+// compare right.
+func (s *stream) rebase(tcp *layers.TCP, d Direction) {
+	if !s.based[d] {
+		s.base[d], s.based[d] = tcp.Seq-seqOrigin, true
+	}
+	tcp.Seq -= s.base[d]
+	if tcp.ACK {
+		o := d ^ 1
+		if !s.based[o] {
+			s.base[o], s.based[o] = tcp.Ack-seqOrigin, true
+		}
+		tcp.Ack -= s.base[o]
+	}
 }

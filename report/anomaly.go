@@ -20,6 +20,10 @@ const (
 	// AnomalyResync: a direction lost bytes in a capture gap and found a
 	// plausible line start again.
 	AnomalyResync AnomalyKind = "resync"
+	// AnomalyOverlapConflict: two copies of the same stream bytes differed
+	// (the out-of-order queue held one when another arrived); the first
+	// copy was kept, as the receiver keeps it.
+	AnomalyOverlapConflict AnomalyKind = "overlap_conflict"
 
 	// Framing.
 
@@ -108,7 +112,7 @@ const (
 
 // AnomalyKinds lists every anomaly kind, in the order of docs/anomalies.md.
 var AnomalyKinds = []AnomalyKind{
-	AnomalyNotIMAP, AnomalyMidstream, AnomalyResync,
+	AnomalyNotIMAP, AnomalyMidstream, AnomalyResync, AnomalyOverlapConflict,
 	AnomalyLineTooLong, AnomalyLiteralTooLarge, AnomalyTruncatedLiteral, AnomalyTruncatedLine,
 	AnomalyUnterminatedQuoted, AnomalyMalformedCommand, AnomalyMalformedResponse,
 	AnomalyUnknownTag, AnomalyCompletionBeforeCommand, AnomalyTagReused, AnomalyTagCaseMismatch,

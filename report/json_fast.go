@@ -200,6 +200,22 @@ func (e *jsonAppender) intMap(k string, m map[string]int) {
 	e.close('}')
 }
 
+// int64Map is intMap for int64 counts.
+func (e *jsonAppender) int64Map(k string, m map[string]int64) {
+	if len(m) == 0 {
+		return
+	}
+	e.key(k)
+	e.open('{')
+	for _, mk := range sortedKeys(m) {
+		e.elem()
+		e.string(mk)
+		e.colon()
+		e.b = strconv.AppendInt(e.b, m[mk], 10)
+	}
+	e.close('}')
+}
+
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -242,6 +258,14 @@ func (e *jsonAppender) report(r *Report, stats []byte, flush func() error) error
 		e.strOmit(`"damage": `, c.Damage)
 		e.intOmit(`"empty_connections": `, c.EmptyConnections)
 		e.intOmit(`"packets_over_connection_limit": `, c.PacketsOverConnectionLimit)
+		e.int64Map(`"skipped": `, c.Skipped)
+		e.strings(`"unsupported_link_types": `, c.UnsupportedLinkTypes, true)
+		e.intOmit(`"caplen_over_length": `, c.CapLenOverLength)
+		e.intOmit(`"reused_connections": `, c.ReusedConnections)
+		e.intOmit(`"clock_outliers": `, c.ClockOutliers)
+		e.intOmit(`"defragmented": `, c.Defragmented)
+		e.intOmit(`"atomic_fragments": `, c.AtomicFragments)
+		e.intOmit(`"fragment_overlaps": `, c.FragmentOverlaps)
 		e.close('}')
 	}
 	if stats != nil {

@@ -36,6 +36,30 @@ type CaptureStats struct {
 	// PacketsOverConnectionLimit counts packets of connections not followed
 	// because the limit of connections open at once was reached.
 	PacketsOverConnectionLimit int64 `json:"packets_over_connection_limit,omitempty"`
+	// Skipped counts packets whose content could not be used, by reason
+	// (unsupported_link_type, fragments_not_reassembled, bad_checksum,
+	// rst_payload). Absent when nothing was skipped.
+	Skipped map[string]int64 `json:"skipped,omitempty"`
+	// UnsupportedLinkTypes names the link types of the packets skipped as
+	// unsupported_link_type.
+	UnsupportedLinkTypes []string `json:"unsupported_link_types,omitempty"`
+	// CapLenOverLength counts records whose captured length exceeded their
+	// original length; they were read with the captured bytes.
+	CapLenOverLength int64 `json:"caplen_over_length,omitempty"`
+	// ReusedConnections counts connections that began on a 4-tuple still
+	// in use (port reuse, a SYN retried with a new ISN).
+	ReusedConnections int64 `json:"reused_connections,omitempty"`
+	// ClockOutliers counts packets stamped far ahead of the capture clock
+	// and not confirmed by the next packet; they were processed at the
+	// clock's time (so they end no connection).
+	ClockOutliers int64 `json:"clock_outliers,omitempty"`
+	// Defragmented counts IP datagrams reassembled from fragments,
+	// AtomicFragments IPv6 atomic fragments (RFC 6946) read on their own,
+	// FragmentOverlaps datagrams dropped because fragments overlapped with
+	// different bytes.
+	Defragmented     int64 `json:"defragmented,omitempty"`
+	AtomicFragments  int64 `json:"atomic_fragments,omitempty"`
+	FragmentOverlaps int64 `json:"fragment_overlaps,omitempty"`
 }
 
 // Session is one IMAP conversation: one TCP connection to a server port.

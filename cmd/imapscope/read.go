@@ -283,6 +283,7 @@ func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
 		if empty > 0 {
 			fmt.Fprintf(stderr, " (and %d connections without data)", empty)
 		}
+		fmt.Fprint(stderr, skippedSummary(st))
 		fmt.Fprintln(stderr)
 	}
 	return finish(bw, file, st, err, stderr, cfg.quiet)
@@ -387,6 +388,9 @@ func finish(bw *bufio.Writer, file *outfile.File, st reassembly.Stats, err error
 		return exitFailure
 	case st.Truncated || st.Damage != "":
 		fmt.Fprintf(stderr, "imapscope: input damaged: %s\n", st.Damage)
+		return exitDamaged
+	case st.Skip.UnsupportedLinkType > 0:
+		fmt.Fprintf(stderr, "imapscope: %d packets of unsupported link type %s not read\n", st.Skip.UnsupportedLinkType, st.UnsupportedLinkTypes)
 		return exitDamaged
 	}
 	return exitOK

@@ -1,0 +1,126 @@
+package reassembly
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/gopacket/gopacket/layers"
+	gr "github.com/gopacket/gopacket/reassembly"
+)
+
+// Conflicting copies. gopacket keeps the first copy of bytes it has
+// already delivered, but lets a later copy overwrite bytes queued out of
+// order. A Linux receiver keeps the first copy it queued (RFC 9293 leaves
+// it open; Linux trims the new segment, tcp_data_queue_ofo), and that is
+// what the server acted on. So every segment queued out of order is also
+// kept here, until the stream has passed it, and a later segment
+// overlapping it gets the first copy's bytes; when they differ the Conn is
+// told (AnomalyConn, kind overlap_conflict). Bytes kept are bounded per
+// direction by maxOverlapBytes: beyond it, later out-of-order segments are
+// not compared. In-order captures never keep anything.
+
+// maxOverlapBytes bounds the out-of-order bytes kept per direction for
+// comparison (gopacket's own queue is bounded by the page limits).
+const maxOverlapBytes = 256 << 10
+
+// AnomalyKindOverlapConflict is the anomaly kind for two copies of the
+// same stream bytes that differ.
+const AnomalyKindOverlapConflict = "overlap_conflict"
+
+// AnomalyConn is a Conn that also records transport anomalies of its
+// connection. Conns that are not AnomalyConns are not told.
+type AnomalyConn interface {
+	Conn
+	// Anomaly records one anomaly of direction dir at capture time ts.
+	Anomaly(dir Direction, ts time.Time, kind, detail string)
+}
+
+// oooSeg is one out-of-order segment kept for comparison.
+type oooSeg struct {
+	seq  uint32
+	data []byte
+}
+
+// oooQueue is the out-of-order segments of one direction.
+type oooQueue struct {
+	segs  []oooSeg
+	bytes int
+}
+
+// checkOverlap compares the payload of tcp with the kept out-of-order
+// segments of direction d (nextSeq is gopacket's next expected byte),
+// makes the first copy win, and keeps the segment when it lies ahead.
+func (s *stream) checkOverlap(tcp *layers.TCP, ts time.Time, d Direction, nextSeq gr.Sequence) {
+	if len(tcp.Payload) == 0 || nextSeq == invalidSequence {
+		return
+	}
+	q := &s.ooo[d]
+	if len(q.segs) > 0 {
+		q.prune(uint32(nextSeq))
+		if len(q.segs) > 0 {
+			s.firstCopyWins(tcp, ts, d, q)
+		}
+	}
+	seq := tcp.Seq
+	if seqDiff(seq, uint32(nextSeq)) > 0 && q.bytes+len(tcp.Payload) <= maxOverlapBytes {
+		q.segs = append(q.segs, oooSeg{seq: seq, data: append([]byte(nil), tcp.Payload...)})
+		q.bytes += len(tcp.Payload)
+	}
+}
+
+// prune drops the segments the stream has passed.
+func (q *oooQueue) prune(next uint32) {
+	keep := q.segs[:0]
+	for _, g := range q.segs {
+		if seqDiff(g.seq+uint32(len(g.data)), next) > 0 {
+			keep = append(keep, g)
+		} else {
+			q.bytes -= len(g.data)
+		}
+	}
+	clear(q.segs[len(keep):])
+	q.segs = keep
+}
+
+// firstCopyWins rewrites the bytes of tcp that overlap kept segments with
+// the kept bytes (a copy of the payload is made only when they differ).
+func (s *stream) firstCopyWins(tcp *layers.TCP, ts time.Time, d Direction, q *oooQueue) {
+	p := tcp.Payload
+	copied := false
+	conflicts := 0
+	for _, g := range q.segs {
+		// Overlap of [tcp.Seq, +len(p)) and [g.seq, +len(g.data)).
+		off := int(seqDiff(g.seq, tcp.Seq)) // where g starts in p (may be < 0)
+		lo, hi := max(off, 0), min(off+len(g.data), len(p))
+		if lo >= hi {
+			continue
+		}
+		old := g.data[lo-off : hi-off]
+		if string(old) == string(p[lo:hi]) {
+			continue
+		}
+		if !copied {
+			p = append([]byte(nil), p...)
+			copied = true
+		}
+		copy(p[lo:hi], old)
+		conflicts++
+	}
+	if conflicts == 0 {
+		return
+	}
+	tcp.Payload = p
+	s.sh.stats.OverlapConflicts++
+	if ac, ok := s.conn.(AnomalyConn); ok {
+		ac.Anomaly(d, ts, AnomalyKindOverlapConflict, fmt.Sprintf(
+			"%s bytes at sequence %d: a later copy differs from the first; the first copy is kept, as the receiver keeps it",
+			dirName(d), tcp.Seq))
+	}
+}
+
+func dirName(d Direction) string {
+	if d == FromServer {
+		return "server"
+	}
+	return "client"
+}
