@@ -77,10 +77,10 @@ func TestECSGolden(t *testing.T) {
 	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
 	n := 0
 	for _, s := range r.Sessions {
-		n += len(s.Transactions)
+		n += 1 + len(s.Transactions) + len(s.Anomalies)
 	}
 	if len(lines) != n {
-		t.Fatalf("%d events for %d transactions", len(lines), n)
+		t.Fatalf("%d events for %d sessions, transactions and anomalies", len(lines), n)
 	}
 	for i, l := range lines {
 		var ev map[string]any
@@ -92,9 +92,11 @@ func TestECSGolden(t *testing.T) {
 			t.Errorf("line %d: not ECS-shaped: %s", i+1, l)
 		}
 		imap := ev["imap"].(map[string]any)
-		switch st, out := imap["status"], event["outcome"]; {
-		case st == "OK" && out != "success", st == nil && out != "unknown", (st == "NO" || st == "BAD") && out != "failure":
-			t.Errorf("line %d: status %v outcome %v", i+1, st, out)
+		if event["dataset"] == report.ECSDatasetTransaction {
+			switch st, out := imap["status"], event["outcome"]; {
+			case st == "OK" && out != "success", st == nil && out != "unknown", (st == "NO" || st == "BAD") && out != "failure":
+				t.Errorf("line %d: status %v outcome %v", i+1, st, out)
+			}
 		}
 		if strings.Contains(l, "secret") {
 			t.Errorf("line %d: password leaked: %s", i+1, l)

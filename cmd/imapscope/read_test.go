@@ -152,7 +152,8 @@ func TestReadHTMLAndECS(t *testing.T) {
 		t.Errorf("html output: %v, %d bytes", err, len(b))
 	}
 	code, out, _ := runCLI(t, "read", "--format", "ecs", "--quiet", "--status", "OK", demoPcap)
-	if code != exitOK || strings.Count(out, "\n") != 10 || !strings.Contains(out, `"outcome":"success"`) {
+	// One session event and its 10 OK transactions.
+	if code != exitOK || strings.Count(out, "\n") != 11 || strings.Count(out, `"dataset":"imapscope.session"`) != 1 || !strings.Contains(out, `"outcome":"success"`) {
 		t.Errorf("ecs: exit %d, %d lines", code, strings.Count(out, "\n"))
 	}
 }
