@@ -10,11 +10,12 @@ import (
 	"github.com/imapscope/imapscope/report"
 )
 
-const mergeUsage = `Usage: imapscope merge [flags] REPORT.json...
+const mergeUsage = `Usage: imapscope merge [flags] REPORT...
 
-Merges JSON reports written by 'imapscope read --format json' (from several
-sensors or several runs) into one document: sessions are concatenated,
-ordered by start time and renumbered from 1; inputs are combined; capture
+Merges reports written by 'imapscope read --format json' or '--format jsonl'
+(or by 'imapscope live') from several sensors or several runs into one
+document: sessions are concatenated, a session seen twice (same uid) is kept
+once, ordered by start time and renumbered from 1; inputs are combined; capture
 counters are summed; statistics are recomputed (with --stats, and always for
 html). "-" reads a report from standard input. Filters apply to the merged
 result.
@@ -31,7 +32,7 @@ func runMerge(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var cfg readConfig
 	fs := flag.NewFlagSet("merge", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&cfg.format, "format", "", "output format: table, json, jsonl, html or ecs (default: table on a terminal, json otherwise)")
+	fs.StringVar(&cfg.format, "format", "", "output format: table, json, jsonl, tsv, html or ecs (default: table on a terminal, json otherwise)")
 	fs.StringVar(&cfg.output, "o", "", "write the merged report to `FILE` instead of standard output")
 	fs.BoolVar(&cfg.summary, "summary", false, "table: sessions only, no transaction rows")
 	fs.StringVar(&cfg.columns, "columns", "", "table: comma-separated `keys` of the columns to show")
@@ -79,7 +80,7 @@ func runMerge(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		if err == nil {
 			var r *report.Report
-			if r, err = report.ReadJSON(doc); err == nil {
+			if r, err = report.ReadReport(doc); err == nil {
 				reps = append(reps, r)
 			}
 		}
@@ -121,7 +122,15 @@ func runMerge(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	if !cfg.quiet {
-		fmt.Fprintf(stderr, "imapscope: merged %d reports, %d sessions\n", len(reps), len(merged.Sessions))
+		total := 0
+		for _, r := range reps {
+			total += len(r.Sessions)
+		}
+		fmt.Fprintf(stderr, "imapscope: merged %d reports, %d sessions", len(reps), len(merged.Sessions))
+		if dup := total - len(merged.Sessions); dup > 0 {
+			fmt.Fprintf(stderr, " (%d duplicate sessions dropped)", dup)
+		}
+		fmt.Fprintln(stderr)
 	}
 	if c := merged.Capture; c != nil && (c.TruncatedInput || c.Damage != "") {
 		fmt.Fprintf(stderr, "imapscope: input damaged: %s\n", c.Damage)

@@ -62,7 +62,7 @@ type readConfig struct {
 var defaultPorts = portList{143, 220, 993}
 
 // readFormats are the output formats of read (and merge).
-var readFormats = []string{"table", "json", "jsonl", "html", "ecs"}
+var readFormats = []string{"table", "json", "jsonl", "tsv", "html", "ecs"}
 
 func runRead(args []string, stdout, stderr io.Writer) int {
 	return runReadCommand("read", readUsage, args, stdout, stderr)
@@ -76,7 +76,7 @@ func runReadCommand(name, usage string, args []string, stdout, stderr io.Writer)
 	if cfg.statsOnly {
 		fs.StringVar(&cfg.format, "format", "", "output format: table or json (the stats object alone) (default: table on a terminal, json otherwise)")
 	} else {
-		fs.StringVar(&cfg.format, "format", "", "output format: table, json, jsonl, html or ecs (Elastic Common Schema, one event per transaction) (default: table on a terminal, json otherwise)")
+		fs.StringVar(&cfg.format, "format", "", "output format: table, json, jsonl, tsv (Zeek-style, one row per transaction), html or ecs (Elastic Common Schema: session, transaction and anomaly events) (default: table on a terminal, json otherwise)")
 	}
 	fs.StringVar(&cfg.output, "o", "", "write the report to `FILE` instead of standard output")
 	fs.Var(&cfg.ports, "ports", "comma-separated IMAP server `ports`")
@@ -146,7 +146,7 @@ func resolveFormat(name string, cfg readConfig, tty bool, stderr io.Writer) stri
 	case cfg.statsOnly && format != "table" && format != "json":
 		fmt.Fprintf(stderr, "imapscope %s: --format must be table or json, not %q\n", name, format)
 		return ""
-	case cfg.stats && (format == "jsonl" || format == "ecs"):
+	case cfg.stats && (format == "jsonl" || format == "ecs" || format == "tsv"):
 		fmt.Fprintf(stderr, "imapscope %s: --stats works with --format table, json or html, not %s\n", name, format)
 		return ""
 	}
@@ -186,6 +186,8 @@ func writeReport(w io.Writer, rep *report.Report, format string, cfg readConfig,
 		return report.WriteHTML(w, rep, report.HTMLOptions{})
 	case "ecs":
 		return report.WriteECS(w, rep)
+	case "tsv":
+		return report.WriteTSV(w, rep)
 	}
 	if err := report.WriteTable(w, rep, topts); err != nil {
 		return err

@@ -185,6 +185,21 @@ func TestMergeCommand(t *testing.T) {
 	if code, _, _ := runCLI(t, "merge", a, bad); code != exitFailure {
 		t.Errorf("invalid report: exit %d, want 1", code)
 	}
+	if code, _, errs := runCLI(t, "merge", a, demoPcap); code != exitFailure || !strings.Contains(errs, "not an imapscope JSON report") {
+		t.Errorf("merge of a pcap: exit %d: %s", code, errs)
+	}
+	// JSON Lines (what live writes), and the same report twice: every session once.
+	l := filepath.Join(dir, "a.jsonl")
+	if code, _, _ := runCLI(t, "read", "--format", "jsonl", "--emit", "transactions", "-o", l, "--quiet", demoPcap); code != exitOK {
+		t.Fatalf("read jsonl: exit %d", code)
+	}
+	code, out, errs := runCLI(t, "merge", "--format", "json", a, a, l)
+	if code != exitOK || !strings.Contains(errs, "duplicate sessions dropped") {
+		t.Fatalf("merge a a a.jsonl: exit %d: %s", code, errs)
+	}
+	if r, err := report.ReadJSON([]byte(out)); err != nil || len(r.Sessions) != 1 {
+		t.Errorf("merge a a a.jsonl: %v, want the session of demo once", err)
+	}
 }
 
 func TestColorAndProgressOff(t *testing.T) {
@@ -240,6 +255,23 @@ func TestReadExitCodes(t *testing.T) {
 			if err := report.ValidateJSON([]byte(out)); err != nil {
 				t.Errorf("%v: the partial report is not valid: %v", c.args, err)
 			}
+		}
+	}
+}
+
+func TestReadTSV(t *testing.T) {
+	code, out, _ := runCLI(t, "read", "--format", "tsv", "--quiet", "--command", "LOGIN,SELECT", demoPcap)
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if code != exitOK || len(lines) < 9 || !strings.HasPrefix(lines[5], "#fields\tts\tuid\t") {
+		t.Fatalf("tsv: exit %d:\n%s", code, out)
+	}
+	for _, l := range lines[7:] {
+		c := strings.Split(l, "\t")
+		if len(c) != 11 || (c[6] != "LOGIN" && c[6] != "SELECT") {
+			t.Errorf("row %q", l)
+		}
+		if c[6] == "LOGIN" && !strings.Contains(c[7], "<redacted>") {
+			t.Errorf("LOGIN args not redacted: %q", c[7])
 		}
 	}
 }
