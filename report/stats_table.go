@@ -75,7 +75,7 @@ func WriteStatsTable(w io.Writer, st *Stats, opts TableOptions) error {
 		return fmt.Errorf("report: nil stats")
 	}
 	ew := &errWriter{w: w}
-	ew.printf("Statistics: %d sessions, %d transactions; latency percentiles %s, completed transactions only\n",
+	ew.printf("Statistics: %d sessions, %d transactions; latency percentiles %s, completed transactions only, IDLE apart\n",
 		st.Sessions, st.Transactions, st.Percentiles)
 	total := st.Total
 	total.Key = "TOTAL"
@@ -94,6 +94,11 @@ func WriteStatsTable(w io.Writer, st *Stats, opts TableOptions) error {
 			rows = append(rows, cells(cols, r, &opts))
 		}
 		rows = append(rows, cells(cols, total, &opts))
+		if st.Waiting.Count > 0 {
+			w := st.Waiting
+			w.Key = "IDLE (waiting)"
+			rows = append(rows, cells(cols, w, &opts))
+		}
 		if err := renderTable(ew, cols, rows); err != nil {
 			return err
 		}
