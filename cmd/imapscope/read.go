@@ -183,7 +183,7 @@ func writeReport(w io.Writer, rep *report.Report, format string, cfg readConfig,
 		}
 		return nil
 	case "html":
-		return report.WriteHTML(w, rep, report.HTMLOptions{})
+		return report.WriteHTML(w, rep, report.HTMLOptions{Stats: cfg.stats})
 	case "ecs":
 		return report.WriteECS(w, rep)
 	case "tsv":

@@ -151,6 +151,12 @@ func TestReadHTMLAndECS(t *testing.T) {
 	if err != nil || !bytes.Contains(b, []byte("<svg")) || !bytes.Contains(b, []byte("FROBNICATE")) {
 		t.Errorf("html output: %v, %d bytes", err, len(b))
 	}
+	if bytes.Contains(b, []byte("Statistics per command")) {
+		t.Error("html without --stats has the statistics sections")
+	}
+	if code, out, _ := runCLI(t, "read", "--format", "html", "--stats", "--quiet", demoPcap); code != exitOK || !strings.Contains(out, "Statistics per command") {
+		t.Errorf("html --stats: exit %d, no statistics sections", code)
+	}
 	code, out, _ := runCLI(t, "read", "--format", "ecs", "--quiet", "--status", "OK", demoPcap)
 	// One session event and its 10 OK transactions.
 	if code != exitOK || strings.Count(out, "\n") != 11 || strings.Count(out, `"dataset":"imapscope.session"`) != 1 || !strings.Contains(out, `"outcome":"success"`) {
