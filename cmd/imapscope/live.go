@@ -161,7 +161,7 @@ func (o *liveOutput) session(s *report.Session) error {
 		return o.jl.WriteSession(s)
 	}
 	var buf bytes.Buffer
-	rep := &report.Report{Tool: "imapscope " + version, Sessions: []*report.Session{s}}
+	rep := &report.Report{Tool: "imapscope " + programVersion(), Sessions: []*report.Session{s}}
 	if err := report.WriteTable(&buf, rep, *o.table); err != nil {
 		return err
 	}

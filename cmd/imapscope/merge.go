@@ -94,7 +94,7 @@ func runMerge(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "imapscope merge: %v\n", err)
 		return exitFailure
 	}
-	merged.Tool = "imapscope " + version
+	merged.Tool = "imapscope " + programVersion()
 	out := stdout
 	var file *os.File
 	if cfg.output != "" && cfg.output != "-" {

@@ -281,7 +281,7 @@ func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
 	}
 	if format != "jsonl" {
 		rep := &report.Report{
-			Tool:     "imapscope " + version,
+			Tool:     "imapscope " + programVersion(),
 			Inputs:   inputs,
 			Capture:  pipeline.CaptureStats(st),
 			Sessions: col.Sessions(),
