@@ -163,10 +163,10 @@ func findChromium() string {
 // Chromium with networking disabled, and checks that the screenshot is a PNG
 // with visible content. With -update it also refreshes docs/html-report.png.
 func TestHTMLScreenshot(t *testing.T) {
-	r := analyze(t, "dovecot/demo.pcap", "dovecot/imaplib.pcap")
+	r := analyze(t, "dovecot/demo.pcap", "dovecot/imaplib.pcap", "dovecot/idle.pcap")
 	r.Stats = report.ComputeStats(r, report.StatsOptions{})
 	var buf bytes.Buffer
-	if err := report.WriteHTML(&buf, r, report.HTMLOptions{}); err != nil {
+	if err := report.WriteHTML(&buf, r, report.HTMLOptions{Stats: true}); err != nil {
 		t.Fatal(err)
 	}
 	page := buf.String()

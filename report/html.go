@@ -25,6 +25,10 @@ var htmlTemplate = template.Must(template.New("report.html.tmpl").Funcs(template
 	"add":    func(a, b int) int { return a + b },
 	"tls":    tlsLabel,
 	"dict":   htmlDict,
+	"waiting": func(r StatsRow) StatsRow {
+		r.Key += " (waiting)"
+		return r
+	},
 }).ParseFS(htmlFS, "templates/report.html.tmpl"))
 
 // htmlDict builds a map from alternating keys and values, to pass several

@@ -176,8 +176,15 @@ type htmlOverTime struct {
 	PeakMS   string
 	PeakErr  int
 	Bucket   string
-	Polyline string // p90 latency line, SVG points
+	// Lines are the p90 latency line, one SVG points list per run of
+	// consecutive buckets with latencies (a gap in the traffic is a gap in
+	// the line); Dots mark each bucket's value.
+	Lines []string
+	Dots  []htmlPoint
 }
+
+// htmlPoint is one point of a chart.
+type htmlPoint struct{ X, Y float64 }
 
 // htmlTimeBar is one time bucket.
 type htmlTimeBar struct {
@@ -245,6 +252,12 @@ func overTime(ss []*Session) *htmlOverTime {
 	ot.PeakMS = strconv.FormatFloat(peak, 'f', 3, 64)
 	w := overTimeWidth / htmlTimeBuckets
 	var pts []byte
+	endLine := func() {
+		if len(pts) > 0 {
+			ot.Lines = append(ot.Lines, string(pts))
+			pts = pts[:0]
+		}
+	}
 	for i := range counts {
 		b := htmlTimeBar{X: float64(i) * w, W: w - 1, Count: counts[i], Errs: errs[i], P90MS: p90[i],
 			Label: fmtTime(Time{t0.Add(time.Duration(i) * step)})}
@@ -262,9 +275,12 @@ func overTime(ss []*Session) *htmlOverTime {
 			pts = append(pts, ',')
 			pts = strconv.AppendFloat(pts, y, 'f', 1, 64)
 			pts = append(pts, ' ')
+			ot.Dots = append(ot.Dots, htmlPoint{b.X + w/2, y})
+		} else {
+			endLine()
 		}
 	}
-	ot.Polyline = string(pts)
+	endLine()
 	return ot
 }
 
