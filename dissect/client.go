@@ -31,12 +31,12 @@ func (s *Session) onClientLine(f *framer, ts time.Time, line []byte, first bool)
 	}
 	if len(line) == 0 {
 		// Empty lines carry nothing; some clients send a bare CRLF.
-		if f.resyncing {
+		if f.resyncing() {
 			return rejectLine
 		}
 		return noLiteral
 	}
-	if t := s.authTxn; t != nil && !f.resyncing {
+	if t := s.authTxn; t != nil && !f.resyncing() {
 		s.saslResponse(t, line, ts)
 		s.cli = nil
 		s.aux = t
@@ -61,7 +61,7 @@ func (s *Session) onClientLine(f *framer, ts time.Time, line []byte, first bool)
 			args = more
 		}
 	}
-	if f.resyncing {
+	if f.resyncing() {
 		if !isKnownCommand(command) {
 			return rejectLine
 		}
@@ -71,7 +71,7 @@ func (s *Session) onClientLine(f *framer, ts time.Time, line []byte, first bool)
 			(len(tagPrefix(tag)) == len(tag)) != (len(tagPrefix([]byte(s.lastTag))) == len(s.lastTag))) {
 			return rejectLine
 		}
-		f.resyncing = false
+		f.resynced()
 		s.noteResync(f, ts)
 	}
 	if isKnownCommand(command) {
@@ -254,7 +254,7 @@ func (s *Session) noteResync(f *framer, ts time.Time) {
 
 // junkLine handles a line that is not IMAP syntax.
 func (s *Session) junkLine(f *framer, ts time.Time, line []byte) int64 {
-	if f.resyncing {
+	if f.resyncing() {
 		return rejectLine
 	}
 	if !s.imapSeen {

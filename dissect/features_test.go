@@ -220,7 +220,7 @@ func TestStartTLS(t *testing.T) {
 
 // A capture that starts mid-session resynchronises on a plausible line.
 func TestMidstream(t *testing.T) {
-	s := NewSession(newReport(), Options{})
+	s := NewSession(newReport(), Options{}, nil)
 	s.Gap(FromClient, t0, -1)
 	s.Gap(FromServer, t0, -1)
 	s.Feed(FromServer, t0, []byte("ody of a literal\r\n* 3 EXISTS\r\n"))
@@ -236,7 +236,7 @@ func TestMidstream(t *testing.T) {
 // A gap inside a literal keeps framing; a gap elsewhere cuts the command
 // and the stream resynchronises without inventing a transaction.
 func TestGaps(t *testing.T) {
-	s := NewSession(newReport(), Options{})
+	s := NewSession(newReport(), Options{}, nil)
 	s.Feed(FromServer, t0, []byte("* OK ready\r\n"))
 	s.Feed(FromClient, t0, []byte("g1 FETCH 1 BODY[]\r\n"))
 	s.Feed(FromServer, t0, []byte("* 1 FETCH (BODY[] {100}\r\n0123456789"))
@@ -365,6 +365,50 @@ func TestBannersNotIMAP(t *testing.T) {
 		rs := run(t, []step{c.first, C("a1 LOGIN alice pw\n")}, 1, Options{})
 		if rs.NotIMAP != c.want || len(rs.Transactions) != 0 {
 			t.Errorf("%q: not_imap %q, %d transactions", c.first.data, rs.NotIMAP, len(rs.Transactions))
+		}
+	}
+}
+
+// TestCompressCountsExact: every byte of each direction is counted once per
+// layer (raw, compressed, inflated), also when the server's OK to COMPRESS
+// and its first compressed bytes (an unsolicited EXISTS) arrive in the same
+// segment.
+func TestCompressCountsExact(t *testing.T) {
+	// deflate compresses parts as one stream, flushed after each part.
+	deflate := func(parts ...string) []string {
+		var b bytes.Buffer
+		w, _ := flate.NewWriter(&b, flate.DefaultCompression)
+		var out []string
+		for _, p := range parts {
+			w.Write([]byte(crlf(p)))
+			w.Flush()
+			out = append(out, b.String())
+			b.Reset()
+		}
+		return out
+	}
+	plainC0 := crlf("c1 LOGIN u p\nc2 COMPRESS DEFLATE\n")
+	plainS0 := crlf("* OK ready\nc1 OK in\nc2 OK DEFLATE active\n")
+	plainC := "c3 NOOP\nc4 LOGOUT\n"
+	plainS := []string{"* 3 EXISTS\n", "c3 OK done\n* BYE bye\nc4 OK bye\n"}
+	zc, zs := deflate(plainC)[0], deflate(plainS...)
+	steps := []step{
+		S("* OK ready\n"), C("c1 LOGIN u p\n"), S("c1 OK in\n"), C("c2 COMPRESS DEFLATE\n"),
+		// The server's OK and its first compressed bytes in one segment.
+		{FromServer, crlf("c2 OK DEFLATE active\n") + zs[0]},
+		{FromClient, zc}, {FromServer, zs[1]},
+	}
+	for _, chunk := range []int{0, 1, 3} {
+		rs := run(t, steps, chunk, Options{})
+		wantBrief(t, rs, "c1 LOGIN OK", "c2 COMPRESS OK", "c3 NOOP OK", "c4 LOGOUT OK")
+		got := [6]int64{rs.ClientBytes, rs.ServerBytes, rs.CompressedClientBytes, rs.CompressedServerBytes, rs.InflatedClientBytes, rs.InflatedServerBytes}
+		want := [6]int64{
+			int64(len(plainC0) + len(zc)), int64(len(plainS0) + len(zs[0]) + len(zs[1])),
+			int64(len(zc)), int64(len(zs[0]) + len(zs[1])),
+			int64(len(plainC0) + len(crlf(plainC))), int64(len(plainS0) + len(crlf(plainS[0])) + len(crlf(plainS[1]))),
+		}
+		if got != want {
+			t.Errorf("chunk %d: client/server raw, compressed, inflated = %v, want %v", chunk, got, want)
 		}
 	}
 }

@@ -51,7 +51,12 @@ func parseScript(script []byte) []segment {
 var fuzzTS = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
 func newFuzzSession(opts dissect.Options) *dissect.Session {
-	return dissect.NewSession(&report.Session{ID: 1, Client: "192.0.2.1:40000", Server: "192.0.2.2:143"}, opts)
+	return dissect.NewSession(newFuzzReport(), opts, nil)
+}
+
+// newFuzzReport is the identity every test session gets.
+func newFuzzReport() *report.Session {
+	return &report.Session{ID: 1, Client: "192.0.2.1:40000", Server: "192.0.2.2:143"}
 }
 
 // runs merges consecutive same-direction segments: the order of bytes

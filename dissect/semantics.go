@@ -112,7 +112,7 @@ func (s *Session) applyCompletion(t *txn, status report.Status) {
 	case kStartTLS:
 		s.startTLS()
 	case kCompress:
-		s.startCompress(t)
+		s.startCompress()
 	case kEnable:
 		for _, w := range words(argsOf(t)) {
 			if strings.EqualFold(w, "IMAP4rev2") {
@@ -222,8 +222,8 @@ func (s *Session) setEOL(args []byte) {
 		}
 	}
 	if last == '\n' || last == 0 || isAtomChar(last) || last == ' ' {
-		s.fr[FromServer].altEOL = 0 // LF already ends lines; printable bytes never do
+		s.w[FromServer].setEOL(0) // LF already ends lines; printable bytes never do
 		return
 	}
-	s.fr[FromServer].altEOL = last
+	s.w[FromServer].setEOL(last)
 }

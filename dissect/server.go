@@ -14,15 +14,15 @@ func (s *Session) onServerLine(f *framer, ts time.Time, line []byte, first bool)
 		return s.serverLiteral(line, ts)
 	}
 	if len(line) == 0 {
-		if f.resyncing {
+		if f.resyncing() {
 			return rejectLine
 		}
 		return noLiteral
 	}
 	switch {
 	case line[0] == '+' && (len(line) == 1 || line[1] == ' '):
-		if f.resyncing {
-			f.resyncing = false
+		if f.resyncing() {
+			f.resynced()
 			s.noteResync(f, ts)
 		}
 		s.imapSeen = true
@@ -73,11 +73,11 @@ func (s *Session) untagged(f *framer, ts time.Time, rest []byte) int64 {
 	} else {
 		kind = responseKind(w)
 	}
-	if f.resyncing {
+	if f.resyncing() {
 		if !isResponseKind(kind) {
 			return rejectLine
 		}
-		f.resyncing = false
+		f.resynced()
 		s.noteResync(f, ts)
 	}
 	if !s.imapSeen && !isResponseKind(kind) {
@@ -179,15 +179,15 @@ func (s *Session) tagged(f *framer, ts time.Time, line []byte) int64 {
 	t := s.lookup(tag)
 	if t == nil {
 		t = s.pendingFold(tag)
-		if t != nil && !(f.resyncing && status == "") {
+		if t != nil && !(f.resyncing() && status == "") {
 			s.anomaly("tag_case_mismatch", "response tag "+string(tag)+" matches command "+t.t.Tag+" only ignoring case", t.t.Tag, ts)
 		}
 	}
-	if f.resyncing {
+	if f.resyncing() {
 		if t == nil || (status == "" && !isDataKeyword(w)) {
 			return rejectLine
 		}
-		f.resyncing = false
+		f.resynced()
 		s.noteResync(f, ts)
 	}
 	if t == nil && !s.imapSeen {
@@ -237,7 +237,7 @@ func (s *Session) tagged(f *framer, ts time.Time, line []byte) int64 {
 	code, text := respCode(after)
 	if status == "NO" || status == "BAD" {
 		// A refused command's synchronizing literal is never sent.
-		if s.syncTxn == t && s.fr[FromClient].cancelLiteral(ts) {
+		if s.syncTxn == t && s.w[FromClient].cancelLiteral(ts) {
 			s.syncTxn = nil
 		}
 	}

@@ -144,15 +144,15 @@ func (s *Session) removePending(t *txn) {
 	}
 }
 
-// emit finishes t: stores it and tells the OnTransaction hook.
+// emit finishes t: stores it and tells the sink.
 func (s *Session) emit(t *txn) {
 	if t.done {
 		return
 	}
 	t.done = true
 	s.store(t)
-	if s.opts.OnTransaction != nil {
-		s.opts.OnTransaction(s.rep, t.t)
+	if s.sink != nil {
+		s.sink.Transaction(t.t)
 	}
 }
 
