@@ -121,6 +121,8 @@ alternatives; different flags must all match. --user, --server and --client
 keep or drop whole sessions. --command, --status, --min-latency and --mailbox
 keep only the matching transactions, and drop sessions left with none. Kept
 sessions keep their own fields (bytes, anomalies) for the whole connection.
+A value starting with ! excludes: --command '!IDLE' keeps every command but
+IDLE, --user '!alice,!bob' every user but those two.
 `
 
 // build turns the flags into a report.Filter, validating the values.

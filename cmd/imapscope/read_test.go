@@ -281,3 +281,14 @@ func TestReadTSV(t *testing.T) {
 		}
 	}
 }
+
+func TestReadNegatedFilter(t *testing.T) {
+	code, out, _ := runCLI(t, "read", "--format", "tsv", "--quiet", "--command", "!IDLE", "../../pcaps/dovecot/idle.pcap")
+	if code != exitOK || strings.Contains(out, "\tIDLE\t") || strings.Count(out, "\n") < 9 {
+		t.Errorf("--command '!IDLE': exit %d\n%s", code, out)
+	}
+	_, all, _ := runCLI(t, "read", "--format", "tsv", "--quiet", "../../pcaps/dovecot/idle.pcap")
+	if !strings.Contains(all, "\tIDLE\t") {
+		t.Error("idle.pcap has no IDLE: no test")
+	}
+}
