@@ -92,7 +92,7 @@ func runLive(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&cfg.quiet, "quiet", false, "no notes on standard error except errors, statistics and the summary")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), liveUsage)
-		fs.PrintDefaults()
+		printFlags(fs)
 		fmt.Fprint(fs.Output(), "\nExit codes: 0 stopped cleanly; 1 capture or output failed; 2 usage error.\n")
 	}
 	pos, code, done := parseFlags(fs, args, stdout)

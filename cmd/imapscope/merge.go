@@ -35,7 +35,7 @@ func runMerge(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.format, "format", "", "output format: table, json, jsonl, tsv, html or ecs (default: table on a terminal, json otherwise)")
 	fs.StringVar(&cfg.output, "o", "", "write the merged report to `FILE` instead of standard output")
 	fs.BoolVar(&cfg.summary, "summary", false, "table: sessions only, no transaction rows")
-	fs.StringVar(&cfg.columns, "columns", "", "table: comma-separated `keys` of the columns to show")
+	fs.StringVar(&cfg.columns, "columns", "", columnsHelp())
 	fs.BoolVar(&cfg.noColor, "no-color", false, "table: never colour statuses (also when NO_COLOR is set)")
 	fs.BoolVar(&cfg.quiet, "quiet", false, "no notes on standard error except errors")
 	fs.BoolVar(&cfg.stats, "stats", false, "add statistics recomputed over the merged sessions (table, json, html)")
@@ -43,7 +43,7 @@ func runMerge(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cfg.filters.register(fs)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), mergeUsage)
-		fs.PrintDefaults()
+		printFlags(fs)
 		fmt.Fprint(fs.Output(), filterHelp)
 		fmt.Fprint(fs.Output(), "\nExit codes: 0 merged; 3 a merged capture was damaged or truncated; 1 a report unreadable or invalid; 2 usage error.\n")
 	}
@@ -52,18 +52,16 @@ func runMerge(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return code
 	}
 	if len(inputs) == 0 {
-		fmt.Fprintln(stderr, "imapscope merge: no reports to merge")
-		fs.Usage()
-		return exitUsage
+		return usageError(stderr, "merge", "no reports to merge")
 	}
-	if cfg.top < 0 {
-		fmt.Fprintln(stderr, "imapscope merge: --top must not be negative")
-		return exitUsage
+	cfg.set = setFlags(fs)
+	cfg.emit, cfg.idleTimeout = "sessions", 1 // not merge flags
+	if msg := cfg.validate(); msg != "" {
+		return usageError(stderr, "merge", "%s", msg)
 	}
 	var err error
 	if cfg.filter, err = cfg.filters.build(); err != nil {
-		fmt.Fprintf(stderr, "imapscope merge: %v\n", err)
-		return exitUsage
+		return usageError(stderr, "merge", "%v", err)
 	}
 	tty := cfg.output == "" && isTerminal(stdout)
 	format := resolveFormat("merge", cfg, tty, stderr)

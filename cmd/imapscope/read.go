@@ -56,6 +56,8 @@ type readConfig struct {
 	statsOnly bool
 	// filter is built from filters once the flags are parsed.
 	filter report.Filter
+	// set holds the names of the flags given on the command line.
+	set map[string]bool
 }
 
 // readFormats are the output formats of read (and merge).
@@ -82,7 +84,7 @@ func runReadCommand(name, usage string, args []string, stdout, stderr io.Writer)
 	if !cfg.statsOnly {
 		fs.BoolVar(&cfg.noDissect, "no-dissect", false, "reassemble only and count bytes (benchmark floor); no IMAP work")
 		fs.BoolVar(&cfg.summary, "summary", false, "table: sessions only, no transaction rows")
-		fs.StringVar(&cfg.columns, "columns", "", "table: comma-separated `keys` of the columns to show")
+		fs.StringVar(&cfg.columns, "columns", "", columnsHelp())
 		fs.StringVar(&cfg.emit, "emit", "sessions", "jsonl: emit `what`: sessions, or transactions (each as it completes) and sessions")
 		fs.BoolVar(&cfg.stats, "stats", false, "add statistics: per command, server and user counts, statuses, latency p50/p90/p99/max, bytes; slowest transactions; anomalies (table, json, html)")
 	}
@@ -93,7 +95,7 @@ func runReadCommand(name, usage string, args []string, stdout, stderr io.Writer)
 	cfg.filters.register(fs)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usage)
-		fs.PrintDefaults()
+		printFlags(fs)
 		fmt.Fprint(fs.Output(), filterHelp)
 		fmt.Fprint(fs.Output(), "\nExit codes: 0 read fully; 3 input damaged or truncated, report produced; 1 input unreadable; 2 usage error.\n")
 	}
@@ -102,22 +104,15 @@ func runReadCommand(name, usage string, args []string, stdout, stderr io.Writer)
 		return code
 	}
 	if len(inputs) == 0 {
-		fmt.Fprintf(stderr, "imapscope %s: no input files (use - for standard input)\n", name)
-		fs.Usage()
-		return exitUsage
+		return usageError(stderr, name, "no input files (use - for standard input)")
 	}
-	if cfg.emit != "sessions" && cfg.emit != "transactions" {
-		fmt.Fprintf(stderr, "imapscope %s: --emit must be sessions or transactions, not %q\n", name, cfg.emit)
-		return exitUsage
-	}
-	if cfg.top < 0 {
-		fmt.Fprintf(stderr, "imapscope %s: --top must not be negative\n", name)
-		return exitUsage
+	cfg.set = setFlags(fs)
+	if msg := cfg.validate(); msg != "" {
+		return usageError(stderr, name, "%s", msg)
 	}
 	var err error
 	if cfg.filter, err = cfg.filters.build(); err != nil {
-		fmt.Fprintf(stderr, "imapscope %s: %v\n", name, err)
-		return exitUsage
+		return usageError(stderr, name, "%v", err)
 	}
 	if cfg.statsOnly {
 		cfg.stats = true
@@ -136,15 +131,19 @@ func resolveFormat(name string, cfg readConfig, tty bool, stderr io.Writer) stri
 			format = "table"
 		}
 	}
+	msg := ""
 	switch {
 	case !slices.Contains(readFormats, format):
-		fmt.Fprintf(stderr, "imapscope %s: unknown --format %q (want %s)\n", name, format, strings.Join(readFormats, ", "))
-		return ""
+		msg = fmt.Sprintf("unknown --format %q (want %s)", format, strings.Join(readFormats, ", "))
 	case cfg.statsOnly && format != "table" && format != "json":
-		fmt.Fprintf(stderr, "imapscope %s: --format must be table or json, not %q\n", name, format)
-		return ""
-	case cfg.stats && (format == "jsonl" || format == "ecs" || format == "tsv"):
-		fmt.Fprintf(stderr, "imapscope %s: --stats works with --format table, json or html, not %s\n", name, format)
+		msg = fmt.Sprintf("--format must be table or json, not %q", format)
+	case cfg.stats && !cfg.statsOnly && (format == "jsonl" || format == "ecs" || format == "tsv"):
+		msg = fmt.Sprintf("--stats works with --format table, json or html, not %s", format)
+	default:
+		msg = cfg.checkFormatFlags(format)
+	}
+	if msg != "" {
+		usageError(stderr, name, "%s", msg)
 		return ""
 	}
 	return format

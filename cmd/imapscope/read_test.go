@@ -24,6 +24,38 @@ func runCLI(t *testing.T, args ...string) (int, string, string) {
 	return code, out.String(), errb.String()
 }
 
+// TestUsageOnceAndErrorsOneLine: help goes to stdout once and nothing to
+// stderr; a usage error is one line in GNU spelling plus the pointer to the
+// help, exit 2.
+func TestUsageOnceAndErrorsOneLine(t *testing.T) {
+	for _, args := range [][]string{{"help", "read"}, {"read", "--help"}, {"read", "-h"}, {"help", "live"}, {"help"}} {
+		code, out, errs := runCLI(t, args...)
+		if code != exitOK || errs != "" || strings.Count(out, "Usage:") != 1 {
+			t.Errorf("%v: exit %d, %d usages on stdout, stderr %q", args, code, strings.Count(out, "Usage:"), errs)
+		}
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"read", "--ports", "abc", demoPcap}, `invalid value "abc" for --ports`},
+		{[]string{"read", "--nosuch", demoPcap}, "unknown flag --nosuch"},
+		{[]string{"read", demoPcap, "-o"}, "missing value for -o"},
+		{[]string{"merge", "--stats=maybe", "x.json"}, "--stats"},
+		{[]string{"live", "--workers", "x"}, "--workers"},
+	} {
+		code, out, errs := runCLI(t, c.args...)
+		lines := strings.Split(strings.TrimSuffix(errs, "\n"), "\n")
+		if code != exitUsage || out != "" || len(lines) != 2 || !strings.Contains(lines[0], c.want) ||
+			lines[1] != "see 'imapscope help "+c.args[0]+"'" {
+			t.Errorf("%v: exit %d, stderr:\n%s", c.args, code, errs)
+		}
+		if strings.Contains(errs, " -ports") || strings.Contains(errs, " -nosuch") {
+			t.Errorf("%v: single-dash spelling: %s", c.args, errs)
+		}
+	}
+}
+
 func TestReadHelpDocumentsEveryFlag(t *testing.T) {
 	code, out, _ := runCLI(t, "read", "--help")
 	if code != exitOK {
@@ -32,8 +64,8 @@ func TestReadHelpDocumentsEveryFlag(t *testing.T) {
 	for _, f := range []string{"format", "o", "ports", "workers", "show-secrets", "no-dissect", "summary", "columns",
 		"no-color", "quiet", "idle-timeout", "emit", "stats", "top", "user", "server", "client", "command",
 		"status", "min-latency", "mailbox"} {
-		if !strings.Contains(out, "\n  -"+f+" ") && !strings.Contains(out, "\n  -"+f+"\n") {
-			t.Errorf("read --help does not document -%s", f)
+		if !strings.Contains(out, "\n  "+dashed(f)+" ") && !strings.Contains(out, "\n  "+dashed(f)+"\n") {
+			t.Errorf("read --help does not document %s", dashed(f))
 		}
 	}
 	for _, want := range []string{"html", "ecs", "Exit codes", "Filters", "NO_COLOR"} {
@@ -290,5 +322,42 @@ func TestReadNegatedFilter(t *testing.T) {
 	_, all, _ := runCLI(t, "read", "--format", "tsv", "--quiet", "../../pcaps/dovecot/idle.pcap")
 	if !strings.Contains(all, "\tIDLE\t") {
 		t.Error("idle.pcap has no IDLE: no test")
+	}
+}
+
+// TestValuesValidatedBeforeInput gives bad values with an input that does
+// not exist: the usage error (exit 2) must come first.
+func TestValuesValidatedBeforeInput(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--workers", "0"}, "--workers must be at least 1"},
+		{[]string{"--workers", "-1"}, "--workers must be at least 1"},
+		{[]string{"--idle-timeout", "0"}, "--idle-timeout must be positive"},
+		{[]string{"--idle-timeout", "-1s"}, "--idle-timeout must be positive"},
+		{[]string{"--min-latency", "0s"}, "--min-latency must be positive"},
+		{[]string{"--columns", "id,foo"}, `unknown column "foo"`},
+		{[]string{"--format", "json", "--summary"}, "--summary applies to --format table, not json"},
+		{[]string{"--format", "tsv", "--columns", "id"}, "--columns applies to --format table"},
+		{[]string{"--format", "json", "--emit", "transactions"}, "--emit applies to --format jsonl"},
+		{[]string{"--summary"}, "because standard output is not a terminal"},
+		{[]string{"--top", "3"}, "--top needs --stats"},
+		{[]string{"--format", "yaml"}, `unknown --format "yaml"`},
+	} {
+		args := append(append([]string{"read"}, c.args...), "no-such-input.pcap")
+		code, out, errs := runCLI(t, args...)
+		if code != exitUsage || out != "" || !strings.Contains(errs, c.want) || strings.Count(errs, "\n") != 2 {
+			t.Errorf("%v: exit %d, stderr %q; want %q", c.args, code, errs, c.want)
+		}
+	}
+	if code, _, errs := runCLI(t, "read", "--help"); code != exitOK || errs != "" {
+		t.Errorf("help: %d %q", code, errs)
+	}
+	_, help, _ := runCLI(t, "read", "--help")
+	for _, k := range append(report.SessionColumns(), report.TransactionColumns()...) {
+		if !strings.Contains(help, k) {
+			t.Errorf("help does not list column %q", k)
+		}
 	}
 }
