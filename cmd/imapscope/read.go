@@ -241,6 +241,9 @@ func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
 		}
 		pc.Stream = stream
 	}
+	if format == "ecs" && !cfg.noDissect {
+		pc.Stream = ecsFiltered(bw, cfg.filter)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	res, err := pipeline.Run(ctx, pc)
@@ -261,7 +264,7 @@ func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
 		// Nothing was read: no report, just the error.
 		return finish(bw, file, st, err, stderr, cfg.quiet)
 	}
-	if format != "jsonl" {
+	if format != "jsonl" && format != "ecs" {
 		if code := filterAndWrite(bw, res.Report, format, cfg, tty, stderr); code != exitOK {
 			return code
 		}
@@ -281,30 +284,7 @@ func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
 // they end, and with --emit transactions each kept transaction as it
 // completes.
 func jsonlStream(w io.Writer, cfg readConfig) (pipeline.Stream, error) {
-	jl := report.NewJSONLWriter(w)
-	keep, err := cfg.filter.Func()
-	if err != nil {
-		return pipeline.Stream{}, err
-	}
-	out := pipeline.Stream{Session: func(s *report.Session) error {
-		if ks := keep(s); ks != nil {
-			return jl.WriteSession(ks)
-		}
-		return nil
-	}}
-	if cfg.emit == "transactions" {
-		keepTxn, err := cfg.filter.TxnFunc()
-		if err != nil {
-			return pipeline.Stream{}, err
-		}
-		out.Transaction = func(s *report.Session, t *report.Transaction) error {
-			if keepTxn(s, t) {
-				return jl.WriteTransaction(s.ID, t)
-			}
-			return nil
-		}
-	}
-	return out, nil
+	return jsonlFiltered(w, cfg.filter, cfg.emit == "transactions"), nil
 }
 
 // filterAndWrite applies the filters, computes the statistics when asked
