@@ -58,7 +58,14 @@ func Merge(reps ...*Report) (*Report, error) {
 		capture.Damage = strings.Join(damage, "; ")
 	}
 	out.Capture = capture
-	slices.SortStableFunc(out.Sessions, func(a, b *Session) int {
+	OrderByStart(out.Sessions)
+	return out, nil
+}
+
+// OrderByStart orders sessions by start time (sessions without one last;
+// ties keep their order) and renumbers them from 1.
+func OrderByStart(ss []*Session) {
+	slices.SortStableFunc(ss, func(a, b *Session) int {
 		switch az, bz := a.Start.IsZero(), b.Start.IsZero(); {
 		case az && bz:
 			return 0
@@ -69,8 +76,7 @@ func Merge(reps ...*Report) (*Report, error) {
 		}
 		return cmp.Compare(a.Start.UnixNano(), b.Start.UnixNano())
 	})
-	for i, s := range out.Sessions {
+	for i, s := range ss {
 		s.ID = i + 1
 	}
-	return out, nil
 }

@@ -208,6 +208,12 @@ func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
 	if format == "" {
 		return exitUsage
 	}
+	// Every input is opened and its header read before anything is
+	// written: a bad input leaves no output behind.
+	if err := reassembly.CheckInputs(inputs); err != nil {
+		fmt.Fprintf(stderr, "imapscope: %v\n", err)
+		return exitFailure
+	}
 	out := stdout
 	var file *os.File
 	if cfg.output != "" && cfg.output != "-" {
@@ -263,6 +269,9 @@ func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
 	if errors.As(err, &inErr) && st.Packets == 0 {
 		// Nothing was read: no report, just the error.
 		return finish(bw, file, st, err, stderr, cfg.quiet)
+	}
+	if errors.Is(err, context.Canceled) || ctx.Err() != nil {
+		res.Report.Capture.Interrupted = true
 	}
 	if format != "jsonl" && format != "ecs" {
 		if code := filterAndWrite(bw, res.Report, format, cfg, tty, stderr); code != exitOK {

@@ -3,10 +3,14 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/imapscope/imapscope/report"
 )
@@ -359,5 +363,82 @@ func TestValuesValidatedBeforeInput(t *testing.T) {
 		if !strings.Contains(help, k) {
 			t.Errorf("help does not list column %q", k)
 		}
+	}
+}
+
+// TestMissingInputWritesNothing: with a missing input among good ones the
+// run exits 1 before writing: no report on stdout, no -o file.
+func TestMissingInputWritesNothing(t *testing.T) {
+	dir := t.TempDir()
+	o := filepath.Join(dir, "r.json")
+	code, out, errs := runCLI(t, "read", "--format", "json", demoPcap, filepath.Join(dir, "nosuch.pcap"))
+	if code != exitFailure || out != "" || !strings.Contains(errs, "nosuch.pcap") {
+		t.Errorf("stdout: exit %d, %d bytes out, stderr %q", code, len(out), errs)
+	}
+	code, _, _ = runCLI(t, "read", "--format", "json", "-o", o, demoPcap, filepath.Join(dir, "nosuch.pcap"))
+	if _, err := os.Stat(o); code != exitFailure || err == nil {
+		t.Errorf("-o: exit %d, file written: %v", code, err == nil)
+	}
+	code, out, _ = runCLI(t, "read", "--format", "json", "README.md")
+	if code != exitFailure || out != "" {
+		t.Errorf("not a capture: exit %d, %d bytes", code, len(out))
+	}
+}
+
+// TestInterruptedRunSaysSo: read from a pipe that stays open, SIGINT, then
+// the pipe closes: the report says capture.interrupted and exit is 3.
+func TestInterruptedRunSaysSo(t *testing.T) {
+	bin := imapscopeBinary(t)
+	pcap, err := os.ReadFile(demoPcap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "read", "--format", "json", "--quiet", "-")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	stdin.Write(pcap[:len(pcap)/2])
+	time.Sleep(500 * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGINT)
+	time.Sleep(200 * time.Millisecond)
+	stdin.Close()
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != exitDamaged {
+		t.Fatalf("exit: %v; stderr %s", err, errb.String())
+	}
+	r, err := report.ReadJSON(out.Bytes())
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if r.Capture == nil || !r.Capture.Interrupted {
+		t.Errorf("capture %+v: not marked interrupted", r.Capture)
+	}
+}
+
+// TestSeveralInputsInStartOrder reads two captures given latest first: the
+// sessions come out by start time, numbered from 1.
+func TestSeveralInputsInStartOrder(t *testing.T) {
+	code, out, _ := runCLI(t, "read", "--format", "json", "--quiet", imaplibPcap, demoPcap)
+	if code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	r, err := report.ReadJSON([]byte(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range r.Sessions {
+		if s.ID != i+1 || i > 0 && s.Start.Before(r.Sessions[i-1].Start.Time) {
+			t.Errorf("session %d (id %d) starts %v, before the previous", i, s.ID, s.Start)
+		}
+	}
+	if len(r.Sessions) < 2 || r.Inputs[0] != imaplibPcap {
+		t.Errorf("%d sessions, inputs %v", len(r.Sessions), r.Inputs)
 	}
 }
