@@ -285,6 +285,9 @@ func liveStream(cfg liveConfig, w io.Writer, tty bool) pipeline.Stream {
 		return ecsFiltered(w, cfg.filter)
 	}
 	lo := &liveTable{w: w, opts: report.TableOptions{Summary: cfg.summary, Color: tty && !cfg.noColor}}
+	if cfg.output == "" || cfg.output == "-" {
+		lo.opts.Width = terminalWidth(w)
+	}
 	if cfg.columns != "" {
 		lo.opts.Columns = strings.Split(cfg.columns, ",")
 	}

@@ -64,6 +64,9 @@ func runMerge(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return usageError(stderr, "merge", "%v", err)
 	}
 	tty := cfg.output == "" && isTerminal(stdout)
+	if cfg.output == "" || cfg.output == "-" {
+		cfg.width = terminalWidth(stdout)
+	}
 	format := resolveFormat("merge", cfg, tty, stderr)
 	if format == "" {
 		return exitUsage

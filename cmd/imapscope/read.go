@@ -58,6 +58,8 @@ type readConfig struct {
 	filter report.Filter
 	// set holds the names of the flags given on the command line.
 	set map[string]bool
+	// width is the terminal width the tables fit (0: no limit).
+	width int
 }
 
 // readFormats are the output formats of read (and merge).
@@ -157,7 +159,7 @@ func useColor(cfg readConfig, tty bool) bool {
 
 // writeReport writes rep, already filtered and with its stats computed, in format.
 func writeReport(w io.Writer, rep *report.Report, format string, cfg readConfig, tty bool) error {
-	topts := report.TableOptions{Summary: cfg.summary, Color: useColor(cfg, tty)}
+	topts := report.TableOptions{Summary: cfg.summary, Color: useColor(cfg, tty), Width: cfg.width}
 	if cfg.columns != "" {
 		topts.Columns = strings.Split(cfg.columns, ",")
 	}
@@ -204,6 +206,9 @@ func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
 		name = "stats"
 	}
 	tty := cfg.output == "" && isTerminal(stdout)
+	if cfg.output == "" || cfg.output == "-" {
+		cfg.width = terminalWidth(stdout)
+	}
 	format := resolveFormat(name, cfg, tty, stderr)
 	if format == "" {
 		return exitUsage

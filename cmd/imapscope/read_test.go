@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/imapscope/imapscope/report"
 )
@@ -440,5 +441,25 @@ func TestSeveralInputsInStartOrder(t *testing.T) {
 	}
 	if len(r.Sessions) < 2 || r.Inputs[0] != imaplibPcap {
 		t.Errorf("%d sessions, inputs %v", len(r.Sessions), r.Inputs)
+	}
+}
+
+// TestTableFitsColumns: with $COLUMNS set (no terminal), tables fit it.
+func TestTableFitsColumns(t *testing.T) {
+	t.Setenv("COLUMNS", "80")
+	code, out, _ := runCLI(t, "read", "--format", "table", "--quiet", "--stats", demoPcap, imaplibPcap)
+	if code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	for _, l := range strings.Split(out, "\n") {
+		if (strings.HasPrefix(l, "|") || strings.HasPrefix(l, "+")) && utf8.RuneCountInString(l) > 80 {
+			t.Errorf("%d wide: %s", utf8.RuneCountInString(l), l)
+		}
+	}
+	if got := progressBarWidth(80); 72+got > 82 || got < progressMinBar {
+		t.Errorf("bar %d at 80 columns", got)
+	}
+	if progressBarWidth(0) != progressBarWidth(progressDefaultWidth) || progressBarWidth(500) != progressMaxBar {
+		t.Error("bar width bounds")
 	}
 }
