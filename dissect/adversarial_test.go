@@ -109,7 +109,7 @@ type advCase struct {
 	opts  dissect.Options
 }
 
-func hasAnomaly(rs *report.Session, kind string) bool {
+func hasAnomaly(rs *report.Session, kind report.AnomalyKind) bool {
 	for _, x := range rs.Anomalies {
 		if x.Kind == kind {
 			return true
@@ -135,11 +135,11 @@ func wantTxn(t *testing.T, rs *report.Session, tag, cmd, status string) {
 	t.Errorf("no transaction %s %s %s (have %d: %q...)", tag, cmd, status, len(rs.Transactions), got)
 }
 
-func wantAnomaly(t *testing.T, rs *report.Session, kind string) {
+func wantAnomaly(t *testing.T, rs *report.Session, kind report.AnomalyKind) {
 	t.Helper()
 	if !hasAnomaly(rs, kind) {
-		var kinds []string
-		seen := map[string]bool{}
+		var kinds []report.AnomalyKind
+		seen := map[report.AnomalyKind]bool{}
 		for _, x := range rs.Anomalies {
 			if !seen[x.Kind] {
 				seen[x.Kind] = true

@@ -137,7 +137,7 @@ func feedChunked(segs []segment, cuts []byte, opts dissect.Options, gaps bool) *
 // Feed that failed, so they depend on chunking; they are zeroed then.
 func reportJSON(t testing.TB, rs *report.Session) []byte {
 	for _, a := range rs.Anomalies {
-		if strings.HasPrefix(a.Kind, "deflate_") {
+		if strings.HasPrefix(string(a.Kind), "deflate_") {
 			rs.CompressedClientBytes, rs.CompressedServerBytes = 0, 0
 		}
 	}
@@ -172,6 +172,11 @@ func FuzzSession(f *testing.F) {
 			}
 			if opts.MaxAnomalies > 0 && len(rs.Anomalies) > opts.MaxAnomalies {
 				t.Fatalf("%d anomalies kept, limit %d", len(rs.Anomalies), opts.MaxAnomalies)
+			}
+			for _, a := range rs.Anomalies {
+				if !a.Kind.Known() {
+					t.Fatalf("anomaly kind %q is not in report.AnomalyKinds", a.Kind)
+				}
 			}
 		}
 	})

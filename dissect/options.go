@@ -44,6 +44,9 @@ type Options struct {
 	MaxInflateRatio int64
 	// ShowSecrets keeps passwords and SASL responses in the output.
 	ShowSecrets bool
+	// Capabilities, if set, shares parsed capability lists between the
+	// sessions given the same Options (nil: each session parses its own).
+	Capabilities *CapabilityCache
 }
 
 func (o Options) withDefaults() Options {

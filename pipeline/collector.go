@@ -61,6 +61,9 @@ func NewCollector(opts dissect.Options, out Stream) *Collector {
 	if out.Session == nil {
 		out.Transaction = nil
 	}
+	if opts.Capabilities == nil {
+		opts.Capabilities = new(dissect.CapabilityCache) // this collector's sessions share it
+	}
 	return &Collector{opts: opts, out: out}
 }
 

@@ -133,10 +133,10 @@ func anomalyEvent(base ecsEvent, s *Session, a Anomaly) ecsEvent {
 	ev.Timestamp = ecsTime(ts)
 	ev.Event = ecsEventMeta{
 		Kind: "event", Category: []string{"network"}, Type: []string{"info"},
-		Action: "imap-anomaly-" + a.Kind, Module: ecsModule, Dataset: ECSDatasetAnomaly,
+		Action: "imap-anomaly-" + string(a.Kind), Module: ecsModule, Dataset: ECSDatasetAnomaly,
 		Reason: a.Detail,
 	}
-	ev.IMAP.Anomaly = &ecsAnomaly{Kind: a.Kind, Detail: a.Detail, Tag: a.Tag}
-	ev.Message = a.Kind + ": " + a.Detail
+	ev.IMAP.Anomaly = &ecsAnomaly{Kind: string(a.Kind), Detail: a.Detail, Tag: a.Tag}
+	ev.Message = string(a.Kind) + ": " + a.Detail
 	return ev
 }
