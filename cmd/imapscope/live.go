@@ -111,6 +111,10 @@ func runLive(args []string, stdout, stderr io.Writer) int {
 	if cfg.filter, err = cfg.filters.build(); err != nil {
 		return usageError(stderr, "live", "%v", err)
 	}
+	if len(cfg.filters.users) > 0 && !cfg.quiet {
+		// --user dropped privileges before it became the mail-user filter.
+		fmt.Fprintln(stderr, "imapscope live: note: --user keeps sessions of those mail users; --run-as USER drops privileges")
+	}
 	return captureLive(cfg, stdout, stderr)
 }
 
