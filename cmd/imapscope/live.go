@@ -74,7 +74,7 @@ func runLive(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.iface, "i", "", "capture on interface `IFACE` (any: all interfaces)")
 	fs.Var(&cfg.ports, "ports", "comma-separated IMAP server `ports` (also the kernel filter)")
-	fs.StringVar(&cfg.expr, "f", "", "tcpdump filter `EXPR` instead of the port filter (builds with -tags pcap only)")
+	fs.StringVar(&cfg.expr, "f", "", "tcpdump filter `EXPR` instead of the port filter, Ethernet interfaces: host, net, port, portrange, vlan, ip, ip6, tcp, udp with and/or/not in pure Go (all of tcpdump's language with -tags pcap)")
 	fs.StringVar(&cfg.format, "format", "", "output format: table, jsonl or ecs (Elastic Common Schema events, each session's as it ends) (default: table on a terminal, jsonl otherwise)")
 	fs.StringVar(&cfg.emit, "emit", "sessions", "jsonl: emit `what`: sessions, or transactions (each as it completes) and sessions")
 	fs.StringVar(&cfg.output, "o", "", "append the report to `FILE` instead of standard output")
@@ -138,8 +138,6 @@ func (cfg *liveConfig) validate(pos []string, set map[string]bool) string {
 		return fmt.Sprintf("unexpected argument %q (live reads an interface: -i IFACE)", pos[0])
 	case cfg.iface == "":
 		return "no interface: use -i IFACE (or -i any)"
-	case cfg.expr != "" && !live.HavePcap:
-		return "-f needs libpcap and this build has none (build with -tags pcap); use --ports to choose the IMAP ports"
 	case cfg.emit != "sessions" && cfg.emit != "transactions":
 		return fmt.Sprintf("--emit must be sessions or transactions, not %q", cfg.emit)
 	case cfg.format != "" && cfg.format != "table" && cfg.format != "jsonl" && cfg.format != "ecs":

@@ -47,7 +47,7 @@ func TestLiveFlagValidation(t *testing.T) {
 			name string
 			args []string
 			want string
-		}{"filter without pcap", []string{"-i", "lo", "-f", "tcp port 143"}, "--ports"})
+		}{"filter outside the pure-Go subset", []string{"-i", "lo", "-f", "port 143 or 993"}, "unsupported or malformed expression"})
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -512,14 +512,15 @@ func lastLine(s string) string {
 	return s
 }
 
-// TestLiveECSFiltered runs live with --format ecs and a negated command
-// filter against Dovecot: every session gives one imapscope.session event,
+// TestLiveECSFiltered runs live with a pure-Go -f capture filter, --format
+// ecs and a negated command filter against Dovecot: every session gives one imapscope.session event,
 // no LOGOUT transaction is written, and every event names its session uid
 // and Community ID.
 func TestLiveECSFiltered(t *testing.T) {
 	srv := dovecottest.Start(t)
 	out := filepath.Join(t.TempDir(), "live.ndjson")
-	lr := startLive(t, srv, "-i", "lo", "--format", "ecs", "--command", "!LOGOUT", "-o", out)
+	// The kernel filter is the pure-Go compilation of a tcpdump expression.
+	lr := startLive(t, srv, "-i", "lo", "-f", "host 127.0.0.1 and tcp port 143 and not vlan", "--format", "ecs", "--command", "!LOGOUT", "-o", out)
 	const sessions = 3
 	cmd, sc, _ := startClient(t, srv, "full", sessions, 1)
 	truth := readTruth(t, sc, "")
