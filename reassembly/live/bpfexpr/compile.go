@@ -200,7 +200,9 @@ func (g *gen) address(p primitive, l3 uint32, t, f label) {
 	a := p.prefix.Addr()
 	if !a.Is4() {
 		g.both(func(t, f label) { g.ethertype(p.off, etherIPv6, t, f) },
-			func(t, f label) { g.dirs(p.dir, l3+8, l3+24, func(off uint32, t, f label) { g.ip6Match(off, p, t, f) }, t, f) }, t, f)
+			func(t, f label) {
+				g.dirs(p.dir, l3+8, l3+24, func(off uint32, t, f label) { g.ip6Match(off, p, t, f) }, t, f)
+			}, t, f)
 		return
 	}
 	b := a.As4()
