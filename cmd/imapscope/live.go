@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/imapscope/imapscope/dissect"
+	"github.com/imapscope/imapscope/internal/outfile"
 	"github.com/imapscope/imapscope/pipeline"
 	"github.com/imapscope/imapscope/reassembly"
 	"github.com/imapscope/imapscope/reassembly/live"
@@ -123,7 +124,7 @@ func (cfg *liveConfig) validate(pos []string, set map[string]bool) string {
 	if set["min-latency"] && cfg.filters.minLatency <= 0 {
 		return fmt.Sprintf("--min-latency must be positive, not %s", cfg.filters.minLatency)
 	}
-	if msg := checkColumns(cfg.columns); msg != "" {
+	if msg := columnsProblem(cfg.columns); msg != "" {
 		return msg
 	}
 	if cfg.format != "" {
@@ -162,6 +163,16 @@ func (cfg *liveConfig) validate(pos []string, set map[string]bool) string {
 			return err.Error()
 		}
 	}
+	if cfg.format != "jsonl" {
+		if err := checkColumns(cfg.columns); err != nil {
+			return err.Error()
+		}
+	}
+	if cfg.pcapOut != "" && cfg.output != "-" {
+		if err := outfile.CheckNotInput(cfg.pcapOut, cfg.output); err != nil {
+			return fmt.Sprintf("-w %s and -o %s are the same file", cfg.pcapOut, cfg.output)
+		}
+	}
 	return ""
 }
 
@@ -171,9 +182,22 @@ func captureLive(cfg liveConfig, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "imapscope live: "+format+"\n", a...)
 		return exitFailure
 	}
+	// Signals are caught before any file exists, so that an interrupted
+	// set-up still removes its temporary file.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var ident *live.Identity
+	if cfg.runAs != "" {
+		// Looked up first: a wrong --user touches no file.
+		id, err := live.LookupUser(cfg.runAs)
+		if err != nil {
+			return fail("%v", err)
+		}
+		ident = id
+	}
 	out := stdout
 	if cfg.output != "" && cfg.output != "-" {
-		f, err := os.OpenFile(cfg.output, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+		f, err := outfile.Append(cfg.output, outfile.Options{Private: cfg.showSecrets})
 		if err != nil {
 			return fail("%v", err)
 		}
@@ -198,12 +222,14 @@ func captureLive(cfg liveConfig, stdout, stderr io.Writer) int {
 			Run: live.RunOptions{Count: cfg.count},
 		},
 	}
-	var pcapFile *os.File
+	var pcapFile *outfile.File
 	if cfg.pcapOut != "" {
-		f, err := os.Create(cfg.pcapOut)
+		// Packets carry clear-text credentials: the capture is private.
+		f, err := outfile.Create(cfg.pcapOut, outfile.Options{Private: true})
 		if err != nil {
 			return fail("%v", err)
 		}
+		defer f.Abort() // no-op once committed or published
 		pcapFile = f
 		pc.Live.Run.Pcapng = f
 	}
@@ -212,8 +238,16 @@ func captureLive(cfg liveConfig, stdout, stderr io.Writer) int {
 		pc.Live.Run.OnStats = func(st live.Stats) { fmt.Fprintln(stderr, statsLine("stats", st)) }
 	}
 	pc.Live.Opened = func(src *live.Source) error {
-		if cfg.runAs != "" {
-			if err := live.DropPrivileges(cfg.runAs); err != nil {
+		// The -w capture goes into place now, while still privileged
+		// enough to rename in its directory: it is kept however the
+		// capture ends.
+		if err := pcapFile.Publish(); err != nil {
+			return fmt.Errorf("-w %s: %w", cfg.pcapOut, err)
+		}
+		if ident != nil {
+			if err := ident.Drop(); errors.Is(err, live.ErrThreadsUnreachable) {
+				fmt.Fprintf(stderr, "imapscope live: warning: %v\n", err)
+			} else if err != nil {
 				return err
 			}
 		}
@@ -226,8 +260,6 @@ func captureLive(cfg liveConfig, stdout, stderr io.Writer) int {
 		return nil
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	if cfg.duration > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, cfg.duration)
@@ -236,8 +268,8 @@ func captureLive(cfg liveConfig, stdout, stderr io.Writer) int {
 	res, runErr := pipeline.Run(ctx, pc)
 	stop()
 	code := exitOK
-	if pcapFile != nil {
-		if err := pcapFile.Close(); err != nil && runErr == nil {
+	if pcapFile != nil && res.Captured { // otherwise Abort (deferred) keeps an older file
+		if err := pcapFile.Commit(); err != nil && runErr == nil {
 			runErr = fmt.Errorf("-w %s: %w", cfg.pcapOut, err)
 		}
 	}

@@ -34,7 +34,7 @@ func TestLiveFlagValidation(t *testing.T) {
 		{"json format", []string{"-i", "lo", "--format", "json"}, "table, jsonl or ecs"},
 		{"emit table", []string{"-i", "lo", "--format", "table", "--emit", "transactions"}, "--emit applies to --format jsonl"},
 		{"columns jsonl", []string{"-i", "lo", "--format", "jsonl", "--columns", "id"}, "--columns applies to --format table"},
-		{"unknown column", []string{"-i", "lo", "--columns", "nope"}, `unknown column "nope"`},
+		{"unknown column", []string{"-i", "lo", "--columns", "nope"}, `unknown --columns key "nope"`},
 		{"bad filter", []string{"-i", "lo", "--status", "MAYBE"}, "unknown status"},
 		{"bad server", []string{"-i", "lo", "--server", "x:y:z"}, "bad endpoint"},
 		{"fanout", []string{"-i", "lo", "--fanout-group", "70000"}, "--fanout-group"},

@@ -342,7 +342,7 @@ func TestValuesValidatedBeforeInput(t *testing.T) {
 		{[]string{"--idle-timeout", "0"}, "--idle-timeout must be positive"},
 		{[]string{"--idle-timeout", "-1s"}, "--idle-timeout must be positive"},
 		{[]string{"--min-latency", "0s"}, "--min-latency must be positive"},
-		{[]string{"--columns", "id,foo"}, `unknown column "foo"`},
+		{[]string{"--columns", "id,foo"}, `unknown --columns key "foo"`},
 		{[]string{"--format", "json", "--summary"}, "--summary applies to --format table, not json"},
 		{[]string{"--format", "tsv", "--columns", "id"}, "--columns applies to --format table"},
 		{[]string{"--format", "json", "--emit", "transactions"}, "--emit applies to --format jsonl"},

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/imapscope/imapscope/report"
@@ -14,15 +13,10 @@ func columnsHelp() string {
 		"; transactions: " + strings.Join(report.TransactionColumns(), ", ")
 }
 
-// checkColumns reports the first --columns key no table has.
-func checkColumns(v string) string {
-	if v == "" {
-		return ""
-	}
-	for _, k := range strings.Split(v, ",") {
-		if !slices.Contains(report.SessionColumns(), k) && !slices.Contains(report.TransactionColumns(), k) {
-			return fmt.Sprintf("unknown column %q in --columns (see 'imapscope help read' for the keys)", k)
-		}
+// columnsProblem is checkColumns' error as a usage message, or "".
+func columnsProblem(v string) string {
+	if err := checkColumns(v); err != nil {
+		return err.Error()
 	}
 	return ""
 }
@@ -44,7 +38,7 @@ func (cfg *readConfig) validate() string {
 	case cfg.set["top"] && !cfg.stats && !cfg.statsOnly:
 		return "--top needs --stats"
 	}
-	return checkColumns(cfg.columns)
+	return columnsProblem(cfg.columns)
 }
 
 // formatOnlyFlags are flags that mean something for one output format only.
