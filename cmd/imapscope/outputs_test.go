@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"errors"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -302,6 +303,9 @@ func waitSignalTaken(t *testing.T, pid int) {
 	t.Helper()
 	for {
 		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+		if errors.Is(err, fs.ErrNotExist) {
+			return // already exited (and reaped): the signal was taken
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
