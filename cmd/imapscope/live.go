@@ -204,24 +204,6 @@ func captureLive(cfg liveConfig, stdout, stderr io.Writer) int {
 		defer f.Close()
 		out = f
 	}
-	tty := cfg.output == "" && isTerminal(stdout)
-	pc := pipeline.Config{
-		Reassembly: reassembly.Options{Ports: cfg.ports, Workers: cfg.workers, IdleTimeout: cfg.idleTimeout},
-		Dissect:    dissect.Options{ShowSecrets: cfg.showSecrets},
-		Stream:     liveStream(cfg, out, tty),
-		Live: &pipeline.LiveConfig{
-			Source: live.Config{
-				Interface:   cfg.iface,
-				Ports:       cfg.ports,
-				Expr:        cfg.expr,
-				BufferSize:  cfg.bufferMiB << 20,
-				Fanout:      cfg.fanoutGroup >= 0,
-				FanoutGroup: uint16(max(cfg.fanoutGroup, 0)),
-				Promiscuous: !cfg.noPromisc,
-			},
-			Run: live.RunOptions{Count: cfg.count},
-		},
-	}
 	var pcapFile *outfile.File
 	if cfg.pcapOut != "" {
 		// Packets carry clear-text credentials: the capture is private.
@@ -231,34 +213,8 @@ func captureLive(cfg liveConfig, stdout, stderr io.Writer) int {
 		}
 		defer f.Abort() // no-op once committed or published
 		pcapFile = f
-		pc.Live.Run.Pcapng = f
 	}
-	if cfg.statsInterval > 0 {
-		pc.Live.Run.StatsEvery = cfg.statsInterval
-		pc.Live.Run.OnStats = func(st live.Stats) { fmt.Fprintln(stderr, statsLine("stats", st)) }
-	}
-	pc.Live.Opened = func(src *live.Source) error {
-		// The -w capture goes into place now, while still privileged
-		// enough to rename in its directory: it is kept however the
-		// capture ends.
-		if err := pcapFile.Publish(); err != nil {
-			return fmt.Errorf("-w %s: %w", cfg.pcapOut, err)
-		}
-		if ident != nil {
-			if err := ident.Drop(); errors.Is(err, live.ErrThreadsUnreachable) {
-				fmt.Fprintf(stderr, "imapscope live: warning: %v\n", err)
-			} else if err != nil {
-				return err
-			}
-		}
-		if cfg.showSecrets && !cfg.quiet {
-			fmt.Fprintln(stderr, "imapscope: --show-secrets: passwords and SASL secrets will appear in the output")
-		}
-		if !cfg.quiet {
-			fmt.Fprintf(stderr, "imapscope live: capturing on %s (%s), ports %s\n", cfg.iface, src.Link(), cfg.ports.String())
-		}
-		return nil
-	}
+	pc := livePipeline(cfg, out, cfg.output == "" && isTerminal(stdout), stderr, pcapFile, ident)
 
 	if cfg.duration > 0 {
 		var cancel context.CancelFunc
@@ -300,6 +256,60 @@ func captureLive(cfg liveConfig, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stderr, line)
 	return code
+}
+
+// livePipeline is the pipeline configuration of the live capture cfg
+// asks for, streaming to out and teeing packets to pcapFile (if any); the
+// privileges drop to ident (if any) once the source is open; notes go to
+// stderr.
+func livePipeline(cfg liveConfig, out io.Writer, tty bool, stderr io.Writer, pcapFile *outfile.File, ident *live.Identity) pipeline.Config {
+	pc := pipeline.Config{
+		Reassembly: reassembly.Options{Ports: cfg.ports, Workers: cfg.workers, IdleTimeout: cfg.idleTimeout},
+		Dissect:    dissect.Options{ShowSecrets: cfg.showSecrets},
+		Stream:     liveStream(cfg, out, tty),
+		Live: &pipeline.LiveConfig{
+			Source: live.Config{
+				Interface:   cfg.iface,
+				Ports:       cfg.ports,
+				Expr:        cfg.expr,
+				BufferSize:  cfg.bufferMiB << 20,
+				Fanout:      cfg.fanoutGroup >= 0,
+				FanoutGroup: uint16(max(cfg.fanoutGroup, 0)),
+				Promiscuous: !cfg.noPromisc,
+			},
+			Run: live.RunOptions{Count: cfg.count},
+		},
+	}
+	if pcapFile != nil {
+		pc.Live.Run.Pcapng = pcapFile
+	}
+	if cfg.statsInterval > 0 {
+		pc.Live.Run.StatsEvery = cfg.statsInterval
+		pc.Live.Run.OnStats = func(st live.Stats) { fmt.Fprintln(stderr, statsLine("stats", st)) }
+	}
+	pc.Live.Opened = func(src *live.Source) error {
+		// The -w capture goes into place now, while still privileged
+		// enough to rename in its directory: it is kept however the
+		// capture ends.
+		if err := pcapFile.Publish(); err != nil {
+			return fmt.Errorf("-w %s: %w", cfg.pcapOut, err)
+		}
+		if ident != nil {
+			if err := ident.Drop(); errors.Is(err, live.ErrThreadsUnreachable) {
+				fmt.Fprintf(stderr, "imapscope live: warning: %v\n", err)
+			} else if err != nil {
+				return err
+			}
+		}
+		if cfg.showSecrets && !cfg.quiet {
+			fmt.Fprintln(stderr, "imapscope: --show-secrets: passwords and SASL secrets will appear in the output")
+		}
+		if !cfg.quiet {
+			fmt.Fprintf(stderr, "imapscope live: capturing on %s (%s), ports %s\n", cfg.iface, src.Link(), cfg.ports.String())
+		}
+		return nil
+	}
+	return pc
 }
 
 // liveStream streams finished sessions (and with --emit transactions each

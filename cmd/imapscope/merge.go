@@ -118,7 +118,7 @@ func runMerge(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if file != nil {
 		out = file
 	}
-	bw := bufio.NewWriterSize(out, 64<<10)
+	bw := bufio.NewWriterSize(out, outputBufferSize)
 	if code := filterAndWrite(bw, merged, format, cfg, tty, stderr); code != exitOK {
 		return code
 	}

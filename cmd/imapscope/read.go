@@ -240,7 +240,7 @@ func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
 	if cfg.showSecrets && !cfg.quiet {
 		fmt.Fprintln(stderr, "imapscope: --show-secrets: passwords and SASL secrets will appear in the output")
 	}
-	bw := bufio.NewWriterSize(out, 64<<10)
+	bw := bufio.NewWriterSize(out, outputBufferSize)
 
 	prog := newProgress(stderr, inputs, cfg.quiet)
 	pc := pipeline.Config{
