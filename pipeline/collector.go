@@ -157,6 +157,7 @@ func (c *Collector) NewConn(info reassembly.ConnInfo) reassembly.Conn {
 		Server: both[n:],
 		Start:  report.Time{Time: info.Start},
 	}
+	k.rs.Identify()
 	k.key = info.EventKey
 	if k.key == nil {
 		k.key = new(uint64)

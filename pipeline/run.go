@@ -101,6 +101,11 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	res.Report.Capture.EmptyConnections = col.Empty()
 	if cfg.Stream.Session == nil {
 		res.Report.Sessions = col.Sessions()
+		if len(cfg.Inputs) > 1 {
+			// Files are read one after the other; their sessions may
+			// interleave in time.
+			report.OrderByStart(res.Report.Sessions)
+		}
 	}
 	if serr := col.Err(); serr != nil {
 		return res, &OutputError{Err: serr}

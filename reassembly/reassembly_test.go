@@ -87,6 +87,20 @@ func TestSegmentSequences(t *testing.T) {
 			s:    "* BYE\r\n",
 		},
 		{
+			name:   "FIN then RST from the other side",
+			segs:   append(hs, cl(0, "a1 LOGOUT\r\n"), sv(0, "* BYE\r\n"), fin(true, 11), seg{client: false, flags: "R", off: 7}),
+			c:      "a1 LOGOUT\r\n",
+			s:      "* BYE\r\n",
+			closed: true,
+		},
+		{
+			name:   "FIN then RST from the same side",
+			segs:   append(hs, cl(0, "a1 LOGOUT\r\n"), sv(0, "* BYE\r\n"), fin(false, 7), seg{client: false, flags: "R", off: 8}),
+			c:      "a1 LOGOUT\r\n",
+			s:      "* BYE\r\n",
+			closed: true,
+		},
+		{
 			name:   "ACK after close does not reopen",
 			segs:   append(hs, cl(0, "q"), fin(true, 1), fin(false, 0), seg{client: true, flags: "A", off: 2}),
 			c:      "q",

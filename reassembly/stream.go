@@ -251,8 +251,13 @@ func (s *stream) ReassembledSG(sg gr.ScatterGather, ac gr.AssemblerContext) {
 // ReassemblyComplete implements gr.Stream: both directions are closed (FIN,
 // RST, idle or end of input). gopacket passes no context here, so End gets
 // the capture time of the connection's last packet.
+//
+// The connection was closed when each direction ended or a RST was
+// accepted: a RST after a FIN (a server that sends FIN then RST to a
+// client still writing) lies beyond the FIN, so it is not delivered as a
+// segment and the per-segment RST check never sees it.
 func (s *stream) ReassemblyComplete(gr.AssemblerContext) bool {
-	s.finish(s.lastTs, s.endSeen[0] && s.endSeen[1])
+	s.finish(s.lastTs, s.endSeen[0] && s.endSeen[1] || s.rst)
 	s.sh.unregister(s)
 	return true // remove from the pool
 }

@@ -77,10 +77,10 @@ func TestECSGolden(t *testing.T) {
 	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
 	n := 0
 	for _, s := range r.Sessions {
-		n += len(s.Transactions)
+		n += 1 + len(s.Transactions) + len(s.Anomalies)
 	}
 	if len(lines) != n {
-		t.Fatalf("%d events for %d transactions", len(lines), n)
+		t.Fatalf("%d events for %d sessions, transactions and anomalies", len(lines), n)
 	}
 	for i, l := range lines {
 		var ev map[string]any
@@ -92,9 +92,11 @@ func TestECSGolden(t *testing.T) {
 			t.Errorf("line %d: not ECS-shaped: %s", i+1, l)
 		}
 		imap := ev["imap"].(map[string]any)
-		switch st, out := imap["status"], event["outcome"]; {
-		case st == "OK" && out != "success", st == nil && out != "unknown", (st == "NO" || st == "BAD") && out != "failure":
-			t.Errorf("line %d: status %v outcome %v", i+1, st, out)
+		if event["dataset"] == report.ECSDatasetTransaction {
+			switch st, out := imap["status"], event["outcome"]; {
+			case st == "OK" && out != "success", st == nil && out != "unknown", (st == "NO" || st == "BAD") && out != "failure":
+				t.Errorf("line %d: status %v outcome %v", i+1, st, out)
+			}
 		}
 		if strings.Contains(l, "secret") {
 			t.Errorf("line %d: password leaked: %s", i+1, l)
@@ -161,10 +163,10 @@ func findChromium() string {
 // Chromium with networking disabled, and checks that the screenshot is a PNG
 // with visible content. With -update it also refreshes docs/html-report.png.
 func TestHTMLScreenshot(t *testing.T) {
-	r := analyze(t, "dovecot/demo.pcap", "dovecot/imaplib.pcap")
+	r := analyze(t, "dovecot/demo.pcap", "dovecot/imaplib.pcap", "dovecot/idle.pcap")
 	r.Stats = report.ComputeStats(r, report.StatsOptions{})
 	var buf bytes.Buffer
-	if err := report.WriteHTML(&buf, r, report.HTMLOptions{}); err != nil {
+	if err := report.WriteHTML(&buf, r, report.HTMLOptions{Stats: true}); err != nil {
 		t.Fatal(err)
 	}
 	page := buf.String()

@@ -7,16 +7,30 @@ import (
 	"io"
 	"net"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 )
 
 // ECSVersion is the Elastic Common Schema version the events follow.
-const ECSVersion = "8.11.0"
+const ECSVersion = "9.4.0"
 
-// ecsEvent is one transaction as an Elastic Common Schema document. Field
-// order is fixed by the struct, so the output is deterministic.
+// ECS event.dataset values, one per kind of event.
+const (
+	ECSDatasetSession     = "imapscope.session"
+	ECSDatasetTransaction = "imapscope.transaction"
+	ECSDatasetAnomaly     = "imapscope.anomaly"
+)
+
+// ecsModule is event.module of every event.
+const ecsModule = "imapscope"
+
+// ecsEvent is one Elastic Common Schema document: a session, a transaction
+// or an anomaly. Field order is fixed by the struct, so the output is
+// deterministic. Fields outside ECS are under imap.* (a custom field set).
 type ecsEvent struct {
 	Timestamp   string       `json:"@timestamp"`
+	Message     string       `json:"message,omitempty"`
 	ECS         ecsVersion   `json:"ecs"`
 	Event       ecsEventMeta `json:"event"`
 	Source      ecsEndpoint  `json:"source"`
@@ -24,6 +38,7 @@ type ecsEvent struct {
 	Client      ecsEndpoint  `json:"client"`
 	Server      ecsEndpoint  `json:"server"`
 	User        *ecsUser     `json:"user,omitempty"`
+	Related     ecsRelated   `json:"related"`
 	Network     ecsNetwork   `json:"network"`
 	TLS         *ecsTLS      `json:"tls,omitempty"`
 	IMAP        ecsIMAP      `json:"imap"`
@@ -38,11 +53,12 @@ type ecsEventMeta struct {
 	Category []string `json:"category"`
 	Type     []string `json:"type"`
 	Action   string   `json:"action"`
+	Module   string   `json:"module"`
 	Dataset  string   `json:"dataset"`
 	Start    string   `json:"start,omitempty"`
 	End      string   `json:"end,omitempty"`
 	Duration *int64   `json:"duration,omitempty"`
-	Outcome  string   `json:"outcome"`
+	Outcome  string   `json:"outcome,omitempty"`
 	Reason   string   `json:"reason,omitempty"`
 }
 
@@ -56,37 +72,169 @@ type ecsUser struct {
 	Name string `json:"name"`
 }
 
+type ecsRelated struct {
+	IP   []string `json:"ip,omitempty"`
+	User []string `json:"user,omitempty"`
+}
+
 type ecsNetwork struct {
-	Protocol  string `json:"protocol"`
-	Transport string `json:"transport"`
-	Type      string `json:"type,omitempty"`
-	Bytes     int64  `json:"bytes"`
+	Protocol    string `json:"protocol"`
+	Transport   string `json:"transport"`
+	IANANumber  string `json:"iana_number"`
+	Type        string `json:"type,omitempty"`
+	CommunityID string `json:"community_id,omitempty"`
+	Bytes       int64  `json:"bytes"`
 }
 
 type ecsTLS struct {
-	Established bool          `json:"established"`
-	Version     string        `json:"version,omitempty"`
-	Client      *ecsTLSClient `json:"client,omitempty"`
+	Established     bool          `json:"established"`
+	Version         string        `json:"version,omitempty"`
+	VersionProtocol string        `json:"version_protocol,omitempty"`
+	Client          *ecsTLSClient `json:"client,omitempty"`
 }
 
 type ecsTLSClient struct {
 	ServerName string `json:"server_name"`
 }
 
+// ecsIMAP is the custom imap.* field set. SessionID is the session's uid,
+// SessionNumber its number within the run.
 type ecsIMAP struct {
-	SessionID          int    `json:"session_id"`
-	Tag                string `json:"tag"`
-	Command            string `json:"command"`
-	Args               string `json:"args"`
-	Status             Status `json:"status"`
-	Code               string `json:"code,omitempty"`
-	Text               string `json:"text,omitempty"`
-	Mailbox            string `json:"mailbox,omitempty"`
-	Dialect            string `json:"dialect"`
-	Responses          int    `json:"responses"`
-	ClientLiteralBytes int64  `json:"client_literal_bytes"`
-	ServerLiteralBytes int64  `json:"server_literal_bytes"`
-	Note               string `json:"note,omitempty"`
+	SessionID     string `json:"session_id"`
+	SessionNumber int    `json:"session_number"`
+	Dialect       string `json:"dialect"`
+
+	// Transaction events.
+	Tag                string  `json:"tag,omitempty"`
+	Command            string  `json:"command,omitempty"`
+	Args               *string `json:"args,omitempty"`
+	Status             *Status `json:"status,omitempty"`
+	Code               string  `json:"code,omitempty"`
+	Text               string  `json:"text,omitempty"`
+	Mailbox            string  `json:"mailbox,omitempty"`
+	Responses          *int    `json:"responses,omitempty"`
+	ClientLiteralBytes *int64  `json:"client_literal_bytes,omitempty"`
+	ServerLiteralBytes *int64  `json:"server_literal_bytes,omitempty"`
+	Note               string  `json:"note,omitempty"`
+
+	// Session events.
+	Greeting      string   `json:"greeting,omitempty"`
+	Capabilities  []string `json:"capabilities,omitempty"`
+	AuthMechanism string   `json:"auth_mechanism,omitempty"`
+	Mailboxes     []string `json:"mailboxes,omitempty"`
+	StartTLS      bool     `json:"starttls,omitempty"`
+	Compressed    bool     `json:"compressed,omitempty"`
+	NotIMAP       string   `json:"not_imap,omitempty"`
+	Midstream     bool     `json:"midstream,omitempty"`
+	Closed        *bool    `json:"closed,omitempty"`
+	Gaps          int      `json:"gaps,omitempty"`
+	GapBytes      int64    `json:"gap_bytes,omitempty"`
+	Transactions  *int     `json:"transactions,omitempty"`
+	Anomalies     *int     `json:"anomalies,omitempty"`
+
+	// Anomaly events.
+	Anomaly *ecsAnomaly `json:"anomaly,omitempty"`
+}
+
+type ecsAnomaly struct {
+	Kind   string `json:"kind"`
+	Detail string `json:"detail"`
+	Tag    string `json:"tag,omitempty"`
+}
+
+// ECSWriter writes Elastic Common Schema events as JSON Lines (Filebeat's
+// ndjson parser, Logstash, or the Elasticsearch _bulk API ingest them
+// directly): per session one imapscope.session event, then one
+// imapscope.transaction event per transaction and one imapscope.anomaly
+// event per anomaly. It is safe for concurrent use: the events of one
+// session are written together in one Write call. The first write error is
+// sticky.
+type ECSWriter struct {
+	mu  sync.Mutex
+	w   io.Writer
+	err error
+	buf bytes.Buffer
+}
+
+// NewECSWriter returns an ECSWriter writing to w.
+func NewECSWriter(w io.Writer) *ECSWriter { return &ECSWriter{w: w} }
+
+// WriteSession writes the events of s. If the underlying writer has a
+// Flush() error method, it is called afterwards, so a stream reaches its
+// reader session by session.
+func (e *ECSWriter) WriteSession(s *Session) error {
+	if s == nil {
+		return fmt.Errorf("report: ecs: %w", errNilSession)
+	}
+	for j, t := range s.Transactions {
+		if t == nil {
+			return fmt.Errorf("report: ecs: session %d: transactions[%d]: %w", s.ID, j, errNilTransaction)
+		}
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.err != nil {
+		return e.err
+	}
+	e.buf.Reset()
+	enc := json.NewEncoder(&e.buf)
+	enc.SetEscapeHTML(false)
+	if err := encodeSessionEvents(enc, s); err != nil {
+		return fmt.Errorf("report: ecs: encode: %w", err)
+	}
+	if _, err := e.w.Write(e.buf.Bytes()); err != nil {
+		e.err = fmt.Errorf("report: ecs: write: %w", err)
+		return e.err
+	}
+	if f, ok := e.w.(interface{ Flush() error }); ok {
+		if err := f.Flush(); err != nil {
+			e.err = fmt.Errorf("report: ecs: flush: %w", err)
+			return e.err
+		}
+	}
+	return nil
+}
+
+// encodeSessionEvents encodes the events of s in order: session,
+// transactions, anomalies.
+func encodeSessionEvents(enc *json.Encoder, s *Session) error {
+	base := newECSBase(s)
+	if err := enc.Encode(sessionEvent(base, s)); err != nil {
+		return err
+	}
+	for _, t := range s.Transactions {
+		if err := enc.Encode(transactionEvent(base, s, t)); err != nil {
+			return err
+		}
+	}
+	for _, a := range s.Anomalies {
+		if err := enc.Encode(anomalyEvent(base, s, a)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WriteECS writes the ECS events of every session of r, in order (see
+// ECSWriter). @timestamp is the session's, command's or anomaly's time;
+// event.duration (ns) is present for completed transactions and ended
+// sessions; event.outcome is success for OK, failure for NO, BAD and BYE,
+// unknown when the command never completed. IMAP details are under imap.*;
+// args are redacted as in the report.
+func WriteECS(w io.Writer, r *Report) error {
+	if r == nil {
+		return ErrNilReport
+	}
+	ew := NewECSWriter(w)
+	for i, s := range r.Sessions {
+		if s == nil {
+			return fmt.Errorf("report: sessions[%d]: %w", i, errNilSession)
+		}
+		if err := ew.WriteSession(s); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ecsOutcome maps a completion status to event.outcome.
@@ -118,85 +266,13 @@ func ecsSplit(ep string) (string, int) {
 	return host, p
 }
 
-// newECSEvent builds the event of transaction t of session s.
-func newECSEvent(s *Session, t *Transaction) ecsEvent {
-	cip, cport := ecsSplit(s.Client)
-	sip, sport := ecsSplit(s.Server)
-	client := ecsEndpoint{IP: cip, Port: cport, Bytes: t.ClientBytes}
-	server := ecsEndpoint{IP: sip, Port: sport, Bytes: t.ServerBytes}
-	ts := t.Start
-	if ts.IsZero() {
-		ts = s.Start
+// ecsTLSVersion splits a version as the dissector names it ("TLS 1.3",
+// "SSL 3.0") into ECS's tls.version ("1.3") and tls.version_protocol
+// ("tls"); both are empty when unknown.
+func ecsTLSVersion(v string) (version, protocol string) {
+	proto, num, ok := strings.Cut(v, " ")
+	if !ok || num == "" {
+		return "", ""
 	}
-	ev := ecsEvent{
-		Timestamp: ecsTime(ts),
-		ECS:       ecsVersion{ECSVersion},
-		Event: ecsEventMeta{
-			Kind: "event", Category: []string{"network"}, Type: []string{"protocol"},
-			Action: "imap-" + t.Command, Dataset: "imapscope.transaction",
-			Start: ecsTime(t.Start), End: ecsTime(t.End),
-			Outcome: ecsOutcome(t.Status), Reason: t.Note,
-		},
-		Source: client, Destination: server, Client: client, Server: server,
-		Network: ecsNetwork{Protocol: "imap", Transport: "tcp", Bytes: t.ClientBytes + t.ServerBytes},
-		IMAP: ecsIMAP{
-			SessionID: s.ID, Tag: t.Tag, Command: t.Command, Args: t.Args, Status: t.Status,
-			Code: t.Code, Text: t.Text, Mailbox: t.Mailbox, Dialect: s.Dialect, Responses: t.Responses,
-			ClientLiteralBytes: t.ClientLiteralBytes, ServerLiteralBytes: t.ServerLiteralBytes, Note: t.Note,
-		},
-	}
-	if ip := net.ParseIP(cip); ip != nil {
-		ev.Network.Type = "ipv6"
-		if ip.To4() != nil {
-			ev.Network.Type = "ipv4"
-		}
-	}
-	if t.Status != "" && !t.Start.IsZero() && !t.End.IsZero() {
-		d := t.End.Sub(t.Start.Time).Nanoseconds()
-		ev.Event.Duration = &d
-	}
-	if s.User != "" {
-		ev.User = &ecsUser{Name: s.User}
-	}
-	if s.TLS {
-		ev.TLS = &ecsTLS{Established: true, Version: s.TLSVersion}
-		if s.TLSSNI != "" {
-			ev.TLS.Client = &ecsTLSClient{ServerName: s.TLSSNI}
-		}
-	}
-	return ev
-}
-
-// WriteECS writes one Elastic Common Schema JSON document per line for every
-// transaction of r, sessions in order, so Filebeat (ndjson parser), Logstash
-// or the Elasticsearch _bulk API ingest it directly. @timestamp is the
-// command's start; event.duration (ns) is present for completed transactions;
-// event.outcome is success for OK, failure for NO, BAD and BYE, unknown when
-// the command never completed. IMAP details are under imap.*; args are
-// redacted as in the report.
-func WriteECS(w io.Writer, r *Report) error {
-	if r == nil {
-		return ErrNilReport
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	for i, s := range r.Sessions {
-		if s == nil {
-			return fmt.Errorf("report: sessions[%d]: %w", i, errNilSession)
-		}
-		for j, t := range s.Transactions {
-			if t == nil {
-				return fmt.Errorf("report: session %d: transactions[%d]: %w", s.ID, j, errNilTransaction)
-			}
-			buf.Reset()
-			if err := enc.Encode(newECSEvent(s, t)); err != nil {
-				return fmt.Errorf("report: encode ecs: %w", err)
-			}
-			if _, err := w.Write(buf.Bytes()); err != nil {
-				return fmt.Errorf("report: write ecs: %w", err)
-			}
-		}
-	}
-	return nil
+	return num, strings.ToLower(proto)
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,6 +19,11 @@ import (
 // A session that is kept keeps its own fields (bytes, anomalies, mailboxes)
 // as they were: they describe the whole connection. The zero Filter keeps
 // everything.
+//
+// A value starting with "!" excludes instead: "!IDLE" in Commands drops
+// IDLE, and a field whose values are all exclusions keeps everything else.
+// When a field mixes both, a value must match one inclusion and no
+// exclusion.
 type Filter struct {
 	// Users matches the session's user name, ignoring case.
 	Users []string
@@ -42,19 +46,50 @@ type Filter struct {
 	Mailboxes []string
 }
 
+// negation is the prefix of a Filter value that excludes.
+const negation = "!"
+
+// matchAll applies the values of one filter field to a candidate: match
+// reports whether one value (without its "!") matches. It is true when no
+// exclusion matches and, if there are inclusions, one of them does.
+func matchAll(values []string, match func(v string) bool) bool {
+	included, inclusions := false, false
+	for _, v := range values {
+		if rest, neg := strings.CutPrefix(v, negation); neg {
+			if match(rest) {
+				return false
+			}
+			continue
+		}
+		inclusions = true
+		included = included || match(v)
+	}
+	return included || !inclusions
+}
+
 // ParseStatuses parses a comma-separated status list for Filter.Statuses:
-// OK, NO, BAD, BYE (any case), and null or incomplete for never completed.
+// OK, NO, BAD, BYE (any case), and null or incomplete for never completed;
+// a leading "!" excludes the status (kept as "!OK", or "!" for never
+// completed).
 func ParseStatuses(v string) ([]Status, error) {
 	var out []Status
 	for _, f := range strings.Split(v, ",") {
 		f = strings.TrimSpace(f)
-		switch u := strings.ToUpper(f); u {
+		rest, neg := strings.CutPrefix(f, negation)
+		prefix := Status("")
+		if neg {
+			prefix = negation
+		}
+		switch u := strings.ToUpper(rest); u {
 		case "":
+			if neg {
+				return nil, fmt.Errorf("report: a lone %q in %q", negation, v)
+			}
 			continue
 		case "OK", "NO", "BAD", "BYE":
-			out = append(out, Status(u))
+			out = append(out, prefix+Status(u))
 		case "NULL", "INCOMPLETE", "-":
-			out = append(out, "")
+			out = append(out, prefix)
 		default:
 			return nil, fmt.Errorf("report: unknown status %q (want OK, NO, BAD, BYE, null or incomplete)", f)
 		}
@@ -67,7 +102,7 @@ func ParseStatuses(v string) ([]Status, error) {
 
 // ValidateEndpoint checks that v is usable in Filter.Servers or Filter.Clients.
 func ValidateEndpoint(v string) error {
-	if _, err := parseEndpointFilter(v); err != nil {
+	if _, err := parseEndpointFilter(strings.TrimPrefix(v, negation)); err != nil {
 		return err
 	}
 	return nil
@@ -77,6 +112,23 @@ func ValidateEndpoint(v string) error {
 type endpointFilter struct {
 	prefix netip.Prefix // address or network
 	port   int          // 0: any port
+	not    bool         // an exclusion ("!" value)
+}
+
+// matchEndpoints applies parsed endpoint values as matchAll does.
+func matchEndpoints(fs []endpointFilter, ep string) bool {
+	included, inclusions := false, false
+	for _, f := range fs {
+		if f.not {
+			if f.match(ep) {
+				return false
+			}
+			continue
+		}
+		inclusions = true
+		included = included || f.match(ep)
+	}
+	return included || !inclusions
 }
 
 // parseEndpointFilter parses an ip, ip:port, [v6]:port or CIDR prefix.
@@ -116,23 +168,28 @@ func (f endpointFilter) match(ep string) bool {
 type compiled struct {
 	f                Filter
 	servers, clients []endpointFilter
+	statuses         []string // f.Statuses for matchAll
 }
 
 // compile parses the endpoint values.
 func (f Filter) compile() (*compiled, error) {
-	c := &compiled{f: f}
+	c := &compiled{f: f, statuses: statusStrings(f.Statuses)}
 	for _, v := range f.Servers {
-		e, err := parseEndpointFilter(v)
+		rest, neg := strings.CutPrefix(v, negation)
+		e, err := parseEndpointFilter(rest)
 		if err != nil {
 			return nil, err
 		}
+		e.not = neg
 		c.servers = append(c.servers, e)
 	}
 	for _, v := range f.Clients {
-		e, err := parseEndpointFilter(v)
+		rest, neg := strings.CutPrefix(v, negation)
+		e, err := parseEndpointFilter(rest)
 		if err != nil {
 			return nil, err
 		}
+		e.not = neg
 		c.clients = append(c.clients, e)
 	}
 	return c, nil
@@ -226,39 +283,40 @@ func (c *compiled) session(s *Session) *Session {
 
 // sessionMatch applies the session filters.
 func (c *compiled) sessionMatch(s *Session) bool {
-	if len(c.f.Users) > 0 && !slices.ContainsFunc(c.f.Users, func(u string) bool { return strings.EqualFold(u, s.User) }) {
-		return false
-	}
-	if len(c.servers) > 0 && !slices.ContainsFunc(c.servers, func(e endpointFilter) bool { return e.match(s.Server) }) {
-		return false
-	}
-	if len(c.clients) > 0 && !slices.ContainsFunc(c.clients, func(e endpointFilter) bool { return e.match(s.Client) }) {
-		return false
-	}
-	return true
+	return matchAll(c.f.Users, func(u string) bool { return strings.EqualFold(u, s.User) }) &&
+		matchEndpoints(c.servers, s.Server) && matchEndpoints(c.clients, s.Client)
 }
 
 // txn applies the transaction filters.
 func (c *compiled) txn(t *Transaction) bool {
 	f := &c.f
-	if len(f.Commands) > 0 && !slices.ContainsFunc(f.Commands, func(cmd string) bool {
+	if !matchAll(f.Commands, func(cmd string) bool {
 		return strings.EqualFold(cmd, t.Command) ||
 			strings.EqualFold(cmd, "UID") && strings.HasPrefix(strings.ToUpper(t.Command), "UID ")
 	}) {
 		return false
 	}
-	if len(f.Statuses) > 0 && !slices.Contains(f.Statuses, t.Status) {
+	if len(f.Statuses) > 0 && !matchAll(c.statuses, func(st string) bool { return Status(st) == t.Status }) {
 		return false
 	}
 	if f.MinLatency > 0 && (t.Status == "" || t.LatencyMS < float64(f.MinLatency)/float64(time.Millisecond)) {
 		return false
 	}
 	if len(f.Mailboxes) > 0 {
-		if !slices.ContainsFunc(f.Mailboxes, func(m string) bool { return sameMailbox(m, t.Mailbox) || sameMailbox(m, t.NamedMailbox) }) {
+		if !matchAll(f.Mailboxes, func(m string) bool { return sameMailbox(m, t.Mailbox) || sameMailbox(m, t.NamedMailbox) }) {
 			return false
 		}
 	}
 	return true
+}
+
+// statusStrings converts statuses for matchAll.
+func statusStrings(sts []Status) []string {
+	out := make([]string, len(sts))
+	for i, st := range sts {
+		out[i] = string(st)
+	}
+	return out
 }
 
 // sameMailbox compares mailbox names; INBOX is case-insensitive (RFC 3501 §5.1).

@@ -2,6 +2,7 @@ package report
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -127,5 +128,64 @@ func TestFilterErrors(t *testing.T) {
 	}
 	if _, err := (Filter{Users: []string{"x"}}).Apply(&Report{Sessions: []*Session{nil}}); err == nil {
 		t.Error("nil session accepted")
+	}
+}
+
+func TestFilterNegation(t *testing.T) {
+	r := filterReport()
+	count := func(f Filter) (sessions, txns int) {
+		out, err := f.Apply(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range out.Sessions {
+			sessions++
+			txns += len(s.Transactions)
+		}
+		return
+	}
+	all, allTx := count(Filter{})
+	cmds := map[string]int{}
+	users := map[string]int{}
+	for _, s := range r.Sessions {
+		users[strings.ToLower(s.User)]++
+		for _, x := range s.Transactions {
+			cmds[strings.ToUpper(x.Command)]++
+		}
+	}
+	for cmd, n := range cmds {
+		if _, tx := count(Filter{Commands: []string{"!" + strings.ToLower(cmd)}}); tx != allTx-n {
+			t.Errorf("!%s kept %d transactions, want %d", cmd, tx, allTx-n)
+		}
+		if _, tx := count(Filter{Commands: []string{cmd, "!" + cmd}}); tx != 0 {
+			t.Errorf("%s and !%s kept %d", cmd, cmd, tx)
+		}
+	}
+	for u, n := range users {
+		if s, _ := count(Filter{Users: []string{"!" + u}}); s != all-n {
+			t.Errorf("!%s kept %d sessions, want %d", u, s, all-n)
+		}
+	}
+	st, err := ParseStatuses("!ok,!null")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := Filter{Statuses: st}.Apply(r)
+	for _, s := range out.Sessions {
+		for _, x := range s.Transactions {
+			if x.Status == "OK" || x.Status == "" {
+				t.Errorf("status %q kept by !ok,!null", x.Status)
+			}
+		}
+	}
+	srv := r.Sessions[0].Server
+	if s, _ := count(Filter{Servers: []string{"!" + srv}}); s >= all {
+		t.Errorf("!%s kept every session", srv)
+	}
+	if err := ValidateEndpoint("!10.0.0.0/8"); err != nil {
+		t.Error(err)
+	}
+	if _, err := ParseStatuses("!"); err == nil {
+		t.Error("a lone ! accepted")
 	}
 }

@@ -23,7 +23,25 @@ var htmlTemplate = template.Must(template.New("report.html.tmpl").Funcs(template
 	"status": statusLabel,
 	"color":  statusColor,
 	"add":    func(a, b int) int { return a + b },
+	"tls":    tlsLabel,
+	"dict":   htmlDict,
+	"waiting": func(r StatsRow) StatsRow {
+		r.Key += " (waiting)"
+		return r
+	},
 }).ParseFS(htmlFS, "templates/report.html.tmpl"))
+
+// htmlDict builds a map from alternating keys and values, to pass several
+// values to a sub-template.
+func htmlDict(kv ...any) map[string]any {
+	m := make(map[string]any, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		if k, ok := kv[i].(string); ok {
+			m[k] = kv[i+1]
+		}
+	}
+	return m
+}
 
 // Limits of the HTML report, so a huge capture still gives a usable file.
 const (
@@ -39,6 +57,10 @@ const (
 type HTMLOptions struct {
 	// Title heads the page; "imapscope report" when empty.
 	Title string
+	// Stats adds the statistics sections (read --stats): per command,
+	// server and user roll-ups, the slowest transactions and the anomalies
+	// by kind. r.Stats must be set.
+	Stats bool
 }
 
 // statusLabel is the status as shown, "incomplete" for never completed.
@@ -68,7 +90,12 @@ func statusColor(st Status) string {
 type htmlPage struct {
 	Title      string
 	R          *Report
-	Stats      *Stats
+	Stats      *Stats // the statistics sections, nil without HTMLOptions.Stats
+	Servers    []htmlGroup
+	Users      []htmlGroup
+	MoreGroups [2]int // servers, users not listed
+	OverTime   *htmlOverTime
+	List       htmlSessionList
 	Breakdown  []htmlSegment
 	Histograms []htmlHistogram
 	Sessions   []htmlSession
@@ -141,9 +168,12 @@ var histLabels = []string{"<0.1", "<0.3", "<1", "<3", "<10", "<30", "<100", "<30
 
 // WriteHTML writes r as one self-contained HTML page (inline CSS and SVG, no
 // script, nothing fetched from the network): a status breakdown, a latency
-// histogram per command, the per-command statistics when r.Stats is set, the
-// session table, and per session a timeline of its transactions (one bar per
-// command from its first byte to its completion, coloured by status).
+// histogram per command, latency (p90) and failures over time, per-server
+// and per-user views, the statistics sections when opts.Stats is set, the
+// session table (with TLS and SNI; above MaxHTMLSessionRows sessions only
+// the slowest and the failing), and per listed session a timeline of its
+// transactions (one bar per command from its first byte to its completion,
+// coloured by status).
 func WriteHTML(w io.Writer, r *Report, opts HTMLOptions) error {
 	if r == nil {
 		return ErrNilReport
@@ -158,15 +188,22 @@ func WriteHTML(w io.Writer, r *Report, opts HTMLOptions) error {
 			}
 		}
 	}
-	p := htmlPage{Title: opts.Title, R: r, Stats: r.Stats}
+	p := htmlPage{Title: opts.Title, R: r}
+	if opts.Stats {
+		p.Stats = r.Stats
+	}
 	if p.Title == "" {
 		p.Title = "imapscope report"
 	}
 	p.Breakdown = breakdown(r)
 	p.Histograms = histograms(r)
-	for i, s := range r.Sessions {
+	p.OverTime = overTime(r.Sessions)
+	p.Servers, p.MoreGroups[0] = groupSessions(r.Sessions, func(s *Session) string { return s.Server })
+	p.Users, p.MoreGroups[1] = groupSessions(r.Sessions, func(s *Session) string { return s.User })
+	p.List = sessionList(r.Sessions)
+	for i, s := range p.List.Rows {
 		if i >= MaxHTMLSessions {
-			p.Omitted = len(r.Sessions) - i
+			p.Omitted = len(p.List.Rows) - i
 			break
 		}
 		p.Sessions = append(p.Sessions, timeline(s, i < 3))

@@ -255,6 +255,7 @@ func (e *jsonAppender) report(r *Report, stats []byte, flush func() error) error
 		e.int(`"imap_packets": `, c.IMAPPackets)
 		e.int(`"decode_errors": `, c.DecodeErrors)
 		e.bool(`"truncated_input": `, c.TruncatedInput)
+		e.boolOmit(`"interrupted": `, c.Interrupted)
 		e.strOmit(`"damage": `, c.Damage)
 		e.intOmit(`"empty_connections": `, c.EmptyConnections)
 		e.intOmit(`"packets_over_connection_limit": `, c.PacketsOverConnectionLimit)
@@ -288,6 +289,8 @@ func (e *jsonAppender) session(s *Session) {
 // object.
 func (e *jsonAppender) sessionMembers(s *Session) {
 	e.int(`"id": `, int64(s.ID))
+	e.strOmit(`"uid": `, s.UID)
+	e.strOmit(`"community_id": `, s.CommunityID)
 	e.str(`"client": `, s.Client)
 	e.str(`"server": `, s.Server)
 	e.time(`"start": `, s.Start)

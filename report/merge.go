@@ -2,15 +2,16 @@ package report
 
 import (
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 )
 
 // Merge combines reports (from several sensors or files) into one: sessions
-// concatenated, ordered by start time (sessions without one last; ties keep
-// the order of the reports and of their sessions) and renumbered from 1;
+// concatenated, a session whose uid was already seen dropped (the same
+// connection in two reports: the first is kept), ordered by start time
+// (sessions without one last; ties keep the order of the reports and of
+// their sessions) and renumbered from 1;
 // inputs concatenated in the order given; capture statistics summed (damage
 // texts joined). Tool is left empty for the caller; Stats is not carried over
 // (recompute it with ComputeStats on the result). The inputs are not modified:
@@ -19,6 +20,7 @@ func Merge(reps ...*Report) (*Report, error) {
 	out := &Report{Inputs: []string{}, Sessions: []*Session{}}
 	var capture *CaptureStats
 	var damage []string
+	seen := map[string]bool{}
 	for i, r := range reps {
 		if r == nil {
 			return nil, fmt.Errorf("report: merge: report %d: %w", i, ErrNilReport)
@@ -29,6 +31,11 @@ func Merge(reps ...*Report) (*Report, error) {
 				return nil, fmt.Errorf("report: merge: report %d: sessions[%d]: %w", i, j, errNilSession)
 			}
 			cp := *s
+			cp.Identify()
+			if seen[cp.UID] {
+				continue
+			}
+			seen[cp.UID] = true
 			out.Sessions = append(out.Sessions, &cp)
 		}
 		if c := r.Capture; c != nil {
@@ -51,7 +58,14 @@ func Merge(reps ...*Report) (*Report, error) {
 		capture.Damage = strings.Join(damage, "; ")
 	}
 	out.Capture = capture
-	slices.SortStableFunc(out.Sessions, func(a, b *Session) int {
+	OrderByStart(out.Sessions)
+	return out, nil
+}
+
+// OrderByStart orders sessions by start time (sessions without one last;
+// ties keep their order) and renumbers them from 1.
+func OrderByStart(ss []*Session) {
+	slices.SortStableFunc(ss, func(a, b *Session) int {
 		switch az, bz := a.Start.IsZero(), b.Start.IsZero(); {
 		case az && bz:
 			return 0
@@ -62,21 +76,7 @@ func Merge(reps ...*Report) (*Report, error) {
 		}
 		return cmp.Compare(a.Start.UnixNano(), b.Start.UnixNano())
 	})
-	for i, s := range out.Sessions {
+	for i, s := range ss {
 		s.ID = i + 1
 	}
-	return out, nil
-}
-
-// ReadJSON parses a document written by WriteJSON, after validating it
-// against the schema.
-func ReadJSON(doc []byte) (*Report, error) {
-	if err := ValidateJSON(doc); err != nil {
-		return nil, err
-	}
-	var r Report
-	if err := json.Unmarshal(doc, &r); err != nil {
-		return nil, fmt.Errorf("report: read json: %w", err)
-	}
-	return &r, nil
 }

@@ -27,6 +27,9 @@ type CaptureStats struct {
 	IMAPPackets    int64 `json:"imap_packets"`
 	DecodeErrors   int64 `json:"decode_errors"`
 	TruncatedInput bool  `json:"truncated_input"`
+	// Interrupted is set when the run was stopped (SIGINT, SIGTERM) before
+	// the input ended: the report covers what was read until then.
+	Interrupted bool `json:"interrupted,omitempty"`
 	// Damage says, in words, what was wrong with the input, if anything.
 	Damage string `json:"damage,omitempty"`
 	// EmptyConnections counts connections to an IMAP port that carried no
@@ -64,11 +67,15 @@ type CaptureStats struct {
 
 // Session is one IMAP conversation: one TCP connection to a server port.
 type Session struct {
-	ID     int    `json:"id"`
-	Client string `json:"client"` // ip:port ([v6]:port for IPv6)
-	Server string `json:"server"`
-	Start  Time   `json:"start"`
-	End    Time   `json:"end"`
+	ID int `json:"id"`
+	// UID identifies the session across runs and sensors (see SessionUID).
+	UID string `json:"uid,omitempty"`
+	// CommunityID is the Community ID v1 of the flow (see CommunityID).
+	CommunityID string `json:"community_id,omitempty"`
+	Client      string `json:"client"` // ip:port ([v6]:port for IPv6)
+	Server      string `json:"server"`
+	Start       Time   `json:"start"`
+	End         Time   `json:"end"`
 
 	// Dialect is IMAP2, IMAP2bis, IMAP3, IMAP4, IMAP4rev1, IMAP4rev2 or unknown.
 	Dialect  string `json:"dialect"`

@@ -19,8 +19,13 @@ type Stats struct {
 	// Sessions and Transactions count what the figures cover.
 	Sessions     int `json:"sessions"`
 	Transactions int `json:"transactions"`
-	// Total rolls up every transaction.
+	// Total rolls up every transaction; its latency figures leave out the
+	// waiting commands (IDLE), whose duration is the client's choice.
 	Total StatsRow `json:"total"`
+	// Waiting rolls up the waiting commands alone (key "IDLE"), with their
+	// latencies; their latencies are also left out of the per-server and
+	// per-user rows and of Slowest.
+	Waiting StatsRow `json:"waiting"`
 	// Commands has one row per command name, most frequent first.
 	Commands []StatsRow `json:"commands"`
 	// Servers has one row per server endpoint, most transactions first.
@@ -82,6 +87,15 @@ type StatsOptions struct {
 	ExactLimit int
 }
 
+// IsWaitingCommand reports whether the duration of cmd is time the client
+// chose to wait rather than time the server took: IDLE (RFC 2177) lasts
+// until the client sends DONE. Such commands are kept out of the latency
+// figures of totals, servers, users and the slowest list.
+func IsWaitingCommand(cmd string) bool { return cmd == "IDLE" }
+
+// waitingKey is the key of Stats.Waiting.
+const waitingKey = "IDLE"
+
 // rollup accumulates one StatsRow.
 type rollup struct {
 	row StatsRow
@@ -89,7 +103,10 @@ type rollup struct {
 }
 
 // add counts one transaction.
-func (r *rollup) add(t *Transaction) {
+func (r *rollup) add(t *Transaction) { r.addLatency(t, true) }
+
+// addLatency counts one transaction, its latency only when withLatency.
+func (r *rollup) addLatency(t *Transaction, withLatency bool) {
 	r.row.Count++
 	switch t.Status {
 	case "OK":
@@ -105,7 +122,7 @@ func (r *rollup) add(t *Transaction) {
 	}
 	r.row.ClientBytes += t.ClientBytes
 	r.row.ServerBytes += t.ServerBytes
-	if t.Status != "" {
+	if t.Status != "" && withLatency {
 		r.lat.add(t.LatencyMS)
 	}
 }
@@ -159,6 +176,7 @@ func ComputeStats(r *Report, opts StatsOptions) *Stats {
 	newGroup := func() *group { return &group{byKey: map[string]*rollup{}, limit: opts.ExactLimit} }
 	cmds, servers, users := newGroup(), newGroup(), newGroup()
 	total := &rollup{lat: latencies{limit: opts.ExactLimit}}
+	waiting := &rollup{row: StatsRow{Key: waitingKey}, lat: latencies{limit: opts.ExactLimit}}
 	st := &Stats{Anomalies: map[string]int{}}
 	var slow []SlowTransaction
 	if r != nil {
@@ -175,11 +193,15 @@ func ComputeStats(r *Report, opts StatsOptions) *Stats {
 					continue
 				}
 				st.Transactions++
-				total.add(t)
+				wait := IsWaitingCommand(t.Command)
+				if wait {
+					waiting.add(t)
+				}
+				total.addLatency(t, !wait)
 				cmds.get(t.Command).add(t)
-				servers.get(s.Server).add(t)
-				users.get(s.User).add(t)
-				if top > 0 && t.Status != "" {
+				servers.get(s.Server).addLatency(t, !wait)
+				users.get(s.User).addLatency(t, !wait)
+				if top > 0 && t.Status != "" && !wait {
 					slow = append(slow, SlowTransaction{
 						SessionID: s.ID, Client: s.Client, Server: s.Server, User: s.User,
 						Tag: t.Tag, Command: t.Command, Args: t.Args, Status: t.Status,
@@ -198,8 +220,9 @@ func ComputeStats(r *Report, opts StatsOptions) *Stats {
 	if st.Slowest == nil {
 		st.Slowest = []SlowTransaction{}
 	}
-	sketched := total.lat.sketched()
+	sketched := total.lat.sketched() || waiting.lat.sketched()
 	st.Total = total.finish()
+	st.Waiting = waiting.finish()
 	st.Commands = cmds.rows(&sketched)
 	st.Servers = servers.rows(&sketched)
 	st.Users = users.rows(&sketched)

@@ -43,6 +43,13 @@ func statsRowColumns(first string) []column[StatsRow] {
 	}
 }
 
+// statsDropOrder and slowDropOrder are the statistics tables' columns from
+// least to most valuable, dropped in this order to fit TableOptions.Width.
+var (
+	statsDropOrder = []string{"client_bytes", "server_bytes", "bye", "incomplete", "p99", "bad", "no"}
+	slowDropOrder  = []string{"start", "tag", "session", "user"}
+)
+
 // slowColumns are the columns of the slowest-transactions table.
 var slowColumns = []column[SlowTransaction]{
 	{"latency", "LATENCY MS", true, func(x SlowTransaction, _ *TableOptions) string {
@@ -75,7 +82,7 @@ func WriteStatsTable(w io.Writer, st *Stats, opts TableOptions) error {
 		return fmt.Errorf("report: nil stats")
 	}
 	ew := &errWriter{w: w}
-	ew.printf("Statistics: %d sessions, %d transactions; latency percentiles %s, completed transactions only\n",
+	ew.printf("Statistics: %d sessions, %d transactions; latency percentiles %s, completed transactions only, IDLE apart\n",
 		st.Sessions, st.Transactions, st.Percentiles)
 	total := st.Total
 	total.Key = "TOTAL"
@@ -94,6 +101,12 @@ func WriteStatsTable(w io.Writer, st *Stats, opts TableOptions) error {
 			rows = append(rows, cells(cols, r, &opts))
 		}
 		rows = append(rows, cells(cols, total, &opts))
+		if st.Waiting.Count > 0 {
+			w := st.Waiting
+			w.Key = "IDLE (waiting)"
+			rows = append(rows, cells(cols, w, &opts))
+		}
+		cols, rows = fitTable(cols, rows, opts.Width, statsDropOrder)
 		if err := renderTable(ew, cols, rows); err != nil {
 			return err
 		}
@@ -106,7 +119,8 @@ func WriteStatsTable(w io.Writer, st *Stats, opts TableOptions) error {
 		for i, x := range st.Slowest {
 			rows[i] = cells(slowColumns, x, &opts)
 		}
-		if err := renderTable(ew, slowColumns, rows); err != nil {
+		cols, rows := fitTable(slowColumns, rows, opts.Width, slowDropOrder)
+		if err := renderTable(ew, cols, rows); err != nil {
 			return err
 		}
 	}

@@ -26,6 +26,10 @@ type TableOptions struct {
 	// Color wraps completion statuses in ANSI colours: green OK, yellow NO,
 	// red BAD, magenta BYE. Off by default; nothing here looks at the terminal.
 	Color bool
+	// Width, when positive, is the terminal width the tables must fit:
+	// unless Columns chooses them, the least useful columns are dropped
+	// first (see sessionDropOrder), then long cells are cut with "…".
+	Width int
 }
 
 // TimeLayout is how the table renderer writes timestamps: RFC 3339, UTC, milliseconds.
@@ -171,6 +175,7 @@ func WriteTable(w io.Writer, r *Report, opts TableOptions) error {
 		for i, s := range r.Sessions {
 			rows[i] = cells(scols, s, &opts)
 		}
+		scols, rows = fitTable(scols, rows, opts.Width, dropOrder(sessionDropOrder, opts))
 		if err := renderTable(ew, scols, rows); err != nil {
 			return err
 		}
@@ -189,6 +194,14 @@ func WriteTable(w io.Writer, r *Report, opts TableOptions) error {
 		}
 	}
 	return ew.err
+}
+
+// dropOrder is the drop order of a table, none when the columns were chosen.
+func dropOrder(order []string, o TableOptions) []string {
+	if len(o.Columns) > 0 {
+		return nil
+	}
+	return order
 }
 
 // writeSessionSection writes the header line, transaction table, anomalies
@@ -216,7 +229,8 @@ func writeSessionSection(ew *errWriter, s *Session, tcols []column[numberedTxn],
 				}
 				rows = append(rows, cells(tcols, numberedTxn{i + 1, t}, o))
 			}
-			if err := renderTable(ew, tcols, rows); err != nil {
+			cols, rows := fitTable(tcols, rows, o.Width, dropOrder(transactionDropOrder, *o))
+			if err := renderTable(ew, cols, rows); err != nil {
 				return err
 			}
 		}
@@ -233,6 +247,7 @@ func writeSessionSection(ew *errWriter, s *Session, tcols []column[numberedTxn],
 		for i, a := range s.Anomalies {
 			rows[i] = cells(acols, a, o)
 		}
+		acols, rows = fitTable(acols, rows, o.Width, nil)
 		if err := renderTable(ew, acols, rows); err != nil {
 			return err
 		}

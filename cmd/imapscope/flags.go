@@ -33,18 +33,23 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// parseFlags parses a subcommand's arguments with fs. On --help it prints
-// the usage to stdout; done then says the caller should return code
-// (exitOK after help, exitUsage after a bad flag, already reported by fs).
+// parseFlags parses a subcommand's arguments with fs, whose output is the
+// error stream. On --help it prints the usage once, to stdout; done then
+// says the caller should return code (exitOK after help, exitUsage after a
+// bad flag, reported on one line in GNU spelling with a pointer to the help).
 func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) (pos []string, code int, done bool) {
+	stderr := fs.Output()
+	fs.SetOutput(io.Discard) // the flag package would print the usage on every error
 	pos, err := parseInterleaved(fs, args)
+	fs.SetOutput(stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		fs.SetOutput(stdout)
 		fs.Usage()
+		fs.SetOutput(stderr)
 		return nil, exitOK, true
 	}
 	if err != nil {
-		return nil, exitUsage, true
+		return nil, usageError(stderr, fs.Name(), "%s", gnuSpelling(gnuFlagError(err))), true
 	}
 	return pos, 0, false
 }
@@ -121,6 +126,8 @@ alternatives; different flags must all match. --user, --server and --client
 keep or drop whole sessions. --command, --status, --min-latency and --mailbox
 keep only the matching transactions, and drop sessions left with none. Kept
 sessions keep their own fields (bytes, anomalies) for the whole connection.
+A value starting with ! excludes: --command '!IDLE' keeps every command but
+IDLE, --user '!alice,!bob' every user but those two.
 `
 
 // build turns the flags into a report.Filter, validating the values.

@@ -36,7 +36,8 @@ Examples:
   imapscope live -i eth0
   imapscope live -i any --format jsonl -o sessions.jsonl --stats-interval 1m
   imapscope live -i eth0 --emit transactions --duration 1h -w eth0.pcapng
-  imapscope live -i eth0 --user nobody --fanout-group 7   # run several
+  imapscope live -i eth0 --run-as nobody --fanout-group 7   # run several
+  imapscope live -i any --format ecs --command '!IDLE' -o imap.ndjson
 
 Flags:
 `
@@ -55,7 +56,6 @@ type liveConfig struct {
 	count         int64
 	idleTimeout   time.Duration
 	statsInterval time.Duration
-	user          string
 	fanoutGroup   int
 	bufferMiB     int
 	noPromisc     bool
@@ -64,6 +64,9 @@ type liveConfig struct {
 	columns       string
 	noColor       bool
 	quiet         bool
+	runAs         string
+	filters       filterFlags
+	filter        report.Filter
 }
 
 func runLive(args []string, stdout, stderr io.Writer) int {
@@ -72,8 +75,8 @@ func runLive(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.iface, "i", "", "capture on interface `IFACE` (any: all interfaces)")
 	fs.Var(&cfg.ports, "ports", "comma-separated IMAP server `ports` (also the kernel filter)")
-	fs.StringVar(&cfg.expr, "f", "", "tcpdump filter `EXPR` instead of the port filter (builds with -tags pcap only)")
-	fs.StringVar(&cfg.format, "format", "", "output format: table or jsonl (default: table on a terminal, jsonl otherwise)")
+	fs.StringVar(&cfg.expr, "f", "", "tcpdump filter `EXPR` instead of the port filter, Ethernet interfaces: host, net, port, portrange, vlan, ip, ip6, tcp, udp with and/or/not in pure Go (all of tcpdump's language with -tags pcap)")
+	fs.StringVar(&cfg.format, "format", "", "output format: table, jsonl or ecs (Elastic Common Schema events, each session's as it ends) (default: table on a terminal, jsonl otherwise)")
 	fs.StringVar(&cfg.emit, "emit", "sessions", "jsonl: emit `what`: sessions, or transactions (each as it completes) and sessions")
 	fs.StringVar(&cfg.output, "o", "", "append the report to `FILE` instead of standard output")
 	fs.StringVar(&cfg.pcapOut, "w", "", "also write the captured packets to `FILE` (pcapng; replay with imapscope read)")
@@ -81,46 +84,66 @@ func runLive(args []string, stdout, stderr io.Writer) int {
 	fs.Int64Var(&cfg.count, "count", 0, "stop after `N` captured packets (0: no limit)")
 	fs.DurationVar(&cfg.idleTimeout, "idle-timeout", reassembly.DefaultIdleTimeout, "end sessions idle this long")
 	fs.DurationVar(&cfg.statsInterval, "stats-interval", 0, "print capture statistics on standard error every `D` (0: off)")
-	fs.StringVar(&cfg.user, "user", "", "drop privileges to user `NAME` once the socket and files are open")
+	fs.StringVar(&cfg.runAs, "run-as", "", "drop privileges to user `NAME` once the socket and files are open (tcpdump's -Z)")
 	fs.IntVar(&cfg.fanoutGroup, "fanout-group", -1, "join AF_PACKET fanout group `N` (0-65535, hash mode) to share the interface with other imapscope processes")
 	fs.IntVar(&cfg.workers, "workers", 1, "reassembly workers (1: lowest latency)")
 	fs.IntVar(&cfg.bufferMiB, "buffer-size", live.DefaultBufferSize>>20, "kernel capture ring size in `MiB`")
 	fs.BoolVar(&cfg.noPromisc, "no-promisc", false, "do not put the interface in promiscuous mode")
 	fs.BoolVar(&cfg.showSecrets, "show-secrets", false, "show passwords and SASL secrets instead of <redacted>")
 	fs.BoolVar(&cfg.summary, "summary", false, "table: sessions only, no transaction rows")
-	fs.StringVar(&cfg.columns, "columns", "", "table: comma-separated `keys` of the columns to show")
+	fs.StringVar(&cfg.columns, "columns", "", columnsHelp())
 	fs.BoolVar(&cfg.noColor, "no-color", false, "table: never colour statuses")
 	fs.BoolVar(&cfg.quiet, "quiet", false, "no notes on standard error except errors, statistics and the summary")
+	cfg.filters.register(fs)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), liveUsage)
-		fs.PrintDefaults()
+		printFlags(fs)
+		fmt.Fprint(fs.Output(), filterHelp)
 		fmt.Fprint(fs.Output(), "\nExit codes: 0 stopped cleanly; 1 capture or output failed; 2 usage error.\n")
 	}
 	pos, code, done := parseFlags(fs, args, stdout)
 	if done {
 		return code
 	}
-	if msg := cfg.validate(pos); msg != "" {
-		fmt.Fprintf(stderr, "imapscope live: %s\n", msg)
-		return exitUsage
+	if msg := cfg.validate(pos, setFlags(fs)); msg != "" {
+		return usageError(stderr, "live", "%s", msg)
+	}
+	var err error
+	if cfg.filter, err = cfg.filters.build(); err != nil {
+		return usageError(stderr, "live", "%v", err)
+	}
+	if len(cfg.filters.users) > 0 && !cfg.quiet {
+		// --user dropped privileges before it became the mail-user filter.
+		fmt.Fprintln(stderr, "imapscope live: note: --user keeps sessions of those mail users; --run-as USER drops privileges")
 	}
 	return captureLive(cfg, stdout, stderr)
 }
 
 // validate checks the flags; it returns a message for a usage error.
-func (cfg *liveConfig) validate(pos []string) string {
+func (cfg *liveConfig) validate(pos []string, set map[string]bool) string {
+	if set["min-latency"] && cfg.filters.minLatency <= 0 {
+		return fmt.Sprintf("--min-latency must be positive, not %s", cfg.filters.minLatency)
+	}
+	if msg := columnsProblem(cfg.columns); msg != "" {
+		return msg
+	}
+	if cfg.format != "" {
+		for _, f := range formatOnlyFlags {
+			if set[f.flag] && cfg.format != f.format {
+				return fmt.Sprintf("--%s applies to --format %s, not %s", f.flag, f.format, cfg.format)
+			}
+		}
+	}
 	switch {
 	case len(pos) > 0:
 		return fmt.Sprintf("unexpected argument %q (live reads an interface: -i IFACE)", pos[0])
 	case cfg.iface == "":
 		return "no interface: use -i IFACE (or -i any)"
-	case cfg.expr != "" && !live.HavePcap:
-		return "-f needs libpcap and this build has none (build with -tags pcap); use --ports to choose the IMAP ports"
 	case cfg.emit != "sessions" && cfg.emit != "transactions":
 		return fmt.Sprintf("--emit must be sessions or transactions, not %q", cfg.emit)
-	case cfg.format != "" && cfg.format != "table" && cfg.format != "jsonl":
-		return fmt.Sprintf("unknown --format %q (live streams: table or jsonl)", cfg.format)
-	case cfg.emit == "transactions" && cfg.format == "table":
+	case cfg.format != "" && cfg.format != "table" && cfg.format != "jsonl" && cfg.format != "ecs":
+		return fmt.Sprintf("unknown --format %q (live streams: table, jsonl or ecs)", cfg.format)
+	case cfg.emit == "transactions" && cfg.format != "jsonl" && cfg.format != "":
 		return "--emit transactions needs --format jsonl"
 	case len(cfg.ports) > live.MaxFilterPorts:
 		return fmt.Sprintf("at most %d --ports", live.MaxFilterPorts)
@@ -164,9 +187,9 @@ func captureLive(cfg liveConfig, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	var ident *live.Identity
-	if cfg.user != "" {
+	if cfg.runAs != "" {
 		// Looked up first: a wrong --user touches no file.
-		id, err := live.LookupUser(cfg.user)
+		id, err := live.LookupUser(cfg.runAs)
 		if err != nil {
 			return fail("%v", err)
 		}
@@ -299,19 +322,26 @@ func liveStream(cfg liveConfig, w io.Writer, tty bool) pipeline.Stream {
 			format = "table"
 		}
 	}
-	if format == "jsonl" {
-		jl := report.NewJSONLWriter(w)
-		out := pipeline.Stream{Session: jl.WriteSession}
-		if cfg.emit == "transactions" {
-			out.Transaction = func(s *report.Session, t *report.Transaction) error { return jl.WriteTransaction(s.ID, t) }
-		}
-		return out
+	switch format {
+	case "jsonl":
+		return jsonlFiltered(w, cfg.filter, cfg.emit == "transactions")
+	case "ecs":
+		return ecsFiltered(w, cfg.filter)
 	}
 	lo := &liveTable{w: w, opts: report.TableOptions{Summary: cfg.summary, Color: tty && !cfg.noColor}}
+	if cfg.output == "" || cfg.output == "-" {
+		lo.opts.Width = terminalWidth(w)
+	}
 	if cfg.columns != "" {
 		lo.opts.Columns = strings.Split(cfg.columns, ",")
 	}
-	return pipeline.Stream{Session: lo.session}
+	keep, _ := cfg.filter.Func() // built and checked by runLive
+	return pipeline.Stream{Session: func(s *report.Session) error {
+		if ks := keep(s); ks != nil {
+			return lo.session(ks)
+		}
+		return nil
+	}}
 }
 
 // liveTable writes each finished session as a table.
@@ -323,7 +353,7 @@ type liveTable struct {
 // session writes one finished session; the pipeline serialises the calls.
 func (o *liveTable) session(s *report.Session) error {
 	var buf bytes.Buffer
-	rep := &report.Report{Tool: "imapscope " + version, Sessions: []*report.Session{s}}
+	rep := &report.Report{Tool: "imapscope " + programVersion(), Sessions: []*report.Session{s}}
 	if err := report.WriteTable(&buf, rep, o.opts); err != nil {
 		return err
 	}

@@ -14,11 +14,11 @@ import (
 	"github.com/imapscope/imapscope/internal/dovecottest"
 )
 
-// unprivilegedUser is the --user the live tests switch to.
+// unprivilegedUser is the --run-as user the live tests switch to.
 const unprivilegedUser = "nobody"
 
 // TestLiveFilesAndPrivilegeDrop runs live as root in a namespace with
-// --user nobody and checks, in /proc, that every thread ended with the
+// --run-as nobody and checks, in /proc, that every thread ended with the
 // user's ids, no_new_privs and empty capability sets (bounding included);
 // that -w is 0600 and -o is appended to, not truncated; and that -o with
 // --show-secrets is 0600 even under umask 000.
@@ -36,7 +36,7 @@ func TestLiveFilesAndPrivilegeDrop(t *testing.T) {
 	pcapOut := filepath.Join(dir, "live.pcapng")
 	plant(t, pcapOut, []byte("an older capture"), 0o644)
 
-	lr := startLive(t, srv, "-i", "lo", "--format", "jsonl", "-o", out, "-w", pcapOut, "--user", unprivilegedUser)
+	lr := startLive(t, srv, "-i", "lo", "--format", "jsonl", "-o", out, "-w", pcapOut, "--run-as", unprivilegedUser)
 	tasks := checkDropped(t, lr.cmd.Process.Pid, u)
 	cmd, sc, _ := startClient(t, srv, "full", 2, 1)
 	truth := readTruth(t, sc, "")

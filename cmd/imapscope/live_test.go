@@ -31,8 +31,12 @@ func TestLiveFlagValidation(t *testing.T) {
 		{"no interface", []string{}, "no interface"},
 		{"positional", []string{"-i", "lo", "x.pcap"}, "unexpected argument"},
 		{"emit", []string{"-i", "lo", "--emit", "all"}, "--emit"},
-		{"json format", []string{"-i", "lo", "--format", "json"}, "table or jsonl"},
-		{"emit table", []string{"-i", "lo", "--format", "table", "--emit", "transactions"}, "needs --format jsonl"},
+		{"json format", []string{"-i", "lo", "--format", "json"}, "table, jsonl or ecs"},
+		{"emit table", []string{"-i", "lo", "--format", "table", "--emit", "transactions"}, "--emit applies to --format jsonl"},
+		{"columns jsonl", []string{"-i", "lo", "--format", "jsonl", "--columns", "id"}, "--columns applies to --format table"},
+		{"unknown column", []string{"-i", "lo", "--columns", "nope"}, `unknown --columns key "nope"`},
+		{"bad filter", []string{"-i", "lo", "--status", "MAYBE"}, "unknown status"},
+		{"bad server", []string{"-i", "lo", "--server", "x:y:z"}, "bad endpoint"},
 		{"fanout", []string{"-i", "lo", "--fanout-group", "70000"}, "--fanout-group"},
 		{"negative count", []string{"-i", "lo", "--count", "-1"}, "negative"},
 		{"idle", []string{"-i", "lo", "--idle-timeout", "0"}, "--idle-timeout"},
@@ -43,7 +47,7 @@ func TestLiveFlagValidation(t *testing.T) {
 			name string
 			args []string
 			want string
-		}{"filter without pcap", []string{"-i", "lo", "-f", "tcp port 143"}, "--ports"})
+		}{"filter outside the pure-Go subset", []string{"-i", "lo", "-f", "port 143 or 993"}, "unsupported or malformed expression"})
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -64,7 +68,7 @@ func TestLiveHelp(t *testing.T) {
 	if code := run([]string{"live", "--help"}, nil, &out, &errb); code != exitOK {
 		t.Fatalf("exit %d", code)
 	}
-	for _, want := range []string{"Usage: imapscope live -i IFACE", "-stats-interval", "-fanout-group", "Exit codes"} {
+	for _, want := range []string{"Usage: imapscope live -i IFACE", "--stats-interval", "--fanout-group", "--run-as NAME", "--user users", "--command commands", "Exit codes"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("help lacks %q", want)
 		}
@@ -506,4 +510,53 @@ func lastLine(s string) string {
 		return s[i+1:]
 	}
 	return s
+}
+
+// TestLiveECSFiltered runs live with a pure-Go -f capture filter, --format
+// ecs and a negated command filter against Dovecot: every session gives one imapscope.session event,
+// no LOGOUT transaction is written, and every event names its session uid
+// and Community ID.
+func TestLiveECSFiltered(t *testing.T) {
+	srv := dovecottest.Start(t)
+	out := filepath.Join(t.TempDir(), "live.ndjson")
+	// The kernel filter is the pure-Go compilation of a tcpdump expression.
+	lr := startLive(t, srv, "-i", "lo", "-f", "host 127.0.0.1 and tcp port 143 and not vlan", "--format", "ecs", "--command", "!LOGOUT", "-o", out)
+	const sessions = 3
+	cmd, sc, _ := startClient(t, srv, "full", sessions, 1)
+	truth := readTruth(t, sc, "")
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("client: %v", err)
+	}
+	time.Sleep(time.Second)
+	lr.interrupt(t)
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := map[string]int{}
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		var ev struct {
+			Event   struct{ Dataset string }
+			Network struct {
+				CommunityID string `json:"community_id"`
+			}
+			IMAP struct {
+				SessionID string `json:"session_id"`
+				Command   string
+			}
+		}
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("%v: %s", err, line)
+		}
+		counts[ev.Event.Dataset]++
+		if ev.IMAP.Command == "LOGOUT" {
+			t.Errorf("LOGOUT written despite --command '!LOGOUT': %s", line)
+		}
+		if ev.IMAP.SessionID == "" || !strings.HasPrefix(ev.Network.CommunityID, "1:") {
+			t.Errorf("event without uid or community id: %s", line)
+		}
+	}
+	if counts["imapscope.session"] != len(truth) || counts["imapscope.transaction"] == 0 {
+		t.Errorf("events %v for %d sessions", counts, len(truth))
+	}
 }

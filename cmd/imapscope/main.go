@@ -25,12 +25,13 @@ const (
 const usageText = `imapscope — passive IMAP protocol analyzer
 
 Usage:
-  imapscope read [flags] FILE...   dissect pcap/pcapng captures (- for stdin)
-  imapscope live -i IFACE [flags]  capture and dissect live traffic (Linux, root)
-  imapscope stats [flags] FILE...  per-command/server/user statistics only
-  imapscope merge [flags] JSON...  merge JSON reports into one
-  imapscope help [command]         show help
-  imapscope --version              print the version
+  imapscope read [flags] FILE...      dissect pcap/pcapng captures (- for stdin)
+  imapscope live -i IFACE [flags]     capture and dissect live traffic (Linux, root)
+  imapscope stats [flags] FILE...     per-command/server/user statistics only
+  imapscope merge [flags] REPORT...   merge JSON or JSON Lines reports into one
+  imapscope completion SHELL          print a bash, zsh or fish completion script
+  imapscope help [command]            show help
+  imapscope --version                 print the version
 
 imapscope reassembles TCP connections to IMAP ports (143, 220 and 993 by
 default), dissects IMAP2, IMAP3, IMAP4rev1 and IMAP4rev2 and reports every
@@ -62,17 +63,19 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runStats(args[1:], stdout, stderr)
 	case "merge":
 		return runMerge(args[1:], stdin, stdout, stderr)
+	case "completion":
+		return runCompletion(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		if len(args) > 1 {
 			switch args[1] {
-			case "read", "live", "stats", "merge":
+			case "read", "live", "stats", "merge", "completion":
 				return run([]string{args[1], "--help"}, stdin, stdout, stderr)
 			}
 		}
 		fmt.Fprint(stdout, usageText)
 		return exitOK
 	case "version", "-version", "--version", "-V":
-		fmt.Fprintf(stdout, "imapscope %s\n", version)
+		fmt.Fprintf(stdout, "imapscope %s\n", programVersion())
 		return exitOK
 	}
 	fmt.Fprintf(stderr, "imapscope: unknown command %q\n\n%s", args[0], usageText)

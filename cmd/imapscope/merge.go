@@ -11,11 +11,12 @@ import (
 	"github.com/imapscope/imapscope/report"
 )
 
-const mergeUsage = `Usage: imapscope merge [flags] REPORT.json...
+const mergeUsage = `Usage: imapscope merge [flags] REPORT...
 
-Merges JSON reports written by 'imapscope read --format json' (from several
-sensors or several runs) into one document: sessions are concatenated,
-ordered by start time and renumbered from 1; inputs are combined; capture
+Merges reports written by 'imapscope read --format json' or '--format jsonl'
+(or by 'imapscope live') from several sensors or several runs into one
+document: sessions are concatenated, a session seen twice (same uid) is kept
+once, ordered by start time and renumbered from 1; inputs are combined; capture
 counters are summed; statistics are recomputed (with --stats, and always for
 html). "-" reads a report from standard input. Filters apply to the merged
 result.
@@ -32,10 +33,10 @@ func runMerge(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var cfg readConfig
 	fs := flag.NewFlagSet("merge", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&cfg.format, "format", "", "output format: table, json, jsonl, html or ecs (default: table on a terminal, json otherwise)")
+	fs.StringVar(&cfg.format, "format", "", "output format: table, json, jsonl, tsv, html or ecs (default: table on a terminal, json otherwise)")
 	fs.StringVar(&cfg.output, "o", "", "write the merged report to `FILE` instead of standard output")
 	fs.BoolVar(&cfg.summary, "summary", false, "table: sessions only, no transaction rows")
-	fs.StringVar(&cfg.columns, "columns", "", "table: comma-separated `keys` of the columns to show")
+	fs.StringVar(&cfg.columns, "columns", "", columnsHelp())
 	fs.BoolVar(&cfg.noColor, "no-color", false, "table: never colour statuses (also when NO_COLOR is set)")
 	fs.BoolVar(&cfg.quiet, "quiet", false, "no notes on standard error except errors")
 	fs.BoolVar(&cfg.stats, "stats", false, "add statistics recomputed over the merged sessions (table, json, html)")
@@ -43,7 +44,7 @@ func runMerge(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cfg.filters.register(fs)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), mergeUsage)
-		fs.PrintDefaults()
+		printFlags(fs)
 		fmt.Fprint(fs.Output(), filterHelp)
 		fmt.Fprint(fs.Output(), "\nExit codes: 0 merged; 3 a merged capture was damaged or truncated; 1 a report unreadable or invalid; 2 usage error.\n")
 	}
@@ -52,23 +53,24 @@ func runMerge(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return code
 	}
 	if len(inputs) == 0 {
-		fmt.Fprintln(stderr, "imapscope merge: no reports to merge")
-		fs.Usage()
-		return exitUsage
+		return usageError(stderr, "merge", "no reports to merge")
 	}
-	if cfg.top < 0 {
-		fmt.Fprintln(stderr, "imapscope merge: --top must not be negative")
-		return exitUsage
+	cfg.set = setFlags(fs)
+	cfg.emit, cfg.idleTimeout = "sessions", 1 // not merge flags
+	if msg := cfg.validate(); msg != "" {
+		return usageError(stderr, "merge", "%s", msg)
 	}
 	var err error
 	if cfg.filter, err = cfg.filters.build(); err != nil {
-		fmt.Fprintf(stderr, "imapscope merge: %v\n", err)
-		return exitUsage
+		return usageError(stderr, "merge", "%v", err)
 	}
 	if outputIsInput("merge", "o", cfg.output, inputs, stderr) {
 		return exitUsage
 	}
 	tty := cfg.output == "" && isTerminal(stdout)
+	if cfg.output == "" || cfg.output == "-" {
+		cfg.width = terminalWidth(stdout)
+	}
 	format := resolveFormat("merge", cfg, tty, stderr)
 	if format == "" {
 		return exitUsage
@@ -89,7 +91,7 @@ func runMerge(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		if err == nil {
 			var r *report.Report
-			if r, err = report.ReadJSON(doc); err == nil {
+			if r, err = report.ReadReport(doc); err == nil {
 				reps = append(reps, r)
 			}
 		}
@@ -103,7 +105,7 @@ func runMerge(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "imapscope merge: %v\n", err)
 		return exitFailure
 	}
-	merged.Tool = "imapscope " + version
+	merged.Tool = "imapscope " + programVersion()
 	out := stdout
 	// A report merged from private ones (written with --show-secrets) is
 	// private too.
@@ -129,7 +131,15 @@ func runMerge(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitFailure
 	}
 	if !cfg.quiet {
-		fmt.Fprintf(stderr, "imapscope: merged %d reports, %d sessions\n", len(reps), len(merged.Sessions))
+		total := 0
+		for _, r := range reps {
+			total += len(r.Sessions)
+		}
+		fmt.Fprintf(stderr, "imapscope: merged %d reports, %d sessions", len(reps), len(merged.Sessions))
+		if dup := total - len(merged.Sessions); dup > 0 {
+			fmt.Fprintf(stderr, " (%d duplicate sessions dropped)", dup)
+		}
+		fmt.Fprintln(stderr)
 	}
 	if c := merged.Capture; c != nil && (c.TruncatedInput || c.Damage != "") {
 		fmt.Fprintf(stderr, "imapscope: input damaged: %s\n", c.Damage)

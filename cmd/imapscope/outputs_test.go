@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -302,6 +303,9 @@ func waitSignalTaken(t *testing.T, pid int) {
 	t.Helper()
 	for {
 		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+		if errors.Is(err, fs.ErrNotExist) {
+			return // already exited (and reaped): the signal was taken
+		}
 		if err != nil {
 			t.Fatal(err)
 		}

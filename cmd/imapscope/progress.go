@@ -39,7 +39,7 @@ func newProgress(stderr io.Writer, inputs []string, quiet bool) *progress {
 		progressbar.OptionShowBytes(true),
 		progressbar.OptionShowCount(),
 		progressbar.OptionSetPredictTime(true),
-		progressbar.OptionSetWidth(30),
+		progressbar.OptionSetWidth(progressBarWidth(terminalWidth(stderr))),
 		progressbar.OptionThrottle(100*time.Millisecond),
 		progressbar.OptionClearOnFinish(),
 		progressbar.OptionSetRenderBlankState(true),

@@ -57,10 +57,14 @@ type readConfig struct {
 	statsOnly bool
 	// filter is built from filters once the flags are parsed.
 	filter report.Filter
+	// set holds the names of the flags given on the command line.
+	set map[string]bool
+	// width is the terminal width the tables fit (0: no limit).
+	width int
 }
 
 // readFormats are the output formats of read (and merge).
-var readFormats = []string{"table", "json", "jsonl", "html", "ecs"}
+var readFormats = []string{"table", "json", "jsonl", "tsv", "html", "ecs"}
 
 func runRead(args []string, stdout, stderr io.Writer) int {
 	return runReadCommand("read", readUsage, args, stdout, stderr)
@@ -74,7 +78,7 @@ func runReadCommand(name, usage string, args []string, stdout, stderr io.Writer)
 	if cfg.statsOnly {
 		fs.StringVar(&cfg.format, "format", "", "output format: table or json (the stats object alone) (default: table on a terminal, json otherwise)")
 	} else {
-		fs.StringVar(&cfg.format, "format", "", "output format: table, json, jsonl, html or ecs (Elastic Common Schema, one event per transaction) (default: table on a terminal, json otherwise)")
+		fs.StringVar(&cfg.format, "format", "", "output format: table, json, jsonl, tsv (Zeek-style, one row per transaction), html or ecs (Elastic Common Schema: session, transaction and anomaly events) (default: table on a terminal, json otherwise)")
 	}
 	fs.StringVar(&cfg.output, "o", "", "write the report to `FILE` instead of standard output")
 	fs.Var(&cfg.ports, "ports", "comma-separated IMAP server `ports`")
@@ -83,7 +87,7 @@ func runReadCommand(name, usage string, args []string, stdout, stderr io.Writer)
 	if !cfg.statsOnly {
 		fs.BoolVar(&cfg.noDissect, "no-dissect", false, "reassemble only and count bytes (benchmark floor); no IMAP work")
 		fs.BoolVar(&cfg.summary, "summary", false, "table: sessions only, no transaction rows")
-		fs.StringVar(&cfg.columns, "columns", "", "table: comma-separated `keys` of the columns to show")
+		fs.StringVar(&cfg.columns, "columns", "", columnsHelp())
 		fs.StringVar(&cfg.emit, "emit", "sessions", "jsonl: emit `what`: sessions, or transactions (each as it completes) and sessions")
 		fs.BoolVar(&cfg.stats, "stats", false, "add statistics: per command, server and user counts, statuses, latency p50/p90/p99/max, bytes; slowest transactions; anomalies (table, json, html)")
 	}
@@ -94,7 +98,7 @@ func runReadCommand(name, usage string, args []string, stdout, stderr io.Writer)
 	cfg.filters.register(fs)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usage)
-		fs.PrintDefaults()
+		printFlags(fs)
 		fmt.Fprint(fs.Output(), filterHelp)
 		fmt.Fprint(fs.Output(), "\nExit codes: 0 read fully; 3 input damaged or truncated, report produced; 1 input unreadable; 2 usage error.\n")
 	}
@@ -103,22 +107,15 @@ func runReadCommand(name, usage string, args []string, stdout, stderr io.Writer)
 		return code
 	}
 	if len(inputs) == 0 {
-		fmt.Fprintf(stderr, "imapscope %s: no input files (use - for standard input)\n", name)
-		fs.Usage()
-		return exitUsage
+		return usageError(stderr, name, "no input files (use - for standard input)")
 	}
-	if cfg.emit != "sessions" && cfg.emit != "transactions" {
-		fmt.Fprintf(stderr, "imapscope %s: --emit must be sessions or transactions, not %q\n", name, cfg.emit)
-		return exitUsage
-	}
-	if cfg.top < 0 {
-		fmt.Fprintf(stderr, "imapscope %s: --top must not be negative\n", name)
-		return exitUsage
+	cfg.set = setFlags(fs)
+	if msg := cfg.validate(); msg != "" {
+		return usageError(stderr, name, "%s", msg)
 	}
 	var err error
 	if cfg.filter, err = cfg.filters.build(); err != nil {
-		fmt.Fprintf(stderr, "imapscope %s: %v\n", name, err)
-		return exitUsage
+		return usageError(stderr, name, "%v", err)
 	}
 	if cfg.statsOnly {
 		cfg.stats = true
@@ -140,15 +137,19 @@ func resolveFormat(name string, cfg readConfig, tty bool, stderr io.Writer) stri
 			format = "table"
 		}
 	}
+	msg := ""
 	switch {
 	case !slices.Contains(readFormats, format):
-		fmt.Fprintf(stderr, "imapscope %s: unknown --format %q (want %s)\n", name, format, strings.Join(readFormats, ", "))
-		return ""
+		msg = fmt.Sprintf("unknown --format %q (want %s)", format, strings.Join(readFormats, ", "))
 	case cfg.statsOnly && format != "table" && format != "json":
-		fmt.Fprintf(stderr, "imapscope %s: --format must be table or json, not %q\n", name, format)
-		return ""
-	case cfg.stats && (format == "jsonl" || format == "ecs"):
-		fmt.Fprintf(stderr, "imapscope %s: --stats works with --format table, json or html, not %s\n", name, format)
+		msg = fmt.Sprintf("--format must be table or json, not %q", format)
+	case cfg.stats && !cfg.statsOnly && (format == "jsonl" || format == "ecs" || format == "tsv"):
+		msg = fmt.Sprintf("--stats works with --format table, json or html, not %s", format)
+	default:
+		msg = cfg.checkFormatFlags(format)
+	}
+	if msg != "" {
+		usageError(stderr, name, "%s", msg)
 		return ""
 	}
 	return format
@@ -162,7 +163,7 @@ func useColor(cfg readConfig, tty bool) bool {
 
 // writeReport writes rep, already filtered and with its stats computed, in format.
 func writeReport(w io.Writer, rep *report.Report, format string, cfg readConfig, tty bool) error {
-	topts := report.TableOptions{Summary: cfg.summary, Color: useColor(cfg, tty)}
+	topts := report.TableOptions{Summary: cfg.summary, Color: useColor(cfg, tty), Width: cfg.width}
 	if cfg.columns != "" {
 		topts.Columns = strings.Split(cfg.columns, ",")
 	}
@@ -184,9 +185,11 @@ func writeReport(w io.Writer, rep *report.Report, format string, cfg readConfig,
 		}
 		return nil
 	case "html":
-		return report.WriteHTML(w, rep, report.HTMLOptions{})
+		return report.WriteHTML(w, rep, report.HTMLOptions{Stats: cfg.stats})
 	case "ecs":
 		return report.WriteECS(w, rep)
+	case "tsv":
+		return report.WriteTSV(w, rep)
 	}
 	if err := report.WriteTable(w, rep, topts); err != nil {
 		return err
@@ -207,15 +210,18 @@ func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
 		name = "stats"
 	}
 	tty := cfg.output == "" && isTerminal(stdout)
+	if cfg.output == "" || cfg.output == "-" {
+		cfg.width = terminalWidth(stdout)
+	}
 	format := resolveFormat(name, cfg, tty, stderr)
 	if format == "" {
 		return exitUsage
 	}
-	if format == "table" {
-		if err := checkColumns(cfg.columns); err != nil {
-			fmt.Fprintf(stderr, "imapscope %s: %v\n", name, err)
-			return exitUsage
-		}
+	// Every input is opened and its header read before anything is
+	// written: a bad input leaves no output behind.
+	if err := reassembly.CheckInputs(inputs); err != nil {
+		fmt.Fprintf(stderr, "imapscope: %v\n", err)
+		return exitFailure
 	}
 	// Signals are caught before the output file exists, so that an
 	// interrupted run always gets to remove its temporary file.
@@ -241,7 +247,7 @@ func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
 		Inputs:     inputs,
 		Reassembly: reassembly.Options{Ports: cfg.ports, Workers: cfg.workers, IdleTimeout: cfg.idleTimeout},
 		Dissect:    dissect.Options{ShowSecrets: cfg.showSecrets},
-		Tool:       "imapscope " + version,
+		Tool:       "imapscope " + programVersion(),
 		NoDissect:  cfg.noDissect,
 		Progress:   prog.hook(),
 	}
@@ -252,6 +258,9 @@ func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 		pc.Stream = stream
+	}
+	if format == "ecs" && !cfg.noDissect {
+		pc.Stream = ecsFiltered(bw, cfg.filter)
 	}
 	res, err := pipeline.Run(ctx, pc)
 	err = interruptedErr(ctx, err)
@@ -272,7 +281,10 @@ func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
 		// Nothing was read: no report, just the error.
 		return finish(bw, file, st, err, stderr, cfg.quiet)
 	}
-	if format != "jsonl" {
+	if errors.Is(err, context.Canceled) || ctx.Err() != nil {
+		res.Report.Capture.Interrupted = true
+	}
+	if format != "jsonl" && format != "ecs" {
 		if code := filterAndWrite(bw, res.Report, format, cfg, tty, stderr); code != exitOK {
 			return code
 		}
@@ -293,30 +305,7 @@ func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
 // they end, and with --emit transactions each kept transaction as it
 // completes.
 func jsonlStream(w io.Writer, cfg readConfig) (pipeline.Stream, error) {
-	jl := report.NewJSONLWriter(w)
-	keep, err := cfg.filter.Func()
-	if err != nil {
-		return pipeline.Stream{}, err
-	}
-	out := pipeline.Stream{Session: func(s *report.Session) error {
-		if ks := keep(s); ks != nil {
-			return jl.WriteSession(ks)
-		}
-		return nil
-	}}
-	if cfg.emit == "transactions" {
-		keepTxn, err := cfg.filter.TxnFunc()
-		if err != nil {
-			return pipeline.Stream{}, err
-		}
-		out.Transaction = func(s *report.Session, t *report.Transaction) error {
-			if keepTxn(s, t) {
-				return jl.WriteTransaction(s.ID, t)
-			}
-			return nil
-		}
-	}
-	return out, nil
+	return jsonlFiltered(w, cfg.filter, cfg.emit == "transactions"), nil
 }
 
 // filterAndWrite applies the filters, computes the statistics when asked

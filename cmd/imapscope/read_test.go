@@ -3,10 +3,15 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
+	"unicode/utf8"
 
 	"github.com/imapscope/imapscope/report"
 )
@@ -24,6 +29,38 @@ func runCLI(t *testing.T, args ...string) (int, string, string) {
 	return code, out.String(), errb.String()
 }
 
+// TestUsageOnceAndErrorsOneLine: help goes to stdout once and nothing to
+// stderr; a usage error is one line in GNU spelling plus the pointer to the
+// help, exit 2.
+func TestUsageOnceAndErrorsOneLine(t *testing.T) {
+	for _, args := range [][]string{{"help", "read"}, {"read", "--help"}, {"read", "-h"}, {"help", "live"}, {"help"}} {
+		code, out, errs := runCLI(t, args...)
+		if code != exitOK || errs != "" || strings.Count(out, "Usage:") != 1 {
+			t.Errorf("%v: exit %d, %d usages on stdout, stderr %q", args, code, strings.Count(out, "Usage:"), errs)
+		}
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"read", "--ports", "abc", demoPcap}, `invalid value "abc" for --ports`},
+		{[]string{"read", "--nosuch", demoPcap}, "unknown flag --nosuch"},
+		{[]string{"read", demoPcap, "-o"}, "missing value for -o"},
+		{[]string{"merge", "--stats=maybe", "x.json"}, "--stats"},
+		{[]string{"live", "--workers", "x"}, "--workers"},
+	} {
+		code, out, errs := runCLI(t, c.args...)
+		lines := strings.Split(strings.TrimSuffix(errs, "\n"), "\n")
+		if code != exitUsage || out != "" || len(lines) != 2 || !strings.Contains(lines[0], c.want) ||
+			lines[1] != "see 'imapscope help "+c.args[0]+"'" {
+			t.Errorf("%v: exit %d, stderr:\n%s", c.args, code, errs)
+		}
+		if strings.Contains(errs, " -ports") || strings.Contains(errs, " -nosuch") {
+			t.Errorf("%v: single-dash spelling: %s", c.args, errs)
+		}
+	}
+}
+
 func TestReadHelpDocumentsEveryFlag(t *testing.T) {
 	code, out, _ := runCLI(t, "read", "--help")
 	if code != exitOK {
@@ -32,8 +69,8 @@ func TestReadHelpDocumentsEveryFlag(t *testing.T) {
 	for _, f := range []string{"format", "o", "ports", "workers", "show-secrets", "no-dissect", "summary", "columns",
 		"no-color", "quiet", "idle-timeout", "emit", "stats", "top", "user", "server", "client", "command",
 		"status", "min-latency", "mailbox"} {
-		if !strings.Contains(out, "\n  -"+f+" ") && !strings.Contains(out, "\n  -"+f+"\n") {
-			t.Errorf("read --help does not document -%s", f)
+		if !strings.Contains(out, "\n  "+dashed(f)+" ") && !strings.Contains(out, "\n  "+dashed(f)+"\n") {
+			t.Errorf("read --help does not document %s", dashed(f))
 		}
 	}
 	for _, want := range []string{"html", "ecs", "Exit codes", "Filters", "NO_COLOR"} {
@@ -151,8 +188,15 @@ func TestReadHTMLAndECS(t *testing.T) {
 	if err != nil || !bytes.Contains(b, []byte("<svg")) || !bytes.Contains(b, []byte("FROBNICATE")) {
 		t.Errorf("html output: %v, %d bytes", err, len(b))
 	}
+	if bytes.Contains(b, []byte("Statistics per command")) {
+		t.Error("html without --stats has the statistics sections")
+	}
+	if code, out, _ := runCLI(t, "read", "--format", "html", "--stats", "--quiet", demoPcap); code != exitOK || !strings.Contains(out, "Statistics per command") {
+		t.Errorf("html --stats: exit %d, no statistics sections", code)
+	}
 	code, out, _ := runCLI(t, "read", "--format", "ecs", "--quiet", "--status", "OK", demoPcap)
-	if code != exitOK || strings.Count(out, "\n") != 10 || !strings.Contains(out, `"outcome":"success"`) {
+	// One session event and its 10 OK transactions.
+	if code != exitOK || strings.Count(out, "\n") != 11 || strings.Count(out, `"dataset":"imapscope.session"`) != 1 || !strings.Contains(out, `"outcome":"success"`) {
 		t.Errorf("ecs: exit %d, %d lines", code, strings.Count(out, "\n"))
 	}
 }
@@ -183,6 +227,21 @@ func TestMergeCommand(t *testing.T) {
 	os.WriteFile(bad, []byte(`{"tool":1}`), 0o644)
 	if code, _, _ := runCLI(t, "merge", a, bad); code != exitFailure {
 		t.Errorf("invalid report: exit %d, want 1", code)
+	}
+	if code, _, errs := runCLI(t, "merge", a, demoPcap); code != exitFailure || !strings.Contains(errs, "not an imapscope JSON report") {
+		t.Errorf("merge of a pcap: exit %d: %s", code, errs)
+	}
+	// JSON Lines (what live writes), and the same report twice: every session once.
+	l := filepath.Join(dir, "a.jsonl")
+	if code, _, _ := runCLI(t, "read", "--format", "jsonl", "--emit", "transactions", "-o", l, "--quiet", demoPcap); code != exitOK {
+		t.Fatalf("read jsonl: exit %d", code)
+	}
+	code, out, errs := runCLI(t, "merge", "--format", "json", a, a, l)
+	if code != exitOK || !strings.Contains(errs, "duplicate sessions dropped") {
+		t.Fatalf("merge a a a.jsonl: exit %d: %s", code, errs)
+	}
+	if r, err := report.ReadJSON([]byte(out)); err != nil || len(r.Sessions) != 1 {
+		t.Errorf("merge a a a.jsonl: %v, want the session of demo once", err)
 	}
 }
 
@@ -240,5 +299,167 @@ func TestReadExitCodes(t *testing.T) {
 				t.Errorf("%v: the partial report is not valid: %v", c.args, err)
 			}
 		}
+	}
+}
+
+func TestReadTSV(t *testing.T) {
+	code, out, _ := runCLI(t, "read", "--format", "tsv", "--quiet", "--command", "LOGIN,SELECT", demoPcap)
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if code != exitOK || len(lines) < 9 || !strings.HasPrefix(lines[5], "#fields\tts\tuid\t") {
+		t.Fatalf("tsv: exit %d:\n%s", code, out)
+	}
+	for _, l := range lines[7:] {
+		c := strings.Split(l, "\t")
+		if len(c) != 11 || (c[6] != "LOGIN" && c[6] != "SELECT") {
+			t.Errorf("row %q", l)
+		}
+		if c[6] == "LOGIN" && !strings.Contains(c[7], "<redacted>") {
+			t.Errorf("LOGIN args not redacted: %q", c[7])
+		}
+	}
+}
+
+func TestReadNegatedFilter(t *testing.T) {
+	code, out, _ := runCLI(t, "read", "--format", "tsv", "--quiet", "--command", "!IDLE", "../../pcaps/dovecot/idle.pcap")
+	if code != exitOK || strings.Contains(out, "\tIDLE\t") || strings.Count(out, "\n") < 9 {
+		t.Errorf("--command '!IDLE': exit %d\n%s", code, out)
+	}
+	_, all, _ := runCLI(t, "read", "--format", "tsv", "--quiet", "../../pcaps/dovecot/idle.pcap")
+	if !strings.Contains(all, "\tIDLE\t") {
+		t.Error("idle.pcap has no IDLE: no test")
+	}
+}
+
+// TestValuesValidatedBeforeInput gives bad values with an input that does
+// not exist: the usage error (exit 2) must come first.
+func TestValuesValidatedBeforeInput(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--workers", "0"}, "--workers must be at least 1"},
+		{[]string{"--workers", "-1"}, "--workers must be at least 1"},
+		{[]string{"--idle-timeout", "0"}, "--idle-timeout must be positive"},
+		{[]string{"--idle-timeout", "-1s"}, "--idle-timeout must be positive"},
+		{[]string{"--min-latency", "0s"}, "--min-latency must be positive"},
+		{[]string{"--columns", "id,foo"}, `unknown --columns key "foo"`},
+		{[]string{"--format", "json", "--summary"}, "--summary applies to --format table, not json"},
+		{[]string{"--format", "tsv", "--columns", "id"}, "--columns applies to --format table"},
+		{[]string{"--format", "json", "--emit", "transactions"}, "--emit applies to --format jsonl"},
+		{[]string{"--summary"}, "because standard output is not a terminal"},
+		{[]string{"--top", "3"}, "--top needs --stats"},
+		{[]string{"--format", "yaml"}, `unknown --format "yaml"`},
+	} {
+		args := append(append([]string{"read"}, c.args...), "no-such-input.pcap")
+		code, out, errs := runCLI(t, args...)
+		if code != exitUsage || out != "" || !strings.Contains(errs, c.want) || strings.Count(errs, "\n") != 2 {
+			t.Errorf("%v: exit %d, stderr %q; want %q", c.args, code, errs, c.want)
+		}
+	}
+	if code, _, errs := runCLI(t, "read", "--help"); code != exitOK || errs != "" {
+		t.Errorf("help: %d %q", code, errs)
+	}
+	_, help, _ := runCLI(t, "read", "--help")
+	for _, k := range append(report.SessionColumns(), report.TransactionColumns()...) {
+		if !strings.Contains(help, k) {
+			t.Errorf("help does not list column %q", k)
+		}
+	}
+}
+
+// TestMissingInputWritesNothing: with a missing input among good ones the
+// run exits 1 before writing: no report on stdout, no -o file.
+func TestMissingInputWritesNothing(t *testing.T) {
+	dir := t.TempDir()
+	o := filepath.Join(dir, "r.json")
+	code, out, errs := runCLI(t, "read", "--format", "json", demoPcap, filepath.Join(dir, "nosuch.pcap"))
+	if code != exitFailure || out != "" || !strings.Contains(errs, "nosuch.pcap") {
+		t.Errorf("stdout: exit %d, %d bytes out, stderr %q", code, len(out), errs)
+	}
+	code, _, _ = runCLI(t, "read", "--format", "json", "-o", o, demoPcap, filepath.Join(dir, "nosuch.pcap"))
+	if _, err := os.Stat(o); code != exitFailure || err == nil {
+		t.Errorf("-o: exit %d, file written: %v", code, err == nil)
+	}
+	code, out, _ = runCLI(t, "read", "--format", "json", "README.md")
+	if code != exitFailure || out != "" {
+		t.Errorf("not a capture: exit %d, %d bytes", code, len(out))
+	}
+}
+
+// TestInterruptedRunSaysSo: read from a pipe that stays open, SIGINT, then
+// the pipe closes: the report says capture.interrupted and exit is 3.
+func TestInterruptedRunSaysSo(t *testing.T) {
+	bin := imapscopeBinary(t)
+	pcap, err := os.ReadFile(demoPcap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "read", "--format", "json", "--quiet", "-")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	stdin.Write(pcap[:len(pcap)/2])
+	time.Sleep(500 * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGINT)
+	time.Sleep(200 * time.Millisecond)
+	stdin.Close()
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != exitDamaged {
+		t.Fatalf("exit: %v; stderr %s", err, errb.String())
+	}
+	r, err := report.ReadJSON(out.Bytes())
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if r.Capture == nil || !r.Capture.Interrupted {
+		t.Errorf("capture %+v: not marked interrupted", r.Capture)
+	}
+}
+
+// TestSeveralInputsInStartOrder reads two captures given latest first: the
+// sessions come out by start time, numbered from 1.
+func TestSeveralInputsInStartOrder(t *testing.T) {
+	code, out, _ := runCLI(t, "read", "--format", "json", "--quiet", imaplibPcap, demoPcap)
+	if code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	r, err := report.ReadJSON([]byte(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range r.Sessions {
+		if s.ID != i+1 || i > 0 && s.Start.Before(r.Sessions[i-1].Start.Time) {
+			t.Errorf("session %d (id %d) starts %v, before the previous", i, s.ID, s.Start)
+		}
+	}
+	if len(r.Sessions) < 2 || r.Inputs[0] != imaplibPcap {
+		t.Errorf("%d sessions, inputs %v", len(r.Sessions), r.Inputs)
+	}
+}
+
+// TestTableFitsColumns: with $COLUMNS set (no terminal), tables fit it.
+func TestTableFitsColumns(t *testing.T) {
+	t.Setenv("COLUMNS", "80")
+	code, out, _ := runCLI(t, "read", "--format", "table", "--quiet", "--stats", demoPcap, imaplibPcap)
+	if code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	for _, l := range strings.Split(out, "\n") {
+		if (strings.HasPrefix(l, "|") || strings.HasPrefix(l, "+")) && utf8.RuneCountInString(l) > 80 {
+			t.Errorf("%d wide: %s", utf8.RuneCountInString(l), l)
+		}
+	}
+	if got := progressBarWidth(80); 72+got > 82 || got < progressMinBar {
+		t.Errorf("bar %d at 80 columns", got)
+	}
+	if progressBarWidth(0) != progressBarWidth(progressDefaultWidth) || progressBarWidth(500) != progressMaxBar {
+		t.Error("bar width bounds")
 	}
 }

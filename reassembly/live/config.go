@@ -24,7 +24,8 @@ const (
 // poll timeout.
 var ErrTimeout = errors.New("live: poll timeout")
 
-// ErrNoPcap is returned by CompileExpr in builds without the "pcap" tag.
+// ErrNoPcap says an expression needs libpcap (kept for callers; the pure-Go
+// CompileExpr reports what it cannot compile instead).
 var ErrNoPcap = errors.New("live: filter expressions need a build with -tags pcap (libpcap); use --ports instead")
 
 // Config says what to capture.
