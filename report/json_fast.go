@@ -311,6 +311,7 @@ func (e *jsonAppender) sessionMembers(s *Session) {
 	e.int(`"gaps": `, int64(s.Gaps))
 	e.int(`"gap_bytes": `, s.GapBytes)
 	e.intMap(`"unsolicited": `, s.Unsolicited)
+	e.mailboxView(s.MailboxView)
 	e.key(`"anomalies": `)
 	if s.Anomalies == nil {
 		e.b = append(e.b, "null"...)
@@ -371,6 +372,7 @@ func (e *jsonAppender) transactionMembers(t *Transaction) {
 	e.strOmit(`"mailbox": `, t.Mailbox)
 	e.strOmit(`"note": `, t.Note)
 	e.strings(`"sasl": `, t.SASL, true)
+	e.result(t.Result)
 }
 
 // appendStatus appends what Status.MarshalJSON returns.
