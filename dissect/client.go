@@ -104,6 +104,8 @@ func (s *Session) literalAfter(t *txn, line []byte, ts time.Time) int64 {
 		s.litOK = !h.binary && h.size <= maxCapturedLiteral
 		if !h.nonSync {
 			s.syncTxn = t
+		} else {
+			s.nonSyncLiteral(t, h.size, ts)
 		}
 	}
 	if h.size > s.opts.MaxLiteral {
@@ -182,6 +184,7 @@ func (s *Session) onMessageEnd(f *framer, ts time.Time) {
 		if t := s.srv; t != nil {
 			t.t.ServerBytes += f.msgBytes
 		}
+		s.serverMessageEnd(ts)
 		s.srv = nil
 		return
 	}
@@ -206,6 +209,7 @@ func (s *Session) onMessageCut(f *framer) {
 			t.t.ServerBytes += f.msgBytes
 			t.t.Note = "response cut by a capture gap"
 		}
+		s.serverMessageCut()
 		s.srv = nil
 		return
 	}
@@ -225,6 +229,7 @@ func (s *Session) onFramingLost(f *framer) {
 	if f.dir != FromServer {
 		return
 	}
+	s.viewLost()
 	for _, t := range s.order {
 		if t.t.Note == "" {
 			t.t.Note = "responses may be missing: capture gap"

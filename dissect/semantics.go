@@ -59,6 +59,7 @@ func (s *Session) setCapabilities(rest []byte) {
 		return
 	}
 	s.rep.Capabilities = caps
+	s.res.capsStale = false
 	s.dialect.capabilities(caps)
 }
 
@@ -86,6 +87,7 @@ func (s *Session) commandSent(t *txn, ts time.Time) {
 		s.dialect.imap2 = true
 	}
 	s.dialect.command(t.t.Command)
+	s.conformCommand(t, ts)
 }
 
 // applyCompletion acts on a command's completion.
