@@ -2,6 +2,7 @@ package dissect
 
 import (
 	"bytes"
+	"github.com/imapscope/imapscope/report"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -11,7 +12,7 @@ import (
 // size of a literal that follows, noLiteral, or rejectLine.
 func (s *Session) onLine(f *framer, ts time.Time, line []byte, first, truncated bool) int64 {
 	if truncated {
-		s.anomaly("line_too_long", f.dir.String()+" line longer than "+strconv.Itoa(s.opts.MaxLine)+" bytes; its middle was dropped", "", ts)
+		s.anomaly(report.AnomalyLineTooLong, f.dir.String()+" line longer than "+strconv.Itoa(s.opts.MaxLine)+" bytes; its middle was dropped", "", ts)
 	}
 	if f.dir == FromServer {
 		return s.onServerLine(f, ts, line, first)
@@ -109,7 +110,7 @@ func (s *Session) literalAfter(t *txn, line []byte, ts time.Time) int64 {
 		}
 	}
 	if h.size > s.opts.MaxLiteral {
-		s.anomaly("literal_too_large", "client literal of "+strconv.FormatInt(h.size, 10)+" bytes declared", tag, ts)
+		s.anomaly(report.AnomalyLiteralTooLarge, "client literal of "+strconv.FormatInt(h.size, 10)+" bytes declared", tag, ts)
 	}
 	return h.size
 }
@@ -167,14 +168,14 @@ func (s *Session) onLiteralLoss(f *framer, n int64) {
 	if f.dir == FromServer {
 		if t := s.srv; t != nil {
 			t.t.ServerLiteralBytes += n
-			t.t.Note = "literal bytes lost in a capture gap"
+			t.note(noteLiteralLost)
 		}
 		return
 	}
 	if t := s.cli; t != nil {
 		t.t.ClientLiteralBytes += n
 		s.litOK = false
-		t.t.Note = "literal bytes lost in a capture gap"
+		t.note(noteLiteralLost)
 	}
 }
 
@@ -207,7 +208,7 @@ func (s *Session) onMessageCut(f *framer) {
 	if f.dir == FromServer {
 		if t := s.srv; t != nil {
 			t.t.ServerBytes += f.msgBytes
-			t.t.Note = "response cut by a capture gap"
+			t.note(noteResponseCut)
 		}
 		s.serverMessageCut()
 		s.srv = nil
@@ -215,7 +216,7 @@ func (s *Session) onMessageCut(f *framer) {
 	}
 	if t := s.cli; t != nil {
 		t.t.ClientBytes += f.msgBytes
-		t.t.Note = "command cut by a capture gap"
+		t.note(noteCommandCut)
 		s.finishArgs(t)
 		s.cli = nil
 	}
@@ -231,9 +232,7 @@ func (s *Session) onFramingLost(f *framer) {
 	}
 	s.viewLost()
 	for _, t := range s.order {
-		if t.t.Note == "" {
-			t.t.Note = "responses may be missing: capture gap"
-		}
+		t.note(noteResponsesMissing)
 	}
 }
 
@@ -251,10 +250,10 @@ func tagPrefix(tag []byte) []byte {
 func (s *Session) noteResync(f *framer, ts time.Time) {
 	if s.rep.Midstream && !s.midNoted {
 		s.midNoted = true
-		s.anomaly("midstream", "capture began after the connection started; dissection resumed at the first plausible line", "", ts)
+		s.anomaly(report.AnomalyMidstream, "capture began after the connection started; dissection resumed at the first plausible line", "", ts)
 		return
 	}
-	s.anomaly("resync", f.dir.String()+" stream resynchronised after a gap", "", ts)
+	s.anomaly(report.AnomalyResync, f.dir.String()+" stream resynchronised after a gap", "", ts)
 }
 
 // junkLine handles a line that is not IMAP syntax.
@@ -269,9 +268,9 @@ func (s *Session) junkLine(f *framer, ts time.Time, line []byte) int64 {
 		}
 		return noLiteral
 	}
-	kind := "malformed_command"
+	kind := report.AnomalyMalformedCommand
 	if f.dir == FromServer {
-		kind = "malformed_response"
+		kind = report.AnomalyMalformedResponse
 	}
 	s.anomaly(kind, s.excerpt(f.dir, line), "", ts)
 	return noLiteral

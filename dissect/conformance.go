@@ -1,6 +1,8 @@
 package dissect
 
 import (
+	"github.com/imapscope/imapscope/report"
+
 	"strconv"
 	"strings"
 	"time"
@@ -40,7 +42,7 @@ func (s *Session) conformCommand(t *txn, ts time.Time) {
 	case kLogin:
 		s.cleartextLogin(t, "LOGIN", ts)
 		if s.capsKnown() && s.hasCap("LOGINDISABLED") {
-			s.anomaly("login_when_disabled", "LOGIN although the server announced LOGINDISABLED (RFC 3501 §6.2.3, §7.2.1)", t.t.Tag, ts)
+			s.anomaly(report.AnomalyLoginWhenDisabled, "LOGIN although the server announced LOGINDISABLED (RFC 3501 §6.2.3, §7.2.1)", t.t.Tag, ts)
 		}
 	case kAuthenticate:
 		if t.saslInitial {
@@ -62,7 +64,7 @@ func (s *Session) cleartextLogin(t *txn, what string, ts time.Time) {
 	if s.rep.TLS {
 		return
 	}
-	s.anomaly("cleartext_login", what+" sent on a connection without TLS: the password crossed the network in clear (RFC 3501 §6.2.3, RFC 9051 §11.1)", t.t.Tag, ts)
+	s.anomaly(report.AnomalyCleartextLogin, what+" sent on a connection without TLS: the password crossed the network in clear (RFC 3501 §6.2.3, RFC 9051 §11.1)", t.t.Tag, ts)
 }
 
 // nonSyncLiteral checks a {n+} literal the client sent (LITERAL+,
@@ -93,7 +95,7 @@ func (s *Session) needCap(t *txn, bit uint16, name, what string, ts time.Time, o
 		}
 	}
 	s.res.noted |= bit
-	s.anomaly("capability_not_advertised", "client used "+what+" but the server's capabilities do not include "+name+" (RFC 3501 §7.2.1)", t.t.Tag, ts)
+	s.anomaly(report.AnomalyCapabilityNotAdvertised, "client used "+what+" but the server's capabilities do not include "+name+" (RFC 3501 §7.2.1)", t.t.Tag, ts)
 }
 
 // capsKnown reports whether the server's capabilities were seen on this
@@ -154,7 +156,7 @@ func (s *Session) commandDone(t *txn) {
 	}
 	ts := t.t.End.Time
 	if t.cf.lateSelect && st != "" {
-		s.anomaly("completion_after_select", t.t.Command+" "+t.t.Tag+" was sent before SELECT "+t.cf.beforeSelect.t.Tag+
+		s.anomaly(report.AnomalyCompletionAfterSelect, t.t.Command+" "+t.t.Tag+" was sent before SELECT "+t.cf.beforeSelect.t.Tag+
 			" but completed after it; the server must finish every command for the old mailbox first (RFC 1203 §3)", t.t.Tag, ts)
 	}
 	switch t.kind {
@@ -190,7 +192,7 @@ func (s *Session) recentlyCompleted(tag []byte) bool {
 // command already completed (RFC 1203 §3: solicited data comes within the
 // extent of the request and its completion).
 func (s *Session) solicitedAfterCompletion(tag []byte, kind string, ts time.Time) {
-	s.anomaly("solicited_after_completion", "tagged "+kind+" data for "+string(tag)+" after its completion (RFC 1203 §3)", string(tag), ts)
+	s.anomaly(report.AnomalySolicitedAfterCompletion, "tagged "+kind+" data for "+string(tag)+" after its completion (RFC 1203 §3)", string(tag), ts)
 }
 
 // checkExpungeDuringFetch reports an EXPUNGE sent while the server was
@@ -208,7 +210,7 @@ func (s *Session) checkExpungeDuringFetch(ts time.Time) {
 			continue
 		}
 		o.cf.expungeNoted = true
-		s.anomaly("expunge_during_fetch", "EXPUNGE sent while answering "+o.t.Command+" "+o.t.Tag+
+		s.anomaly(report.AnomalyExpungeDuringFetch, "EXPUNGE sent while answering "+o.t.Command+" "+o.t.Tag+
 			" (RFC 3501 §7.4.1: only the UID forms allow it)", o.t.Tag, ts)
 	}
 }
@@ -226,7 +228,7 @@ func (s *Session) outOfRange(what string, n int64, ts time.Time) {
 	if t != nil {
 		tag = t.t.Tag
 	}
-	s.anomaly("message_number_out_of_range", what+" for message "+strconv.FormatInt(n, 10)+" of a mailbox of "+
+	s.anomaly(report.AnomalyMessageNumberOutOfRange, what+" for message "+strconv.FormatInt(n, 10)+" of a mailbox of "+
 		strconv.FormatInt(s.res.view.count, 10)+" (RFC 3501 §2.3.1.2)", tag, ts)
 }
 
@@ -236,7 +238,7 @@ func (s *Session) uidNotAscending(f *fetchScan, v *mailboxView, ts time.Time) {
 	if f.t != nil {
 		tag = f.t.t.Tag
 	}
-	s.anomaly("uid_not_ascending", "message "+strconv.FormatInt(f.seq, 10)+" has UID "+strconv.FormatInt(f.uid, 10)+
+	s.anomaly(report.AnomalyUIDNotAscending, "message "+strconv.FormatInt(f.seq, 10)+" has UID "+strconv.FormatInt(f.uid, 10)+
 		", out of order with UID "+strconv.FormatInt(v.anchorUID, 10)+" seen before (RFC 3501 §2.3.1.1: UIDs ascend with message numbers)", tag, ts)
 }
 
@@ -249,7 +251,7 @@ func (s *Session) checkValidity(t *txn, name string, v int64, ts time.Time) {
 	for i, x := range s.res.validities {
 		if sameMailboxName(x.name, name) {
 			if x.v != v {
-				s.anomaly("uidvalidity_changed", "UIDVALIDITY of "+name+" changed from "+strconv.FormatInt(x.v, 10)+" to "+
+				s.anomaly(report.AnomalyUIDValidityChanged, "UIDVALIDITY of "+name+" changed from "+strconv.FormatInt(x.v, 10)+" to "+
 					strconv.FormatInt(v, 10)+" between two selections (RFC 3501 §2.3.1.1)", t.t.Tag, ts)
 				s.res.validities[i].v = v
 			}

@@ -10,7 +10,7 @@ import (
 func anomalyBrief(as []report.Anomaly) string {
 	var out []string
 	for _, a := range as {
-		out = append(out, strings.TrimSpace(a.Kind+" "+a.Tag))
+		out = append(out, strings.TrimSpace(string(a.Kind)+" "+a.Tag))
 	}
 	return strings.Join(out, ",")
 }

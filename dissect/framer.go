@@ -2,6 +2,7 @@ package dissect
 
 import (
 	"bytes"
+	"github.com/imapscope/imapscope/report"
 	"strconv"
 	"time"
 )
@@ -304,11 +305,11 @@ func (f *framer) endOfStream(ts time.Time) {
 	s := f.s
 	switch {
 	case f.mode == modeLiteral && f.litLeft > 0:
-		s.anomaly("truncated_literal", f.dir.String()+" stream ended "+strconv.FormatInt(f.litLeft, 10)+" bytes before the end of a literal", "", ts)
+		s.anomaly(report.AnomalyTruncatedLiteral, f.dir.String()+" stream ended "+strconv.FormatInt(f.litLeft, 10)+" bytes before the end of a literal", "", ts)
 		s.onFramingLost(f)
 	case (f.mode == modeLine || f.mode == modeResync) && (len(f.buf) > 0 || f.over > 0):
 		// The last line never ended: it may be a cut completion.
-		s.anomaly("truncated_line", f.dir.String()+" stream ended inside a line: "+s.excerpt(f.dir, f.buf), "", ts)
+		s.anomaly(report.AnomalyTruncatedLine, f.dir.String()+" stream ended inside a line: "+s.excerpt(f.dir, f.buf), "", ts)
 		s.onFramingLost(f)
 	}
 }

@@ -1,6 +1,7 @@
 package dissect
 
 import (
+	"github.com/imapscope/imapscope/report"
 	"iter"
 	"strconv"
 	"time"
@@ -76,7 +77,7 @@ func (z *inflater) write(w *wire, lvl int, ts time.Time, p []byte) {
 		return
 	}
 	if z.done {
-		z.fail(w, ts, "deflate_after_end", "data after the end of the compressed stream")
+		z.fail(w, ts, report.AnomalyDeflateAfterEnd, "data after the end of the compressed stream")
 		return
 	}
 	limit := max(w.s.opts.MaxInflateRatio*z.wire, minInflateAllowance)
@@ -87,7 +88,7 @@ func (z *inflater) write(w *wire, lvl int, ts time.Time, p []byte) {
 			z.done = true
 			z.in = nil
 			if z.err != nil {
-				z.fail(w, ts, "deflate_corrupt", z.err.Error())
+				z.fail(w, ts, report.AnomalyDeflateCorrupt, z.err.Error())
 			}
 			return
 		}
@@ -96,7 +97,7 @@ func (z *inflater) write(w *wire, lvl int, ts time.Time, p []byte) {
 		}
 		z.total += int64(len(out))
 		if z.total > limit {
-			z.fail(w, ts, "deflate_bomb", "inflated output exceeds "+strconv.FormatInt(w.s.opts.MaxInflateRatio, 10)+"x the compressed input")
+			z.fail(w, ts, report.AnomalyDeflateBomb, "inflated output exceeds "+strconv.FormatInt(w.s.opts.MaxInflateRatio, 10)+"x the compressed input")
 			return
 		}
 		w.deliver(lvl+1, ts, out)
@@ -110,7 +111,7 @@ func (z *inflater) write(w *wire, lvl int, ts time.Time, p []byte) {
 func (z *inflater) gap(w *wire, _ int, ts time.Time, _ int) {
 	if !z.stopped {
 		z.stop()
-		w.s.anomaly("deflate_gap", "bytes lost inside the compressed "+w.dir.String()+" stream; the rest of it cannot be inflated", "", ts)
+		w.s.anomaly(report.AnomalyDeflateGap, "bytes lost inside the compressed "+w.dir.String()+" stream; the rest of it cannot be inflated", "", ts)
 	}
 }
 
@@ -129,7 +130,7 @@ func (z *inflater) stop() {
 }
 
 // fail gives up inflating this direction and records why.
-func (z *inflater) fail(w *wire, ts time.Time, kind, detail string) {
+func (z *inflater) fail(w *wire, ts time.Time, kind report.AnomalyKind, detail string) {
 	z.stop()
 	w.s.anomaly(kind, w.dir.String()+" compressed stream: "+detail, "", ts)
 }

@@ -86,7 +86,7 @@ func (s *Session) viewExists(n int64, ts time.Time) {
 		if s.srv != nil {
 			tag = s.srv.t.Tag
 		}
-		s.anomaly("exists_decreased", "EXISTS "+strconv.FormatInt(n, 10)+" below the "+strconv.FormatInt(v.count, 10)+
+		s.anomaly(report.AnomalyExistsDecreased, "EXISTS "+strconv.FormatInt(n, 10)+" below the "+strconv.FormatInt(v.count, 10)+
 			" messages known, without EXPUNGE (RFC 3501 §5.2, §7.3.1)", tag, ts)
 		v.anchorPos = 0 // the numbering is no longer trustworthy
 	}

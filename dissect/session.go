@@ -29,6 +29,7 @@ func (d Direction) String() string {
 type Session struct {
 	opts Options
 	rep  *report.Session
+	sink Sink       // told of each finished transaction; may be nil
 	w    [2]wire    // each direction's byte path, indexed by Direction
 	tls  tlsSniffer // the connection's TLS layer, once TLS starts
 
@@ -86,10 +87,21 @@ type unmatched struct {
 // maxUnmatched bounds the unmatched-completion memory.
 const maxUnmatched = 64
 
+// Sink receives the transactions of one session as they finish.
+type Sink interface {
+	// Transaction is called once per transaction, synchronously from the
+	// Feed, Gap or Close that completed it (or closed it incomplete). The
+	// session changes t afterwards only when the server completed a
+	// command the client was still sending (bytes of a non-synchronizing
+	// literal after a NO are still counted into it).
+	Transaction(t *report.Transaction)
+}
+
 // NewSession starts dissecting a connection whose report identity (ID,
-// Client, Server, Start) the caller has filled in rs.
-func NewSession(rs *report.Session, opts Options) *Session {
-	s := &Session{opts: opts.withDefaults(), rep: rs}
+// Client, Server, Start) the caller has filled in rs; sink, if not nil, is
+// told of each transaction as it finishes.
+func NewSession(rs *report.Session, opts Options, sink Sink) *Session {
+	s := &Session{opts: opts.withDefaults(), rep: rs, sink: sink}
 	s.order = s.ordr[:0]
 	s.unsol = s.unsolArr[:0]
 	s.args = s.argsArr[:0]
@@ -163,10 +175,10 @@ func (s *Session) Close(ts time.Time, closed bool) *report.Session {
 	}
 	for _, t := range s.order {
 		s.finishArgs(t)
-		if t.t.Note == "" && !t.byeSeen {
-			t.t.Note = "never completed"
+		if !t.byeSeen {
+			t.note(noteNeverCompleted)
 			if closed {
-				s.anomaly("never_completed", t.t.Command+" "+t.t.Tag+" got no tagged completion before the connection closed", t.t.Tag, ts)
+				s.anomaly(report.AnomalyNeverCompleted, t.t.Command+" "+t.t.Tag+" got no tagged completion before the connection closed", t.t.Tag, ts)
 			}
 		}
 		s.emit(t)
@@ -174,13 +186,13 @@ func (s *Session) Close(ts time.Time, closed bool) *report.Session {
 	s.order = nil
 	// End-of-session summaries are kept even when the anomaly list is full.
 	if s.givenUp > 1 {
-		s.summary("too_many_pending", strconv.Itoa(s.givenUp)+" commands in all were given up because too many were pending", ts)
+		s.summary(report.AnomalyTooManyPending, strconv.Itoa(s.givenUp)+" commands in all were given up because too many were pending", ts)
 	}
 	if s.dropped > 0 {
-		s.summary("transactions_dropped", strconv.Itoa(s.dropped)+" transactions beyond the per-session limit were counted but not kept", ts)
+		s.summary(report.AnomalyTransactionsDropped, strconv.Itoa(s.dropped)+" transactions beyond the per-session limit were counted but not kept", ts)
 	}
 	if s.anomDrops > 0 {
-		s.summary("anomalies_dropped", strconv.Itoa(s.anomDrops)+" further anomalies beyond the per-session limit were not kept", ts)
+		s.summary(report.AnomalyAnomaliesDropped, strconv.Itoa(s.anomDrops)+" further anomalies beyond the per-session limit were not kept", ts)
 	}
 	if s.rep.AuthMechanism == "" {
 		s.rep.AuthMechanism = s.lastMech // none succeeded: the last one tried
@@ -226,12 +238,12 @@ func (s *Session) countBytes() {
 }
 
 // summary records an end-of-session anomaly, past the MaxAnomalies cap.
-func (s *Session) summary(kind, detail string, ts time.Time) {
+func (s *Session) summary(kind report.AnomalyKind, detail string, ts time.Time) {
 	s.rep.Anomalies = append(s.rep.Anomalies, report.Anomaly{Kind: kind, Detail: detail, Time: report.Time{Time: ts}})
 }
 
 // anomaly records one anomaly (bounded by MaxAnomalies) and returns its index.
-func (s *Session) anomaly(kind, detail, tag string, ts time.Time) int {
+func (s *Session) anomaly(kind report.AnomalyKind, detail, tag string, ts time.Time) int {
 	if len(s.rep.Anomalies) >= s.opts.MaxAnomalies {
 		s.anomDrops++
 		return -1

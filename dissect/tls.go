@@ -265,7 +265,7 @@ func (s *Session) sniffFirst(ts time.Time, p []byte) {
 func (s *Session) notIMAP(what string, ts time.Time) {
 	if s.rep.NotIMAP == "" {
 		s.rep.NotIMAP = what
-		s.anomaly("not_imap", "traffic on an IMAP port is not IMAP ("+what+"); not dissected", "", ts)
+		s.anomaly(report.AnomalyNotIMAP, "traffic on an IMAP port is not IMAP ("+what+"); not dissected", "", ts)
 	}
 	s.w[FromClient].stopDissecting()
 	s.w[FromServer].stopDissecting()
