@@ -241,6 +241,9 @@ func (b *resultBox) esearch(rest []byte) {
 			continue
 		}
 		name := rest[i:j]
+		if equalFold(name, "UID") {
+			continue // a lone keyword: the results are UIDs
+		}
 		k2, i2, j2, ok := sc.next()
 		if !ok {
 			break
