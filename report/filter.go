@@ -40,6 +40,10 @@ type Filter struct {
 	// when the command was sent (Transaction.Mailbox) or the one it names
 	// (Transaction.NamedMailbox).
 	Mailboxes []string
+	// Findings keeps only the sessions with at least one finding
+	// (AnomalyKind.Finding: a conformance or security anomaly). In
+	// streamed transactions, as known when the transaction completed.
+	Findings bool
 }
 
 // ParseStatuses parses a comma-separated status list for Filter.Statuses:
@@ -140,7 +144,7 @@ func (f Filter) compile() (*compiled, error) {
 
 // IsZero reports whether f keeps everything.
 func (f Filter) IsZero() bool {
-	return len(f.Users) == 0 && len(f.Servers) == 0 && len(f.Clients) == 0 && !f.hasTxnFilter()
+	return len(f.Users) == 0 && len(f.Servers) == 0 && len(f.Clients) == 0 && !f.Findings && !f.hasTxnFilter()
 }
 
 // hasTxnFilter reports whether any transaction filter is set.
@@ -233,6 +237,9 @@ func (c *compiled) sessionMatch(s *Session) bool {
 		return false
 	}
 	if len(c.clients) > 0 && !slices.ContainsFunc(c.clients, func(e endpointFilter) bool { return e.match(s.Client) }) {
+		return false
+	}
+	if c.f.Findings && !slices.ContainsFunc(s.Anomalies, func(a Anomaly) bool { return a.Kind.Finding() }) {
 		return false
 	}
 	return true
