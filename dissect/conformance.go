@@ -40,9 +40,9 @@ const (
 func (s *Session) conformCommand(t *txn, ts time.Time) {
 	switch t.kind {
 	case kLogin:
-		s.cleartextLogin(t, "LOGIN", ts)
+		s.cleartextLogin(t, cleartextLOGIN, ts)
 		if s.capsKnown() && s.hasCap("LOGINDISABLED") {
-			s.anomaly(report.AnomalyLoginWhenDisabled, "LOGIN although the server announced LOGINDISABLED (RFC 3501 §6.2.3, §7.2.1)", t.t.Tag, ts)
+			s.finding(report.AnomalyLoginWhenDisabled, "LOGIN although the server announced LOGINDISABLED (RFC 3501 §6.2.3, §7.2.1)", t.t.Tag, ts)
 		}
 	case kAuthenticate:
 		if t.saslInitial {
@@ -59,12 +59,21 @@ func (s *Session) conformCommand(t *txn, ts time.Time) {
 	}
 }
 
+// The details of cleartext_login, whole so that reporting one does not
+// allocate (every plain-text session has one).
+const (
+	cleartextTail      = " sent on a connection without TLS: the password crossed the network in clear (RFC 3501 §6.2.3, RFC 9051 §11.1)"
+	cleartextLOGIN     = "LOGIN" + cleartextTail
+	cleartextAuthPlain = "AUTHENTICATE PLAIN" + cleartextTail
+	cleartextAuthLogin = "AUTHENTICATE LOGIN" + cleartextTail
+)
+
 // cleartextLogin reports credentials sent on a connection without TLS.
-func (s *Session) cleartextLogin(t *txn, what string, ts time.Time) {
+func (s *Session) cleartextLogin(t *txn, detail string, ts time.Time) {
 	if s.rep.TLS {
 		return
 	}
-	s.anomaly(report.AnomalyCleartextLogin, what+" sent on a connection without TLS: the password crossed the network in clear (RFC 3501 §6.2.3, RFC 9051 §11.1)", t.t.Tag, ts)
+	s.finding(report.AnomalyCleartextLogin, detail, t.t.Tag, ts)
 }
 
 // nonSyncLiteral checks a {n+} literal the client sent (LITERAL+,
@@ -95,7 +104,7 @@ func (s *Session) needCap(t *txn, bit uint16, name, what string, ts time.Time, o
 		}
 	}
 	s.res.noted |= bit
-	s.anomaly(report.AnomalyCapabilityNotAdvertised, "client used "+what+" but the server's capabilities do not include "+name+" (RFC 3501 §7.2.1)", t.t.Tag, ts)
+	s.finding(report.AnomalyCapabilityNotAdvertised, "client used "+what+" but the server's capabilities do not include "+name+" (RFC 3501 §7.2.1)", t.t.Tag, ts)
 }
 
 // capsKnown reports whether the server's capabilities were seen on this
@@ -143,7 +152,11 @@ func (s *Session) commandDone(t *txn) {
 	if t.kind == kAuthenticate && (t.mech == "PLAIN" || t.mech == "LOGIN") && t.saslStep > 0 {
 		// Judged at the end: only a response actually sent (not an abort)
 		// carries credentials.
-		s.cleartextLogin(t, "AUTHENTICATE "+t.mech, t.t.Start.Time)
+		what := cleartextAuthPlain
+		if t.mech == "LOGIN" {
+			what = cleartextAuthLogin
+		}
+		s.cleartextLogin(t, what, t.t.Start.Time)
 	}
 	st := t.t.Status
 	if st == "" && t.t.Note == "" {
@@ -156,7 +169,7 @@ func (s *Session) commandDone(t *txn) {
 	}
 	ts := t.t.End.Time
 	if t.cf.lateSelect && st != "" {
-		s.anomaly(report.AnomalyCompletionAfterSelect, t.t.Command+" "+t.t.Tag+" was sent before SELECT "+t.cf.beforeSelect.t.Tag+
+		s.finding(report.AnomalyCompletionAfterSelect, t.t.Command+" "+t.t.Tag+" was sent before SELECT "+t.cf.beforeSelect.t.Tag+
 			" but completed after it; the server must finish every command for the old mailbox first (RFC 1203 §3)", t.t.Tag, ts)
 	}
 	switch t.kind {
@@ -192,7 +205,7 @@ func (s *Session) recentlyCompleted(tag []byte) bool {
 // command already completed (RFC 1203 §3: solicited data comes within the
 // extent of the request and its completion).
 func (s *Session) solicitedAfterCompletion(tag []byte, kind string, ts time.Time) {
-	s.anomaly(report.AnomalySolicitedAfterCompletion, "tagged "+kind+" data for "+string(tag)+" after its completion (RFC 1203 §3)", string(tag), ts)
+	s.finding(report.AnomalySolicitedAfterCompletion, "tagged "+kind+" data for "+string(tag)+" after its completion (RFC 1203 §3)", string(tag), ts)
 }
 
 // checkExpungeDuringFetch reports an EXPUNGE sent while the server was
@@ -210,7 +223,7 @@ func (s *Session) checkExpungeDuringFetch(ts time.Time) {
 			continue
 		}
 		o.cf.expungeNoted = true
-		s.anomaly(report.AnomalyExpungeDuringFetch, "EXPUNGE sent while answering "+o.t.Command+" "+o.t.Tag+
+		s.finding(report.AnomalyExpungeDuringFetch, "EXPUNGE sent while answering "+o.t.Command+" "+o.t.Tag+
 			" (RFC 3501 §7.4.1: only the UID forms allow it)", o.t.Tag, ts)
 	}
 }
@@ -228,7 +241,7 @@ func (s *Session) outOfRange(what string, n int64, ts time.Time) {
 	if t != nil {
 		tag = t.t.Tag
 	}
-	s.anomaly(report.AnomalyMessageNumberOutOfRange, what+" for message "+strconv.FormatInt(n, 10)+" of a mailbox of "+
+	s.finding(report.AnomalyMessageNumberOutOfRange, what+" for message "+strconv.FormatInt(n, 10)+" of a mailbox of "+
 		strconv.FormatInt(s.res.view.count, 10)+" (RFC 3501 §2.3.1.2)", tag, ts)
 }
 
@@ -238,7 +251,7 @@ func (s *Session) uidNotAscending(f *fetchScan, v *mailboxView, ts time.Time) {
 	if f.t != nil {
 		tag = f.t.t.Tag
 	}
-	s.anomaly(report.AnomalyUIDNotAscending, "message "+strconv.FormatInt(f.seq, 10)+" has UID "+strconv.FormatInt(f.uid, 10)+
+	s.finding(report.AnomalyUIDNotAscending, "message "+strconv.FormatInt(f.seq, 10)+" has UID "+strconv.FormatInt(f.uid, 10)+
 		", out of order with UID "+strconv.FormatInt(v.anchorUID, 10)+" seen before (RFC 3501 §2.3.1.1: UIDs ascend with message numbers)", tag, ts)
 }
 
@@ -251,12 +264,15 @@ func (s *Session) checkValidity(t *txn, name string, v int64, ts time.Time) {
 	for i, x := range s.res.validities {
 		if sameMailboxName(x.name, name) {
 			if x.v != v {
-				s.anomaly(report.AnomalyUIDValidityChanged, "UIDVALIDITY of "+name+" changed from "+strconv.FormatInt(x.v, 10)+" to "+
+				s.finding(report.AnomalyUIDValidityChanged, "UIDVALIDITY of "+name+" changed from "+strconv.FormatInt(x.v, 10)+" to "+
 					strconv.FormatInt(v, 10)+" between two selections (RFC 3501 §2.3.1.1)", t.t.Tag, ts)
 				s.res.validities[i].v = v
 			}
 			return
 		}
+	}
+	if s.res.validities == nil {
+		s.res.validities = s.res.valArr[:0]
 	}
 	if len(s.res.validities) < maxValidities {
 		s.res.validities = append(s.res.validities, validity{name, v})

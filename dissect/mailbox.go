@@ -86,7 +86,7 @@ func (s *Session) viewExists(n int64, ts time.Time) {
 		if s.srv != nil {
 			tag = s.srv.t.Tag
 		}
-		s.anomaly(report.AnomalyExistsDecreased, "EXISTS "+strconv.FormatInt(n, 10)+" below the "+strconv.FormatInt(v.count, 10)+
+		s.finding(report.AnomalyExistsDecreased, "EXISTS "+strconv.FormatInt(n, 10)+" below the "+strconv.FormatInt(v.count, 10)+
 			" messages known, without EXPUNGE (RFC 3501 §5.2, §7.3.1)", tag, ts)
 		v.anchorPos = 0 // the numbering is no longer trustworthy
 	}
@@ -202,14 +202,15 @@ func (s *Session) viewReport() {
 	if !v.used || (v.name == "" && !v.selected) {
 		return
 	}
-	mv := &report.MailboxView{Mailbox: v.name, Selected: v.selected, HighestUID: v.highestUID, HighestModSeq: v.modseq}
+	box := &s.arena().view
+	box.mv = report.MailboxView{Mailbox: v.name, Selected: v.selected, HighestUID: v.highestUID, HighestModSeq: v.modseq}
 	if v.countKnown {
-		n := v.count
-		mv.Exists = &n
+		box.exists = v.count
+		box.mv.Exists = &box.exists
 	}
 	if v.hasValidity {
-		n := v.validity
-		mv.UIDValidity = &n
+		box.validity = v.validity
+		box.mv.UIDValidity = &box.validity
 	}
-	s.rep.MailboxView = mv
+	s.rep.MailboxView = &box.mv
 }

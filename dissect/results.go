@@ -23,12 +23,17 @@ type resultBox struct {
 	answered bool // drew a response of its own kind (FETCH, SEARCH…)
 }
 
-// resultSlab is how many result boxes are allocated at once (at most).
-const resultSlab = 16
+// resultFirstSlab and resultSlab are how many result boxes are allocated
+// at once: first (one allocation covers most sessions), then at most.
+const (
+	resultFirstSlab = 8
+	resultSlab      = 32
+)
 
 // resultState is the per-session state of result parsing, the mailbox
 // view and the conformance checks.
 type resultState struct {
+	arena *resultArena
 	slab  []resultBox
 	slabN int
 
@@ -44,6 +49,37 @@ type resultState struct {
 	capsStale bool   // a server gap may have hidden a newer capability list
 
 	validities []validity // UIDVALIDITY of each mailbox selected so far
+	valArr     [4]validity
+}
+
+// resultArena is the report data this file adds to a session, allocated
+// at once on first need: the first result boxes, the mailbox view and room
+// for the first finding (every plain-text session has one), so that most
+// sessions pay one allocation for all of it.
+type resultArena struct {
+	boxes [resultFirstSlab]resultBox
+	view  struct {
+		mv               report.MailboxView
+		exists, validity int64
+	}
+	anomalies [1]report.Anomaly
+}
+
+// arena returns the session's result arena, allocating it on first use.
+func (s *Session) arena() *resultArena {
+	if s.res.arena == nil {
+		s.res.arena = &resultArena{}
+		s.res.slab = s.res.arena.boxes[:]
+	}
+	return s.res.arena
+}
+
+// finding records an anomaly; the session's first goes into the arena.
+func (s *Session) finding(kind report.AnomalyKind, detail, tag string, ts time.Time) {
+	if s.rep.Anomalies == nil {
+		s.rep.Anomalies = s.arena().anomalies[:0]
+	}
+	s.anomaly(kind, detail, tag, ts)
 }
 
 // resultOf returns t's result box, creating it (and the Result the
@@ -53,8 +89,11 @@ func (s *Session) resultOf(t *txn) *resultBox {
 		return t.rb
 	}
 	r := &s.res
+	if r.arena == nil {
+		s.arena()
+	}
 	if len(r.slab) == 0 {
-		r.slabN = min(max(2*r.slabN, 2), resultSlab)
+		r.slabN = min(max(2*r.slabN, 2*resultFirstSlab), resultSlab)
 		r.slab = make([]resultBox, r.slabN)
 	}
 	t.rb = &r.slab[0]
