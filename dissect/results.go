@@ -26,8 +26,8 @@ type resultBox struct {
 // resultFirstSlab and resultSlab are how many result boxes are allocated
 // at once: first (one allocation covers most sessions), then at most.
 const (
-	resultFirstSlab = 8
-	resultSlab      = 32
+	resultFirstSlab = 4
+	resultSlab      = 16
 )
 
 // resultState is the per-session state of result parsing, the mailbox

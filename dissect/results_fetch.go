@@ -1,5 +1,7 @@
 package dissect
 
+import "bytes"
+
 // fetchItem is what the value being read in a FETCH response belongs to.
 type fetchItem uint8
 
@@ -40,6 +42,16 @@ func (f *fetchScan) feed(p []byte) {
 		p = p[:len(p)-literalHeaderLen(p)]
 	}
 	for i := 0; i < len(p); {
+		if f.depth >= 2 && f.item != itemModSeq {
+			// Inside a nested value (ENVELOPE, BODYSTRUCTURE…) only
+			// parentheses and strings matter: jump to the next one.
+			for i < len(p) && !nestedSpecial[p[i]] {
+				i++
+			}
+			if i == len(p) {
+				break
+			}
+		}
 		c := p[i]
 		switch {
 		case c == ' ':
@@ -70,6 +82,9 @@ func (f *fetchScan) feed(p []byte) {
 		f.value(nil, lit.size)
 	}
 }
+
+// nestedSpecial marks the bytes that matter inside a nested FETCH value.
+var nestedSpecial = [256]bool{'(': true, ')': true, '"': true}
 
 // atom handles an atom token (a name or a value).
 func (f *fetchScan) atom(a []byte) {
@@ -155,6 +170,10 @@ func fetchAtomEnd(p []byte, i int) int {
 // quotedLen returns the end of the quoted string starting at p[i] == '"'
 // and the length of its unescaped content.
 func quotedLen(p []byte, i int) (end int, n int64) {
+	// The usual string has no backslash: find its end with IndexByte.
+	if j := bytes.IndexByte(p[i+1:], '"'); j >= 0 && bytes.IndexByte(p[i+1:i+1+j], '\\') < 0 {
+		return i + 2 + j, int64(j)
+	}
 	for i++; i < len(p); i++ {
 		switch p[i] {
 		case '\\':
