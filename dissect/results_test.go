@@ -7,7 +7,7 @@ import (
 )
 
 // resultJSON renders transaction i's result as compact JSON ("null" when absent).
-func resultJSON(t *testing.T, steps []step, chunk, i int) string {
+func resultJSON(t *testing.T, steps []Segment, chunk, i int) string {
 	t.Helper()
 	rs := run(t, steps, chunk, Options{})
 	b, err := json.Marshal(rs.Transactions[i].Result)
@@ -17,7 +17,7 @@ func resultJSON(t *testing.T, steps []step, chunk, i int) string {
 	return string(b)
 }
 
-var resultGreeting = []step{
+var resultGreeting = []Segment{
 	S("* OK [CAPABILITY IMAP4rev1 LITERAL+ IDLE UIDPLUS] ready\n"),
 	C("a0 LOGIN u p\n"), S("a0 OK done\n"),
 }
@@ -28,56 +28,56 @@ func TestResults(t *testing.T) {
 	body := strings.Repeat("x", 300)
 	cases := []struct {
 		name  string
-		steps []step
+		steps []Segment
 		want  string
 	}{
-		{"select", []step{C("a1 SELECT INBOX\n"), S("* FLAGS (\\Answered \\Seen)\n* 10 EXISTS\n* 2 RECENT\n" +
+		{"select", []Segment{C("a1 SELECT INBOX\n"), S("* FLAGS (\\Answered \\Seen)\n* 10 EXISTS\n* 2 RECENT\n" +
 			"* OK [UNSEEN 4] first unseen\n* OK [UIDVALIDITY 1700000000] ok\n* OK [UIDNEXT 11] ok\n" +
 			"* OK [HIGHESTMODSEQ 715194045007] ok\n* OK [PERMANENTFLAGS (\\Seen \\*)] ok\na1 OK [READ-WRITE] done\n")},
 			`{"exists":10,"recent":2,"unseen":4,"uidvalidity":1700000000,"uidnext":11,"highestmodseq":715194045007,"flags":["\\Answered","\\Seen"],"permanentflags":["\\Seen","\\*"],"read_only":false}`},
-		{"examine empty", []step{C("a1 EXAMINE Trash\n"), S("* 0 EXISTS\n* 0 RECENT\na1 OK [READ-ONLY] done\n")},
+		{"examine empty", []Segment{C("a1 EXAMINE Trash\n"), S("* 0 EXISTS\n* 0 RECENT\na1 OK [READ-ONLY] done\n")},
 			`{"exists":0,"recent":0,"read_only":true}`},
-		{"fetch bodies", []step{C("a1 SELECT INBOX\n"), S("* 10 EXISTS\na1 OK done\n"),
+		{"fetch bodies", []Segment{C("a1 SELECT INBOX\n"), S("* 10 EXISTS\na1 OK done\n"),
 			C("a2 FETCH 1:3 (UID BODY[])\n"),
 			S("* 1 FETCH (UID 1 BODY[] {300}\n" + body + ")\n" +
 				"* 2 FETCH (BODY[HEADER.FIELDS (FROM TO)] {4}\nab\n UID 2 FLAGS (\\Seen) ENVELOPE (\"d\" {3}\nxyz NIL) BODY[TEXT]<0> \"q\\\"q\")\n" +
 				"* 3 FETCH (UID 9 RFC822.SIZE 44 BODY[] NIL BODYSTRUCTURE (\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 44 2))\n" +
 				"a2 OK done\n")},
 			`{"messages":3,"uids":"1:2,9","body_bytes":307}`},
-		{"store", []step{C("a1 SELECT INBOX\n"), S("* 10 EXISTS\na1 OK done\n"),
+		{"store", []Segment{C("a1 SELECT INBOX\n"), S("* 10 EXISTS\na1 OK done\n"),
 			C("a2 UID STORE 5,3 +FLAGS (\\Seen)\n"), S("* 2 FETCH (FLAGS (\\Seen) UID 5 MODSEQ (12))\n* 1 FETCH (FLAGS (\\Seen) UID 3)\na2 OK done\n")},
 			`{"messages":2,"uids":"3,5"}`},
-		{"search", []step{C("a1 SEARCH UNSEEN\n"), S("* SEARCH 2 84 882 (MODSEQ 9)\na1 OK done\n")},
+		{"search", []Segment{C("a1 SEARCH UNSEEN\n"), S("* SEARCH 2 84 882 (MODSEQ 9)\na1 OK done\n")},
 			`{"hits":3,"min":2,"max":882}`},
-		{"search none", []step{C("a1 UID SEARCH DELETED\n"), S("* SEARCH\na1 OK done\n")},
+		{"search none", []Segment{C("a1 UID SEARCH DELETED\n"), S("* SEARCH\na1 OK done\n")},
 			`{"hits":0}`},
-		{"esearch", []step{C("a1 UID SEARCH RETURN (ALL) ALL\n"), S("* ESEARCH (TAG \"a1\") UID ALL 1:5,9\na1 OK done\n")},
+		{"esearch", []Segment{C("a1 UID SEARCH RETURN (ALL) ALL\n"), S("* ESEARCH (TAG \"a1\") UID ALL 1:5,9\na1 OK done\n")},
 			`{"hits":6,"min":1,"max":9}`},
-		{"esearch count", []step{C("a1 SEARCH RETURN (COUNT MIN MAX) ALL\n"), S("* ESEARCH (TAG \"a1\") COUNT 17 MIN 3 MAX 40\na1 OK done\n")},
+		{"esearch count", []Segment{C("a1 SEARCH RETURN (COUNT MIN MAX) ALL\n"), S("* ESEARCH (TAG \"a1\") COUNT 17 MIN 3 MAX 40\na1 OK done\n")},
 			`{"hits":17,"min":3,"max":40}`},
-		{"list", []step{C("a1 LIST \"\" *\n"), S("* LIST () \"/\" INBOX\n* LIST () \"/\" {4}\nSent\n* LIST () \"/\" Trash\na1 OK done\n")},
+		{"list", []Segment{C("a1 LIST \"\" *\n"), S("* LIST () \"/\" INBOX\n* LIST () \"/\" {4}\nSent\n* LIST () \"/\" Trash\na1 OK done\n")},
 			`{"mailboxes":3}`},
-		{"list none", []step{C("a1 LSUB \"\" nothing\n"), S("a1 OK done\n")}, `null`},
-		{"status", []step{C("a1 STATUS INBOX (MESSAGES UIDNEXT)\n"), S("* STATUS INBOX (MESSAGES 10 UIDNEXT 11)\na1 OK done\n")},
+		{"list none", []Segment{C("a1 LSUB \"\" nothing\n"), S("a1 OK done\n")}, `null`},
+		{"status", []Segment{C("a1 STATUS INBOX (MESSAGES UIDNEXT)\n"), S("* STATUS INBOX (MESSAGES 10 UIDNEXT 11)\na1 OK done\n")},
 			`{"status":{"MESSAGES":10,"UIDNEXT":11}}`},
-		{"status literal name", []step{C("a1 STATUS {4+}\nSent (UNSEEN)\n"), S("* STATUS {4}\nSent (unseen 0)\na1 OK done\n")},
+		{"status literal name", []Segment{C("a1 STATUS {4+}\nSent (UNSEEN)\n"), S("* STATUS {4}\nSent (unseen 0)\na1 OK done\n")},
 			`{"status":{"UNSEEN":0}}`},
-		{"append", []step{C("a1 APPEND INBOX {5+}\nhello\n"), S("a1 OK [APPENDUID 38505 3955] done\n")},
+		{"append", []Segment{C("a1 APPEND INBOX {5+}\nhello\n"), S("a1 OK [APPENDUID 38505 3955] done\n")},
 			`{"dest_uidvalidity":38505,"dest_uids":"3955"}`},
-		{"copy", []step{C("a1 SELECT INBOX\n"), S("* 10 EXISTS\na1 OK done\n"),
+		{"copy", []Segment{C("a1 SELECT INBOX\n"), S("* 10 EXISTS\na1 OK done\n"),
 			C("a2 UID COPY 304,319:320 Archive\n"), S("a2 OK [COPYUID 38505 304,319:320 3956:3958] done\n")},
 			`{"dest_uidvalidity":38505,"source_uids":"304,319:320","dest_uids":"3956:3958"}`},
-		{"move", []step{C("a1 SELECT INBOX\n"), S("* 10 EXISTS\na1 OK done\n"),
+		{"move", []Segment{C("a1 SELECT INBOX\n"), S("* 10 EXISTS\na1 OK done\n"),
 			C("a2 UID MOVE 4:5 Archive\n"), S("* OK [COPYUID 1 4:5 7:8] moved\n* 4 EXPUNGE\n* 4 EXPUNGE\na2 OK done\n")},
 			`{"dest_uidvalidity":1,"source_uids":"4:5","dest_uids":"7:8","expunged":2}`},
-		{"vanished", []step{C("a1 SELECT INBOX\n"), S("* 10 EXISTS\na1 OK done\n"),
+		{"vanished", []Segment{C("a1 SELECT INBOX\n"), S("* 10 EXISTS\na1 OK done\n"),
 			C("a2 UID EXPUNGE 1:3\n"), S("* VANISHED 1:2,3\na2 OK done\n")},
 			`{"expunged":3}`},
-		{"enable", []step{C("a1 ENABLE CONDSTORE QRESYNC\n"), S("* ENABLED condstore QRESYNC\na1 OK done\n")},
+		{"enable", []Segment{C("a1 ENABLE CONDSTORE QRESYNC\n"), S("* ENABLED condstore QRESYNC\na1 OK done\n")},
 			`{"enabled":["CONDSTORE","QRESYNC"]}`},
 	}
 	for _, c := range cases {
-		steps := append(append([]step(nil), resultGreeting...), c.steps...)
+		steps := append(append([]Segment(nil), resultGreeting...), c.steps...)
 		last := len(run(t, steps, 0, Options{}).Transactions) - 1
 		for _, chunk := range []int{0, 1, 3, 7} {
 			if got := resultJSON(t, steps, chunk, last); got != c.want {
@@ -90,7 +90,7 @@ func TestResults(t *testing.T) {
 // TestMailboxView follows a selection through new mail, expunges, a
 // VANISHED and FETCH responses, as a client would.
 func TestMailboxView(t *testing.T) {
-	steps := append(append([]step(nil), resultGreeting...),
+	steps := append(append([]Segment(nil), resultGreeting...),
 		C("a1 SELECT INBOX\n"), S("* 5 EXISTS\n* OK [UIDVALIDITY 77] ok\n* OK [HIGHESTMODSEQ 100] ok\na1 OK done\n"),
 		C("a2 FETCH 1:5 UID\n"), S("* 1 FETCH (UID 10)\n* 5 FETCH (UID 14 MODSEQ (120))\na2 OK done\n"),
 		C("a3 NOOP\n"), S("* 2 EXPUNGE\n* 6 EXISTS\na3 OK done\n"),
@@ -117,13 +117,13 @@ func TestMailboxView(t *testing.T) {
 // TestConformanceFindings plants each finding and checks its kind and tag,
 // beside a near miss that must not be flagged.
 func TestConformanceFindings(t *testing.T) {
-	sel := []step{C("a1 SELECT INBOX\n"), S("* 5 EXISTS\n* OK [UIDVALIDITY 7] ok\na1 OK done\n")}
-	with := func(extra ...step) []step {
-		return append(append(append([]step(nil), resultGreeting...), sel...), extra...)
+	sel := []Segment{C("a1 SELECT INBOX\n"), S("* 5 EXISTS\n* OK [UIDVALIDITY 7] ok\na1 OK done\n")}
+	with := func(extra ...Segment) []Segment {
+		return append(append(append([]Segment(nil), resultGreeting...), sel...), extra...)
 	}
 	cases := []struct {
 		name  string
-		steps []step
+		steps []Segment
 		want  string
 	}{
 		{"expunge during fetch", with(C("a2 FETCH 1:5 FLAGS\n"), S("* 1 FETCH (FLAGS ())\n* 3 EXPUNGE\n* 2 FETCH (FLAGS ())\na2 OK done\n")),
@@ -147,19 +147,19 @@ func TestConformanceFindings(t *testing.T) {
 			"completion_after_select a2"},
 		{"completion before select", with(C("a2 FETCH 1 FLAGS\n"), C("a3 SELECT Sent\n"), S("* 1 FETCH (FLAGS ())\na2 OK done\n* 2 EXISTS\na3 OK done\n")), ""},
 		{"status may complete after select", with(C("a2 STATUS Sent (MESSAGES)\n"), C("a3 SELECT Sent\n"), S("* 2 EXISTS\na3 OK done\n* STATUS Sent (MESSAGES 2)\na2 OK done\n")), ""},
-		{"login when disabled", []step{S("* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED] ready\n"), C("a0 LOGIN u p\n"), S("a0 NO disabled\n")},
+		{"login when disabled", []Segment{S("* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED] ready\n"), C("a0 LOGIN u p\n"), S("a0 NO disabled\n")},
 			"cleartext_login a0,login_when_disabled a0"},
-		{"idle not advertised", []step{S("* OK [CAPABILITY IMAP4rev1] ready\n"), C("a0 IDLE\n"), S("+ idling\n"), C("DONE\n"), S("a0 OK done\n")},
+		{"idle not advertised", []Segment{S("* OK [CAPABILITY IMAP4rev1] ready\n"), C("a0 IDLE\n"), S("+ idling\n"), C("DONE\n"), S("a0 OK done\n")},
 			"capability_not_advertised a0"},
-		{"idle, capabilities unknown", []step{S("* OK ready\n"), C("a0 IDLE\n"), S("+ idling\n"), C("DONE\n"), S("a0 OK done\n")}, ""},
-		{"literal+ not advertised", []step{S("* OK [CAPABILITY IMAP4rev1] ready\n"), C("a0 APPEND INBOX {5+}\nhello\n"), S("a0 OK done\n")},
+		{"idle, capabilities unknown", []Segment{S("* OK ready\n"), C("a0 IDLE\n"), S("+ idling\n"), C("DONE\n"), S("a0 OK done\n")}, ""},
+		{"literal+ not advertised", []Segment{S("* OK [CAPABILITY IMAP4rev1] ready\n"), C("a0 APPEND INBOX {5+}\nhello\n"), S("a0 OK done\n")},
 			"capability_not_advertised a0"},
-		{"literal- small", []step{S("* OK [CAPABILITY IMAP4rev1 LITERAL-] ready\n"), C("a0 APPEND INBOX {5+}\nhello\n"), S("a0 OK done\n")}, ""},
-		{"sasl-ir not advertised", []step{S("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\n"), C("a0 AUTHENTICATE PLAIN AHUAcA==\n"), S("a0 OK done\n")},
+		{"literal- small", []Segment{S("* OK [CAPABILITY IMAP4rev1 LITERAL-] ready\n"), C("a0 APPEND INBOX {5+}\nhello\n"), S("a0 OK done\n")}, ""},
+		{"sasl-ir not advertised", []Segment{S("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\n"), C("a0 AUTHENTICATE PLAIN AHUAcA==\n"), S("a0 OK done\n")},
 			"capability_not_advertised a0,cleartext_login a0"},
-		{"compress not advertised", []step{S("* OK [CAPABILITY IMAP4rev1] ready\n"), C("a0 COMPRESS DEFLATE\n"), S("a0 NO no\n")},
+		{"compress not advertised", []Segment{S("* OK [CAPABILITY IMAP4rev1] ready\n"), C("a0 COMPRESS DEFLATE\n"), S("a0 NO no\n")},
 			"capability_not_advertised a0"},
-		{"aborted plain sends nothing", []step{S("* OK ready\n"), C("a0 AUTHENTICATE PLAIN\n"), S("+ \n"), C("*\n"), S("a0 BAD aborted\n")}, ""},
+		{"aborted plain sends nothing", []Segment{S("* OK ready\n"), C("a0 AUTHENTICATE PLAIN\n"), S("+ \n"), C("*\n"), S("a0 BAD aborted\n")}, ""},
 	}
 	for _, c := range cases {
 		rs := run(t, c.steps, 0, Options{})
@@ -177,7 +177,7 @@ func TestConformanceFindings(t *testing.T) {
 
 // TestSolicitedAfterCompletion: IMAP3 tagged data for a completed tag.
 func TestSolicitedAfterCompletion(t *testing.T) {
-	steps := []step{
+	steps := []Segment{
 		S("* OK IMAP3 ready\n"),
 		C("a1 SELECT.VERSION (3 0)\n"), S("a1 OK selected\n"),
 		C("a2 LOGIN u p\n"), S("a2 OK in\n"),

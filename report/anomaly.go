@@ -76,6 +76,10 @@ const (
 	// AnomalySASLNotBase64: an AUTHENTICATE LOGIN response (the user name)
 	// was sent without the base64 encoding SASL requires.
 	AnomalySASLNotBase64 AnomalyKind = "sasl_not_base64"
+	// AnomalyStartTLSInjection: the client sent bytes after STARTTLS before
+	// the server answered it, or the server sent plain text after its OK
+	// and before the TLS handshake (CVE-2011-0411 command injection).
+	AnomalyStartTLSInjection AnomalyKind = "starttls_injection"
 	// AnomalyCleartextLogin (a finding): LOGIN, or AUTHENTICATE PLAIN or
 	// LOGIN with a response sent, on a connection without TLS.
 	AnomalyCleartextLogin AnomalyKind = "cleartext_login"
@@ -145,7 +149,7 @@ var AnomalyKinds = []AnomalyKind{
 	AnomalyUnknownTag, AnomalyCompletionBeforeCommand, AnomalyTagReused, AnomalyTagCaseMismatch,
 	AnomalyCompletionWithoutStatus, AnomalyUnexpectedContinuation, AnomalyNeverCompleted,
 	AnomalyTaggedDataWithoutFeature,
-	AnomalySASLNotBase64, AnomalyCleartextLogin, AnomalyLoginWhenDisabled,
+	AnomalySASLNotBase64, AnomalyStartTLSInjection, AnomalyCleartextLogin, AnomalyLoginWhenDisabled,
 	AnomalyExpungeDuringFetch, AnomalyExistsDecreased, AnomalyUIDValidityChanged,
 	AnomalyUIDNotAscending, AnomalyMessageNumberOutOfRange, AnomalySolicitedAfterCompletion,
 	AnomalyCompletionAfterSelect, AnomalyCapabilityNotAdvertised,
