@@ -38,6 +38,7 @@ pcaps:
 	bash pcaps/gen/cyrus.sh
 	bash pcaps/gen/courier.sh
 	bash pcaps/gen/imap3.sh
+	bash pcaps/gen/conform.sh
 
 clean:
 	rm -rf bin

@@ -211,6 +211,8 @@ func (s *Session) literalAfter(t *txn, line []byte, ts time.Time) int64 {
 		s.red.litPending = true
 		if !h.nonSync {
 			s.syncTxn = t
+		} else {
+			s.nonSyncLiteral(t, h.size, ts)
 		}
 	}
 	if h.size > s.opts.MaxLiteral {
@@ -303,6 +305,7 @@ func (s *Session) onMessageEnd(f *framer, ts time.Time) {
 		if t := s.srv; t != nil {
 			t.t.ServerBytes += f.msgBytes
 		}
+		s.serverMessageEnd(ts)
 		s.srv = nil
 		return
 	}
@@ -331,6 +334,7 @@ func (s *Session) onMessageCut(f *framer) {
 			t.t.ServerBytes += f.msgBytes
 			t.note(noteResponseCut)
 		}
+		s.serverMessageCut()
 		s.srv = nil
 		return
 	}
@@ -351,6 +355,7 @@ func (s *Session) onFramingLost(f *framer) {
 	if f.dir != FromServer {
 		return
 	}
+	s.viewLost()
 	for _, t := range s.order {
 		t.note(noteResponsesMissing)
 	}

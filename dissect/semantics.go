@@ -59,6 +59,7 @@ func (s *Session) setCapabilities(rest []byte) {
 		return
 	}
 	s.rep.Capabilities = caps
+	s.res.capsStale = false
 	s.dialect.capabilities(caps)
 }
 
@@ -91,6 +92,7 @@ func (s *Session) commandSent(t *txn, ts time.Time) {
 		t.t.NamedMailbox = s.mailboxArg()
 	}
 	s.dialect.command(t.t.Command)
+	s.conformCommand(t, ts)
 }
 
 // mailboxArg is the command's first argument as a mailbox name, or "" when

@@ -11,6 +11,7 @@ import (
 // onServerLine handles one line from the server.
 func (s *Session) onServerLine(f *framer, ts time.Time, line []byte, first bool) int64 {
 	if !first {
+		s.serverContinuation(line)
 		return s.serverLiteral(line, ts)
 	}
 	if len(line) == 0 {
@@ -64,7 +65,9 @@ func (s *Session) untagged(f *framer, ts time.Time, rest []byte) int64 {
 		return s.junkLine(f, ts, rest)
 	}
 	var kind string
+	num := int64(-1)
 	if isNumber(w) {
+		num, _ = parseNum(w)
 		k, more := cutAtom(after)
 		if len(k) == 0 {
 			return s.junkLine(f, ts, rest)
@@ -98,10 +101,12 @@ func (s *Session) untagged(f *framer, ts time.Time, rest []byte) int64 {
 		}
 		s.applyCode(code, ts)
 		s.attribute(kind, ts)
+		s.resultCode(nil, code, ts)
 		return noLiteral
 	}
 	s.responseData(kind, after, ts)
 	s.attribute(kind, ts)
+	s.serverData(kind, num, after, ts)
 	return s.serverLiteral(after, ts)
 }
 
@@ -199,12 +204,19 @@ func (s *Session) tagged(f *framer, ts time.Time, line []byte) int64 {
 	if status == "" && isDataKeyword(w) {
 		// IMAP3 TAGGED.SOLICITED data: the command's own tag on its data.
 		kind := responseKind(w)
+		num := int64(-1)
 		if isNumber(w) {
+			num, _ = parseNum(w)
 			k, more := cutAtom(after)
 			kind, after = responseKind(k), more
 		}
 		if t == nil && s.unshownTag(tag) {
 			s.anomaly(report.AnomalyUnknownTag, "tagged data for a tag taken from a client line that was not shown, which no pending command has", "", ts)
+			s.srv = nil
+			return s.serverLiteral(after, ts)
+		}
+		if t == nil && s.recentlyCompleted(tag) {
+			s.solicitedAfterCompletion(tag, kind, ts)
 			s.srv = nil
 			return s.serverLiteral(after, ts)
 		}
@@ -221,6 +233,7 @@ func (s *Session) tagged(f *framer, ts time.Time, line []byte) int64 {
 		s.responseData(kind, after, ts)
 		t.t.Responses++
 		s.srv = t
+		s.serverData(kind, num, after, ts)
 		return s.serverLiteral(after, ts)
 	}
 	if t == nil {
@@ -257,6 +270,7 @@ func (s *Session) tagged(f *framer, ts time.Time, line []byte) int64 {
 		}
 	}
 	s.applyCode(code, ts)
+	s.resultCode(t, code, ts)
 	t.t.ServerBytes += f.msgBytes
 	s.complete(t, report.Status(status), code, text, ts)
 	s.srv = nil

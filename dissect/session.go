@@ -63,6 +63,7 @@ type Session struct {
 	unsol     []kindCount
 	unsolArr  [4]kindCount
 	strs      strArena
+	res       resultState // results, mailbox view, conformance (results.go)
 
 	// The command the client is sending (s.cli) is built here; only one
 	// client message is in progress at a time.
@@ -213,6 +214,7 @@ func (s *Session) Close(ts time.Time, closed bool) *report.Session {
 		}
 	}
 	s.finishDialect()
+	s.viewReport()
 	if s.rep.Capabilities == nil {
 		s.rep.Capabilities = []string{}
 	}

@@ -26,6 +26,9 @@ type txn struct {
 	saslInitial bool   // an initial response came with the command (SASL-IR)
 	aborted     bool   // the client aborted AUTHENTICATE with "*"
 
+	rb *resultBox // the command's result, once anything was parsed (results.go)
+	cf conformTxn // conformance state (conformance.go)
+
 	stored  bool    // appended to the session's transactions
 	done    bool    // completed (or closed)
 	byeSeen bool    // a tagged BYE arrived; a tagged OK may still follow
@@ -224,6 +227,7 @@ func (s *Session) emit(t *txn) {
 		return
 	}
 	t.done = true
+	s.finishResult(t)
 	s.store(t)
 	if s.sink != nil {
 		s.sink.Transaction(t.t)

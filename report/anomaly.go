@@ -84,6 +84,41 @@ const (
 	// the server answered it, or the server sent plain text after its OK
 	// and before the TLS handshake (CVE-2011-0411 command injection).
 	AnomalyStartTLSInjection AnomalyKind = "starttls_injection"
+	// AnomalyCleartextLogin (a finding): LOGIN, or AUTHENTICATE PLAIN or
+	// LOGIN with a response sent, on a connection without TLS.
+	AnomalyCleartextLogin AnomalyKind = "cleartext_login"
+	// AnomalyLoginWhenDisabled (a finding): LOGIN although the server's
+	// capabilities include LOGINDISABLED.
+	AnomalyLoginWhenDisabled AnomalyKind = "login_when_disabled"
+
+	// Mailbox state and conformance (findings: rules of the conversation
+	// a peer broke).
+
+	// AnomalyExpungeDuringFetch: an untagged EXPUNGE while the server was
+	// answering a FETCH, STORE or SEARCH without UID.
+	AnomalyExpungeDuringFetch AnomalyKind = "expunge_during_fetch"
+	// AnomalyExistsDecreased: EXISTS below the message count known, with
+	// no EXPUNGE in between.
+	AnomalyExistsDecreased AnomalyKind = "exists_decreased"
+	// AnomalyUIDValidityChanged: a mailbox's UIDVALIDITY differs between
+	// two selections in one session.
+	AnomalyUIDValidityChanged AnomalyKind = "uidvalidity_changed"
+	// AnomalyUIDNotAscending: a FETCH response's UID is out of order with
+	// the message numbers (a higher number with a UID not above one seen).
+	AnomalyUIDNotAscending AnomalyKind = "uid_not_ascending"
+	// AnomalyMessageNumberOutOfRange: a FETCH or EXPUNGE response for
+	// message 0 or a number above the message count.
+	AnomalyMessageNumberOutOfRange AnomalyKind = "message_number_out_of_range"
+	// AnomalySolicitedAfterCompletion: IMAP3 tagged solicited data for a
+	// tag after its command completed.
+	AnomalySolicitedAfterCompletion AnomalyKind = "solicited_after_completion"
+	// AnomalyCompletionAfterSelect: a command sent before a SELECT
+	// completed after the SELECT's completion.
+	AnomalyCompletionAfterSelect AnomalyKind = "completion_after_select"
+	// AnomalyCapabilityNotAdvertised: the client used LITERAL+, IDLE,
+	// COMPRESS or SASL-IR although the server's capabilities, seen on the
+	// connection, do not include it.
+	AnomalyCapabilityNotAdvertised AnomalyKind = "capability_not_advertised"
 
 	// COMPRESS=DEFLATE.
 
@@ -118,7 +153,10 @@ var AnomalyKinds = []AnomalyKind{
 	AnomalyUnknownTag, AnomalyCompletionBeforeCommand, AnomalyTagReused, AnomalyTagCaseMismatch,
 	AnomalyCompletionWithoutStatus, AnomalyUnexpectedContinuation, AnomalyNeverCompleted,
 	AnomalyTaggedDataWithoutFeature,
-	AnomalySASLNotBase64, AnomalyStartTLSInjection,
+	AnomalySASLNotBase64, AnomalyStartTLSInjection, AnomalyCleartextLogin, AnomalyLoginWhenDisabled,
+	AnomalyExpungeDuringFetch, AnomalyExistsDecreased, AnomalyUIDValidityChanged,
+	AnomalyUIDNotAscending, AnomalyMessageNumberOutOfRange, AnomalySolicitedAfterCompletion,
+	AnomalyCompletionAfterSelect, AnomalyCapabilityNotAdvertised,
 	AnomalyDeflateCorrupt, AnomalyDeflateGap, AnomalyDeflateBomb, AnomalyDeflateAfterEnd,
 	AnomalyTooManyPending, AnomalyTransactionsDropped, AnomalyAnomaliesDropped,
 }
@@ -126,6 +164,27 @@ var AnomalyKinds = []AnomalyKind{
 // Known reports whether k is one of AnomalyKinds.
 func (k AnomalyKind) Known() bool {
 	for _, x := range AnomalyKinds {
+		if x == k {
+			return true
+		}
+	}
+	return false
+}
+
+// FindingKinds are the anomalies that are findings about the peers: a
+// protocol rule one of them broke, or a security weakness (credentials in
+// clear), rather than damage in the capture. read --findings keeps the
+// sessions with any.
+var FindingKinds = []AnomalyKind{
+	AnomalyCleartextLogin, AnomalyLoginWhenDisabled,
+	AnomalyExpungeDuringFetch, AnomalyExistsDecreased, AnomalyUIDValidityChanged,
+	AnomalyUIDNotAscending, AnomalyMessageNumberOutOfRange, AnomalySolicitedAfterCompletion,
+	AnomalyCompletionAfterSelect, AnomalyCapabilityNotAdvertised,
+}
+
+// Finding reports whether k is one of FindingKinds.
+func (k AnomalyKind) Finding() bool {
+	for _, x := range FindingKinds {
 		if x == k {
 			return true
 		}

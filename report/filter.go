@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -44,6 +45,10 @@ type Filter struct {
 	// when the command was sent (Transaction.Mailbox) or the one it names
 	// (Transaction.NamedMailbox).
 	Mailboxes []string
+	// Findings keeps only the sessions with at least one finding
+	// (AnomalyKind.Finding: a conformance or security anomaly). In
+	// streamed transactions, as known when the transaction completed.
+	Findings bool
 }
 
 // negation is the prefix of a Filter value that excludes.
@@ -197,7 +202,7 @@ func (f Filter) compile() (*compiled, error) {
 
 // IsZero reports whether f keeps everything.
 func (f Filter) IsZero() bool {
-	return len(f.Users) == 0 && len(f.Servers) == 0 && len(f.Clients) == 0 && !f.hasTxnFilter()
+	return len(f.Users) == 0 && len(f.Servers) == 0 && len(f.Clients) == 0 && !f.Findings && !f.hasTxnFilter()
 }
 
 // hasTxnFilter reports whether any transaction filter is set.
@@ -283,6 +288,9 @@ func (c *compiled) session(s *Session) *Session {
 
 // sessionMatch applies the session filters.
 func (c *compiled) sessionMatch(s *Session) bool {
+	if c.f.Findings && !slices.ContainsFunc(s.Anomalies, func(a Anomaly) bool { return a.Kind.Finding() }) {
+		return false
+	}
 	return matchAll(c.f.Users, func(u string) bool { return strings.EqualFold(u, s.User) }) &&
 		matchEndpoints(c.servers, s.Server) && matchEndpoints(c.clients, s.Client)
 }

@@ -100,6 +100,8 @@ type htmlPage struct {
 	Histograms []htmlHistogram
 	Sessions   []htmlSession
 	Omitted    int
+	// Findings counts conformance and security findings per server.
+	Findings []FindingCount
 }
 
 // htmlSegment is one status slice of the breakdown bar.
@@ -195,6 +197,7 @@ func WriteHTML(w io.Writer, r *Report, opts HTMLOptions) error {
 	if p.Title == "" {
 		p.Title = "imapscope report"
 	}
+	p.Findings = computeFindings(r.Sessions)
 	p.Breakdown = breakdown(r)
 	p.Histograms = histograms(r)
 	p.OverTime = overTime(r.Sessions)

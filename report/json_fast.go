@@ -338,6 +338,7 @@ func (e *jsonAppender) sessionMembers(s *Session) {
 	e.int(`"gaps": `, int64(s.Gaps))
 	e.int(`"gap_bytes": `, s.GapBytes)
 	e.intMap(`"unsolicited": `, s.Unsolicited)
+	e.mailboxView(s.MailboxView)
 	e.key(`"anomalies": `)
 	if s.Anomalies == nil {
 		e.b = append(e.b, "null"...)
@@ -399,6 +400,7 @@ func (e *jsonAppender) transactionMembers(t *Transaction) {
 	e.strOmit(`"named_mailbox": `, t.NamedMailbox)
 	e.strOmit(`"note": `, t.Note)
 	e.strings(`"sasl": `, t.SASL, true)
+	e.result(t.Result)
 }
 
 // appendStatus appends what Status.MarshalJSON returns.

@@ -128,6 +128,10 @@ type Session struct {
 	// Unsolicited counts untagged responses that arrived while no command was in flight, by kind.
 	Unsolicited map[string]int `json:"unsolicited,omitempty"`
 
+	// MailboxView is the last selected mailbox as the client saw it at the
+	// end of the session; absent when no mailbox was selected.
+	MailboxView *MailboxView `json:"mailbox_view,omitempty"`
+
 	Anomalies    []Anomaly      `json:"anomalies"`
 	Transactions []*Transaction `json:"transactions"`
 }
@@ -178,6 +182,9 @@ type Transaction struct {
 	// SASL holds the client's AUTHENTICATE responses, decoded where they are
 	// text; only present when secrets were asked for (--show-secrets).
 	SASL []string `json:"sasl,omitempty"`
+	// Result is what the server's answer said (message counts, UIDs,
+	// search hits…); absent when the command drew nothing parsed.
+	Result *Result `json:"result,omitempty"`
 }
 
 // Status is a completion status; the empty Status means "never completed" and renders as JSON null.

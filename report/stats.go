@@ -36,6 +36,9 @@ type Stats struct {
 	Slowest []SlowTransaction `json:"slowest"`
 	// Anomalies counts the sessions' anomalies by kind.
 	Anomalies map[string]int `json:"anomalies"`
+	// Findings counts the findings (FindingKinds: conformance and
+	// security) per server and kind.
+	Findings []FindingCount `json:"findings"`
 }
 
 // StatsRow is the roll-up of a set of transactions.
@@ -217,6 +220,7 @@ func ComputeStats(r *Report, opts StatsOptions) *Stats {
 		slow = slow[:max(top, 0)]
 	}
 	st.Slowest = slow
+	st.Findings = computeFindings(r.Sessions)
 	if st.Slowest == nil {
 		st.Slowest = []SlowTransaction{}
 	}

@@ -127,7 +127,7 @@ func WriteStatsTable(w io.Writer, st *Stats, opts TableOptions) error {
 	ew.printf("\nAnomalies by kind:\n")
 	if len(st.Anomalies) == 0 {
 		ew.printf("  (none)\n")
-		return ew.err
+		return writeFindingsTable(ew, st, &opts)
 	}
 	kinds := make([]string, 0, len(st.Anomalies))
 	for k := range st.Anomalies {
@@ -145,5 +145,5 @@ func WriteStatsTable(w io.Writer, st *Stats, opts TableOptions) error {
 	if err := renderTable(ew, acols, rows); err != nil {
 		return err
 	}
-	return ew.err
+	return writeFindingsTable(ew, st, &opts)
 }

@@ -105,6 +105,7 @@ type filterFlags struct {
 	users, servers, clients, commands, mailboxes stringList
 	statuses                                     string
 	minLatency                                   time.Duration
+	findings                                     bool
 }
 
 // register adds the filter flags to fs.
@@ -115,15 +116,17 @@ func (f *filterFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.commands, "command", "keep transactions of these `commands` (e.g. FETCH,\"UID FETCH\"; UID matches every UID form)")
 	fs.StringVar(&f.statuses, "status", "", "keep transactions with these `statuses`: OK,NO,BAD,BYE and null or incomplete for never completed")
 	fs.DurationVar(&f.minLatency, "min-latency", 0, "keep completed transactions at least this slow (e.g. 250ms)")
+	fs.BoolVar(&f.findings, "findings", false, "keep sessions with at least one finding: a conformance or security anomaly (docs/anomalies.md), e.g. cleartext_login, expunge_during_fetch")
 	fs.Var(&f.mailboxes, "mailbox", "keep transactions on these `mailboxes` (selected when sent, or named by SELECT/EXAMINE/STATUS/...)")
 }
 
 // filterHelp explains how the filters combine; printed after the flag list.
 const filterHelp = `
-Filters (--user --server --client --command --status --min-latency --mailbox)
+Filters (--user --server --client --findings --command --status --min-latency
+--mailbox)
 apply to every output format and to --stats. Values of one flag are
-alternatives; different flags must all match. --user, --server and --client
-keep or drop whole sessions. --command, --status, --min-latency and --mailbox
+alternatives; different flags must all match. --user, --server, --client and
+--findings keep or drop whole sessions. --command, --status, --min-latency and --mailbox
 keep only the matching transactions, and drop sessions left with none. Kept
 sessions keep their own fields (bytes, anomalies) for the whole connection.
 A value starting with ! excludes: --command '!IDLE' keeps every command but
@@ -135,6 +138,7 @@ func (f *filterFlags) build() (report.Filter, error) {
 	flt := report.Filter{
 		Users: f.users, Servers: f.servers, Clients: f.clients,
 		Commands: f.commands, Mailboxes: f.mailboxes, MinLatency: f.minLatency,
+		Findings: f.findings,
 	}
 	if f.minLatency < 0 {
 		return flt, fmt.Errorf("--min-latency must not be negative")

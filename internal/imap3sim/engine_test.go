@@ -119,7 +119,7 @@ func TestDelaysPlayed(t *testing.T) {
 	}
 }
 
-var literalRE = regexp.MustCompile(`\{(\d+)\}\r\n$`)
+var literalRE = regexp.MustCompile(`\{(\d+)\+?\}\r\n$`)
 
 // TestLiteralFraming walks each side's stream as IMAP lines and literals
 // and checks every {n} literal ends exactly on a step boundary, i.e. the

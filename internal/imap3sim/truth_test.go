@@ -31,7 +31,7 @@ func clientCommands(s *Script) []string {
 			continue
 		}
 		cmd := strings.ToUpper(f[1])
-		if (cmd == "FIND") && len(f) > 2 {
+		if (cmd == "FIND" || cmd == "UID") && len(f) > 2 {
 			cmd += " " + strings.ToUpper(f[2])
 		}
 		out = append(out, f[0]+" "+cmd)
@@ -51,7 +51,7 @@ func TestTruthMatchesScript(t *testing.T) {
 		if strings.Join(got, "|") != strings.Join(want, "|") {
 			t.Errorf("%s:\n client %v\n truth  %v", s.Name, got, want)
 		}
-		if s.Truth.Dialect != "imap2" && s.Truth.Dialect != "imap3" {
+		if s.Truth.Dialect != "imap2" && s.Truth.Dialect != "imap3" && s.Truth.Dialect != "imap4rev1" {
 			t.Errorf("%s: dialect %q", s.Name, s.Truth.Dialect)
 		}
 	}
