@@ -18,6 +18,8 @@ const (
 	// maxKeyRetries bounds the key-log lookups retried for a connection
 	// whose keys were missing at the ServerHello (a live key log that grows).
 	maxKeyRetries = 64
+	// maxHellos bounds the ClientHello fingerprints kept per connection.
+	maxHellos = 4
 )
 
 // Limits bound a connection's work and memory.
@@ -93,7 +95,11 @@ type Conn struct {
 	master    []byte     // TLS ≤ 1.2 master secret, once known
 	ticket    sessionKey // the session ticket the server issued
 	hasTicket bool
+	hellos    []helloPrint // fingerprints of every ClientHello (tests compare them all)
 }
+
+// helloPrint is one ClientHello's fingerprints.
+type helloPrint struct{ ja3, ja4 string }
 
 // NewConn returns a connection decrypting with keys (nil: fingerprints and
 // certificates only). Zero limits take the defaults.

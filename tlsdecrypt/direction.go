@@ -18,8 +18,8 @@ type direction struct {
 	uncertain bool          // a gap made seq unknown: try a few
 	notTLS    bool
 
-	out  []byte           // plaintext buffer, reused
-	emit func(pl []byte)  // set during Feed
+	out  []byte          // plaintext buffer, reused
+	emit func(pl []byte) // set during Feed
 }
 
 // record implements recordSink.

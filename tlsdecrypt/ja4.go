@@ -74,13 +74,19 @@ func ja4Version(ch *clientHello) string {
 }
 
 // ja4ALPN is the first and last character of the first ALPN value, or of
-// its hex form when either is not alphanumeric; "00" without ALPN.
+// its hex form when either is not alphanumeric; "00" without ALPN, "99"
+// when it starts with a non-ASCII byte.
 func ja4ALPN(ch *clientHello) string {
 	if len(ch.alpn) == 0 || len(ch.alpn[0]) == 0 {
 		return "00"
 	}
 	p := ch.alpn[0]
 	first, last := p[0], p[len(p)-1]
+	if first > 0x7f {
+		// FoxIO's reference implementation (whose outputs are the conformance
+		// vectors) prints "99" for a first ALPN value starting outside ASCII.
+		return "99"
+	}
 	if alnum(first) && alnum(last) {
 		return string([]byte{first, last})
 	}

@@ -54,6 +54,10 @@ func (d *direction) keyUpdate() {
 // clientHello records a ClientHello's fingerprints and random.
 func (c *Conn) clientHello(ch *clientHello) {
 	c.random, c.hasRandom = ch.random, true
+	if len(c.hellos) < maxHellos {
+		_, j3 := ja3(ch)
+		c.hellos = append(c.hellos, helloPrint{ja3: j3, ja4: ja4(ch)})
+	}
 	if c.ch != nil {
 		return // the second ClientHello after a HelloRetryRequest: keep the first's fingerprints
 	}

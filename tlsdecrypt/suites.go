@@ -13,10 +13,10 @@ import (
 type cipherKind uint8
 
 const (
-	kindNone     cipherKind = iota // named only: this package cannot decrypt it
-	kindGCM                        // AES-GCM (TLS 1.2 with an explicit nonce, or TLS 1.3)
-	kindChaCha                     // ChaCha20-Poly1305 (RFC 7905 / RFC 8446 nonce)
-	kindCBC                        // AES-CBC with an HMAC (MAC-then-encrypt or RFC 7366)
+	kindNone   cipherKind = iota // named only: this package cannot decrypt it
+	kindGCM                      // AES-GCM (TLS 1.2 with an explicit nonce, or TLS 1.3)
+	kindChaCha                   // ChaCha20-Poly1305 (RFC 7905 / RFC 8446 nonce)
+	kindCBC                      // AES-CBC with an HMAC (MAC-then-encrypt or RFC 7366)
 )
 
 // suite describes one IANA cipher suite.
