@@ -246,7 +246,7 @@ func (k *KeyLog) parseLine(line []byte) {
 	case "SERVER_TRAFFIC_SECRET_0":
 		e.ServerTraffic0 = secret
 	default:
-		k.stats.Malformed++
+		k.stats.Ignored++ // a well-formed line of a label not used here
 		return
 	}
 	if fresh {
