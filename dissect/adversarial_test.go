@@ -69,7 +69,7 @@ type advSession struct {
 	p  *probe
 	n  int64 // bytes fed since the last sample
 	// done records the status of every completed transaction whose tag
-	// does not start with "t" (through Options.OnTransaction, so it also
+	// does not start with "t" (as its dissect.Sink, so it also
 	// sees transactions beyond MaxTransactions).
 	done map[string]report.Status
 }
@@ -81,6 +81,13 @@ func (a *advSession) feed(dir dissect.Direction, b []byte) {
 	if a.n += int64(len(b)); a.n >= 4<<20 {
 		a.n = 0
 		a.p.sample()
+	}
+}
+
+// Transaction implements dissect.Sink.
+func (a *advSession) Transaction(x *report.Transaction) {
+	if !strings.HasPrefix(x.Tag, "t") {
+		a.done[x.Tag] = x.Status
 	}
 }
 
@@ -102,7 +109,7 @@ type advCase struct {
 	opts  dissect.Options
 }
 
-func hasAnomaly(rs *report.Session, kind string) bool {
+func hasAnomaly(rs *report.Session, kind report.AnomalyKind) bool {
 	for _, x := range rs.Anomalies {
 		if x.Kind == kind {
 			return true
@@ -128,11 +135,11 @@ func wantTxn(t *testing.T, rs *report.Session, tag, cmd, status string) {
 	t.Errorf("no transaction %s %s %s (have %d: %q...)", tag, cmd, status, len(rs.Transactions), got)
 }
 
-func wantAnomaly(t *testing.T, rs *report.Session, kind string) {
+func wantAnomaly(t *testing.T, rs *report.Session, kind report.AnomalyKind) {
 	t.Helper()
 	if !hasAnomaly(rs, kind) {
-		var kinds []string
-		seen := map[string]bool{}
+		var kinds []report.AnomalyKind
+		seen := map[report.AnomalyKind]bool{}
 		for _, x := range rs.Anomalies {
 			if !seen[x.Kind] {
 				seen[x.Kind] = true
@@ -235,7 +242,7 @@ var advCases = []advCase{
 			t.Logf("KNOWN GAP: no transactions_dropped anomaly (MaxAnomalies exhausted by too_many_pending)")
 		}
 		// Beyond MaxTransactions the report keeps no more, but the
-		// command is still dissected (seen through OnTransaction).
+		// command is still dissected (seen through the sink).
 		if a.done["z1"] != "OK" {
 			t.Errorf("z1 NOOP not dissected after the flood")
 		}
@@ -413,13 +420,7 @@ func TestAdversarial(t *testing.T) {
 			runtime.GC()
 			runtime.ReadMemStats(&p.base)
 			a := &advSession{ts: fuzzTS, p: p, done: map[string]report.Status{}}
-			opts := tc.opts
-			opts.OnTransaction = func(_ *report.Session, x *report.Transaction) {
-				if !strings.HasPrefix(x.Tag, "t") {
-					a.done[x.Tag] = x.Status
-				}
-			}
-			a.s = newFuzzSession(opts)
+			a.s = dissect.NewSession(newFuzzReport(), tc.opts, a)
 			rs := tc.run(t, a, testing.Short())
 			p.sample()
 			runtime.GC()

@@ -1,41 +1,68 @@
 package dissect
 
-import "sync"
+import (
+	"bytes"
+	"sync"
+)
 
-// capCache shares parsed capability lists between sessions: a server sends
-// the same list to every client, so each distinct list is parsed and stored
-// once per process instead of once per session. Lists are never modified
-// after they are cached (report data is read-only once built).
-var capCache struct {
-	sync.RWMutex
-	m map[string][]string
+// CapabilityCache shares parsed capability lists between the sessions of
+// one analysis: a server sends the same list to every client, so each
+// distinct list is parsed and stored once instead of once per session.
+// Lists are never modified after they are cached (report data is read-only
+// once built). It is safe for concurrent use; the zero value is ready.
+type CapabilityCache struct {
+	mu sync.RWMutex
+	m  map[string][]string
 }
 
-// maxCachedCapLists bounds the cache; further lists are parsed per session.
+// maxCachedCapLists bounds a cache; further lists are parsed per session.
 const maxCachedCapLists = 512
 
 // maxCachedCapBytes is the longest capability list text that is cached.
 const maxCachedCapBytes = 2048
 
-// cachedCapabilities returns the parsed capability list for raw.
-func cachedCapabilities(raw []byte) []string {
-	if len(raw) > maxCachedCapBytes {
+// capabilities returns the parsed capability list for raw (c may be nil:
+// no cache).
+func (c *CapabilityCache) capabilities(raw []byte) []string {
+	if c == nil || len(raw) > maxCachedCapBytes {
 		return words(raw)
 	}
-	capCache.RLock()
-	caps, ok := capCache.m[string(raw)]
-	capCache.RUnlock()
+	c.mu.RLock()
+	caps, ok := c.m[string(raw)]
+	c.mu.RUnlock()
 	if ok {
 		return caps
 	}
-	caps = words(raw)
-	capCache.Lock()
-	if capCache.m == nil {
-		capCache.m = make(map[string][]string)
+	key, caps := parseCapabilities(raw)
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = make(map[string][]string)
 	}
-	if len(capCache.m) < maxCachedCapLists {
-		capCache.m[string(raw)] = caps
+	if len(c.m) < maxCachedCapLists {
+		c.m[key] = caps
 	}
-	capCache.Unlock()
+	c.mu.Unlock()
 	return caps
+}
+
+// parseCapabilities is words(raw) in two allocations: the atoms are
+// substrings of one copy of raw, which is also returned as the cache key.
+func parseCapabilities(raw []byte) (string, []string) {
+	text := string(raw)
+	out := make([]string, 0, min(bytes.Count(raw, []byte{' '})+1, maxListItems))
+	sc := argScanner{p: raw}
+	for len(out) < maxListItems {
+		k, i, j, ok := sc.next()
+		if !ok {
+			break
+		}
+		switch {
+		case k == tokOpen || k == tokClose:
+		case k == tokAtom && !equalFold(raw[i:j], "NIL"):
+			out = append(out, text[i:j])
+		default:
+			out = append(out, stringArg(raw, k, i, j))
+		}
+	}
+	return text, out
 }

@@ -2,6 +2,7 @@ package dissect
 
 import (
 	"bytes"
+	"github.com/imapscope/imapscope/report"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -11,7 +12,7 @@ import (
 // size of a literal that follows, noLiteral, or rejectLine.
 func (s *Session) onLine(f *framer, ts time.Time, line []byte, first, truncated bool) int64 {
 	if truncated {
-		s.anomaly("line_too_long", f.dir.String()+" line longer than "+strconv.Itoa(s.opts.MaxLine)+" bytes; its middle was dropped", "", ts)
+		s.anomaly(report.AnomalyLineTooLong, f.dir.String()+" line longer than "+strconv.Itoa(s.opts.MaxLine)+" bytes; its middle was dropped", "", ts)
 	}
 	if f.dir == FromServer {
 		return s.onServerLine(f, ts, line, first)
@@ -31,12 +32,12 @@ func (s *Session) onClientLine(f *framer, ts time.Time, line []byte, first bool)
 	}
 	if len(line) == 0 {
 		// Empty lines carry nothing; some clients send a bare CRLF.
-		if f.resyncing {
+		if f.resyncing() {
 			return rejectLine
 		}
 		return noLiteral
 	}
-	if t := s.authTxn; t != nil && !f.resyncing {
+	if t := s.authTxn; t != nil && !f.resyncing() {
 		s.saslResponse(t, line, ts)
 		s.cli = nil
 		s.aux = t
@@ -61,7 +62,7 @@ func (s *Session) onClientLine(f *framer, ts time.Time, line []byte, first bool)
 			args = more
 		}
 	}
-	if f.resyncing {
+	if f.resyncing() {
 		if !isKnownCommand(command) {
 			return rejectLine
 		}
@@ -71,7 +72,7 @@ func (s *Session) onClientLine(f *framer, ts time.Time, line []byte, first bool)
 			(len(tagPrefix(tag)) == len(tag)) != (len(tagPrefix([]byte(s.lastTag))) == len(s.lastTag))) {
 			return rejectLine
 		}
-		f.resyncing = false
+		f.resynced()
 		s.noteResync(f, ts)
 	}
 	if isKnownCommand(command) {
@@ -107,7 +108,7 @@ func (s *Session) literalAfter(t *txn, line []byte, ts time.Time) int64 {
 		}
 	}
 	if h.size > s.opts.MaxLiteral {
-		s.anomaly("literal_too_large", "client literal of "+strconv.FormatInt(h.size, 10)+" bytes declared", tag, ts)
+		s.anomaly(report.AnomalyLiteralTooLarge, "client literal of "+strconv.FormatInt(h.size, 10)+" bytes declared", tag, ts)
 	}
 	return h.size
 }
@@ -165,14 +166,14 @@ func (s *Session) onLiteralLoss(f *framer, n int64) {
 	if f.dir == FromServer {
 		if t := s.srv; t != nil {
 			t.t.ServerLiteralBytes += n
-			t.t.Note = "literal bytes lost in a capture gap"
+			t.note(noteLiteralLost)
 		}
 		return
 	}
 	if t := s.cli; t != nil {
 		t.t.ClientLiteralBytes += n
 		s.litOK = false
-		t.t.Note = "literal bytes lost in a capture gap"
+		t.note(noteLiteralLost)
 	}
 }
 
@@ -204,14 +205,14 @@ func (s *Session) onMessageCut(f *framer) {
 	if f.dir == FromServer {
 		if t := s.srv; t != nil {
 			t.t.ServerBytes += f.msgBytes
-			t.t.Note = "response cut by a capture gap"
+			t.note(noteResponseCut)
 		}
 		s.srv = nil
 		return
 	}
 	if t := s.cli; t != nil {
 		t.t.ClientBytes += f.msgBytes
-		t.t.Note = "command cut by a capture gap"
+		t.note(noteCommandCut)
 		s.finishArgs(t)
 		s.cli = nil
 	}
@@ -226,9 +227,7 @@ func (s *Session) onFramingLost(f *framer) {
 		return
 	}
 	for _, t := range s.order {
-		if t.t.Note == "" {
-			t.t.Note = "responses may be missing: capture gap"
-		}
+		t.note(noteResponsesMissing)
 	}
 }
 
@@ -246,15 +245,15 @@ func tagPrefix(tag []byte) []byte {
 func (s *Session) noteResync(f *framer, ts time.Time) {
 	if s.rep.Midstream && !s.midNoted {
 		s.midNoted = true
-		s.anomaly("midstream", "capture began after the connection started; dissection resumed at the first plausible line", "", ts)
+		s.anomaly(report.AnomalyMidstream, "capture began after the connection started; dissection resumed at the first plausible line", "", ts)
 		return
 	}
-	s.anomaly("resync", f.dir.String()+" stream resynchronised after a gap", "", ts)
+	s.anomaly(report.AnomalyResync, f.dir.String()+" stream resynchronised after a gap", "", ts)
 }
 
 // junkLine handles a line that is not IMAP syntax.
 func (s *Session) junkLine(f *framer, ts time.Time, line []byte) int64 {
-	if f.resyncing {
+	if f.resyncing() {
 		return rejectLine
 	}
 	if !s.imapSeen {
@@ -264,9 +263,9 @@ func (s *Session) junkLine(f *framer, ts time.Time, line []byte) int64 {
 		}
 		return noLiteral
 	}
-	kind := "malformed_command"
+	kind := report.AnomalyMalformedCommand
 	if f.dir == FromServer {
-		kind = "malformed_response"
+		kind = report.AnomalyMalformedResponse
 	}
 	s.anomaly(kind, s.excerpt(f.dir, line), "", ts)
 	return noLiteral

@@ -3,8 +3,22 @@
 // It is a push parser: a Session is fed the bytes of one TCP connection, one
 // direction at a time, in whatever slices the transport hands up (a line or a
 // literal may be split anywhere), and builds a report.Session as it goes.
-// Nothing here imports gopacket and nothing starts a goroutine; every call
-// returns after the bytes it was given have been consumed.
+// Every call returns after the bytes it was given have been consumed, and
+// events (finished transactions) are delivered synchronously, before it
+// returns. Nothing here imports gopacket.
+//
+// Each direction has a wire (wire.go), the one path its bytes take:
+//
+//	TCP payload → head (protocol sniff) → [TLS] → [DEFLATE] → framer → Session
+//
+// The framer splits the IMAP stream into lines and literal bodies; the
+// Session correlates commands and responses by tag and changes a wire only
+// through named methods (startTLS, startInflate, cancelLiteral, setEOL…).
+//
+// Goroutines: none, except that after COMPRESS=DEFLATE each compressed
+// direction's decoder runs as a coroutine started with iter.Pull, which runs
+// it on a goroutine of its own. Control passes to it and back synchronously
+// inside Feed (the two never run at once); Close ends it.
 //
 // Ownership: Feed borrows its slice for the duration of the call. The framer
 // keeps at most one partial line per direction (capped at Options.MaxLine)

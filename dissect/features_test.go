@@ -16,7 +16,7 @@ func anomalyKinds(t *testing.T, steps []step) []string {
 	rs := run(t, steps, 0, Options{})
 	var out []string
 	for _, a := range rs.Anomalies {
-		out = append(out, a.Kind)
+		out = append(out, string(a.Kind))
 	}
 	return out
 }
@@ -220,7 +220,7 @@ func TestStartTLS(t *testing.T) {
 
 // A capture that starts mid-session resynchronises on a plausible line.
 func TestMidstream(t *testing.T) {
-	s := NewSession(newReport(), Options{})
+	s := NewSession(newReport(), Options{}, nil)
 	s.Gap(FromClient, t0, -1)
 	s.Gap(FromServer, t0, -1)
 	s.Feed(FromServer, t0, []byte("ody of a literal\r\n* 3 EXISTS\r\n"))
@@ -236,7 +236,7 @@ func TestMidstream(t *testing.T) {
 // A gap inside a literal keeps framing; a gap elsewhere cuts the command
 // and the stream resynchronises without inventing a transaction.
 func TestGaps(t *testing.T) {
-	s := NewSession(newReport(), Options{})
+	s := NewSession(newReport(), Options{}, nil)
 	s.Feed(FromServer, t0, []byte("* OK ready\r\n"))
 	s.Feed(FromClient, t0, []byte("g1 FETCH 1 BODY[]\r\n"))
 	s.Feed(FromServer, t0, []byte("* 1 FETCH (BODY[] {100}\r\n0123456789"))
@@ -250,8 +250,38 @@ func TestGaps(t *testing.T) {
 	s.Feed(FromServer, t0, []byte("g2 OK appended\r\ng3 OK noop\r\n"))
 	r := s.Close(t0, true)
 	wantBrief(t, r, "g1 FETCH OK", "g2 APPEND OK", "g3 NOOP OK")
-	if r.Transactions[0].ServerLiteralBytes != 100 || r.Transactions[1].Note == "" {
-		t.Errorf("literal bytes %d note %q", r.Transactions[0].ServerLiteralBytes, r.Transactions[1].Note)
+	if r.Transactions[0].ServerLiteralBytes != 100 || r.Transactions[0].Note != "literal bytes lost in a capture gap" {
+		t.Errorf("literal bytes %d note %q", r.Transactions[0].ServerLiteralBytes, r.Transactions[0].Note)
+	}
+	if got := r.Transactions[1].Note; got != "command cut by a capture gap" {
+		t.Errorf("APPEND note %q", got)
+	}
+}
+
+// TestNotesAppend: a transaction collects every note, each once, in the
+// order they happened, and a pending command noted for a gap is still
+// reported as never completed.
+func TestNotesAppend(t *testing.T) {
+	s := NewSession(newReport(), Options{}, nil)
+	s.Feed(FromServer, t0, []byte("* OK ready\r\n"))
+	s.Feed(FromClient, t0, []byte("n1 FETCH 1:2 BODY[]\r\n"))
+	s.Feed(FromServer, t0, []byte("* 1 FETCH (BODY[] {100}\r\n0123456789"))
+	s.Gap(FromServer, t0, 50) // inside the literal
+	s.Feed(FromServer, t0, []byte("0123456789012345678901234567890123456789)\r\n* 2 FETCH (BODY[] {100}\r\n01"))
+	s.Gap(FromServer, t0, 20)  // inside the second literal: noted once
+	s.Gap(FromServer, t0, 500) // past it: framing lost
+	r := s.Close(t0, true)
+	wantBrief(t, r, "n1 FETCH null")
+	want := "literal bytes lost in a capture gap; response cut by a capture gap; responses may be missing: capture gap; never completed"
+	if got := r.Transactions[0].Note; got != want {
+		t.Errorf("note %q\nwant %q", got, want)
+	}
+	var kinds []string
+	for _, a := range r.Anomalies {
+		kinds = append(kinds, string(a.Kind))
+	}
+	if strings.Join(kinds, ",") != "never_completed" {
+		t.Errorf("anomalies %q, want never_completed", kinds)
 	}
 }
 
@@ -366,5 +396,70 @@ func TestBannersNotIMAP(t *testing.T) {
 		if rs.NotIMAP != c.want || len(rs.Transactions) != 0 {
 			t.Errorf("%q: not_imap %q, %d transactions", c.first.data, rs.NotIMAP, len(rs.Transactions))
 		}
+	}
+}
+
+// TestCompressCountsExact: every byte of each direction is counted once per
+// layer (raw, compressed, inflated), also when the server's OK to COMPRESS
+// and its first compressed bytes (an unsolicited EXISTS) arrive in the same
+// segment.
+func TestCompressCountsExact(t *testing.T) {
+	// deflate compresses parts as one stream, flushed after each part.
+	deflate := func(parts ...string) []string {
+		var b bytes.Buffer
+		w, _ := flate.NewWriter(&b, flate.DefaultCompression)
+		var out []string
+		for _, p := range parts {
+			w.Write([]byte(crlf(p)))
+			w.Flush()
+			out = append(out, b.String())
+			b.Reset()
+		}
+		return out
+	}
+	plainC0 := crlf("c1 LOGIN u p\nc2 COMPRESS DEFLATE\n")
+	plainS0 := crlf("* OK ready\nc1 OK in\nc2 OK DEFLATE active\n")
+	plainC := "c3 NOOP\nc4 LOGOUT\n"
+	plainS := []string{"* 3 EXISTS\n", "c3 OK done\n* BYE bye\nc4 OK bye\n"}
+	zc, zs := deflate(plainC)[0], deflate(plainS...)
+	steps := []step{
+		S("* OK ready\n"), C("c1 LOGIN u p\n"), S("c1 OK in\n"), C("c2 COMPRESS DEFLATE\n"),
+		// The server's OK and its first compressed bytes in one segment.
+		{FromServer, crlf("c2 OK DEFLATE active\n") + zs[0]},
+		{FromClient, zc}, {FromServer, zs[1]},
+	}
+	for _, chunk := range []int{0, 1, 3} {
+		rs := run(t, steps, chunk, Options{})
+		wantBrief(t, rs, "c1 LOGIN OK", "c2 COMPRESS OK", "c3 NOOP OK", "c4 LOGOUT OK")
+		got := [6]int64{rs.ClientBytes, rs.ServerBytes, rs.CompressedClientBytes, rs.CompressedServerBytes, rs.InflatedClientBytes, rs.InflatedServerBytes}
+		want := [6]int64{
+			int64(len(plainC0) + len(zc)), int64(len(plainS0) + len(zs[0]) + len(zs[1])),
+			int64(len(zc)), int64(len(zs[0]) + len(zs[1])),
+			int64(len(plainC0) + len(crlf(plainC))), int64(len(plainS0) + len(crlf(plainS[0])) + len(crlf(plainS[1]))),
+		}
+		if got != want {
+			t.Errorf("chunk %d: client/server raw, compressed, inflated = %v, want %v", chunk, got, want)
+		}
+	}
+}
+
+// TestNamedMailbox: the mailbox a command names is recorded unquoted,
+// also from a short literal, and not from a literal too long to keep.
+func TestNamedMailbox(t *testing.T) {
+	rs := run(t, []step{
+		S("* OK ready\n"), C("a1 SELECT INBOX\n"), S("a1 OK\n"),
+		C(`a2 STATUS "My \"Box\"" (MESSAGES)` + "\n"), S("a2 OK\n"),
+		C("a3 CREATE {5}\n"), S("+ go\n"), C("Draft\n"), S("a3 OK\n"),
+		C("a4 APPEND {300}\n"), S("+ go\n"), C(strings.Repeat("x", 300) + " {3}\n"), S("+ go\n"), C("abc\n"), S("a4 OK\n"),
+		C("a5 FETCH 1 FLAGS\n"), S("a5 OK\n"),
+		C("a6 select Sent\n"), S("a6 OK\n"),
+	}, 0, Options{})
+	var got []string
+	for _, x := range rs.Transactions {
+		got = append(got, x.Tag+"="+x.NamedMailbox)
+	}
+	want := []string{"a1=INBOX", `a2=My "Box"`, "a3=Draft", "a4=", "a5=", "a6=Sent"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("named mailboxes %q, want %q", got, want)
 	}
 }

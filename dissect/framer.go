@@ -2,36 +2,50 @@ package dissect
 
 import (
 	"bytes"
+	"github.com/imapscope/imapscope/report"
+	"strconv"
 	"time"
 )
 
-// frameState is where a direction's framer stands in the byte stream.
-type frameState uint8
+// frameMode is where a direction's framer stands in the IMAP byte stream.
+// It is the one switch feed dispatches on.
+type frameMode uint8
 
 const (
-	// stLine: accumulating a protocol line up to the end-of-line byte.
-	stLine frameState = iota
-	// stLiteral: skipping the body of a literal, litLeft bytes to go.
-	stLiteral
-	// stOpaque: bytes are counted but not parsed (after STARTTLS, non-IMAP).
-	stOpaque
+	// modeLine: accumulating a protocol line up to its end-of-line byte.
+	modeLine frameMode = iota
+	// modeResync: as modeLine, after a gap or a mid-stream start; each
+	// line is checked for plausibility before it is believed, and the
+	// session calls resynced once one is.
+	modeResync
+	// modeLiteral: skipping the body of a literal, litLeft bytes to go.
+	modeLiteral
+	// modeOpaque: not IMAP; nothing more is parsed or counted.
+	modeOpaque
 )
 
 // tailKeep is how many bytes of an over-long line's end are kept so that a
 // literal header at its end is still seen.
 const tailKeep = 32
 
-// framer splits one direction's bytes into protocol lines and literal
-// bodies. It never copies a literal body and keeps at most one partial line.
-type framer struct {
-	s     *Session
-	dir   Direction
-	state frameState
+// partialLineInline is the capacity of the partial-line buffer kept inside
+// the framer; only longer lines split across Feeds move to the heap.
+const partialLineInline = 256
 
-	// buf holds a line split across Feed calls (owned; capped at maxLine);
+// framer is the top of a wire: it splits one direction's IMAP bytes (after
+// any TLS or DEFLATE layer) into protocol lines and literal bodies and
+// hands them to the session. It never copies a literal body and keeps at
+// most one partial line. It changes its own mode; the session changes it
+// only through the wire's named methods.
+type framer struct {
+	s    *Session
+	dir  Direction
+	mode frameMode
+
+	// buf holds a line split across feeds (owned; capped at maxLine);
 	// it starts in bufArr and moves to the heap only for longer lines.
 	buf     []byte
-	bufArr  [256]byte
+	bufArr  [partialLineInline]byte
 	maxLine int
 	// over counts bytes of the current line beyond maxLine; tail keeps the
 	// last tailKeep of them.
@@ -44,27 +58,23 @@ type framer struct {
 
 	// first is true when the next line begins a new message.
 	first bool
-	// resyncing is true after a gap or a mid-stream start: lines are checked
-	// for plausibility before they are believed.
-	resyncing bool
 
 	msgStart time.Time // capture time of the current message's first byte
 	msgBytes int64     // bytes of the current message so far
 	inMsg    bool      // a message has started (at least one byte seen)
 
-	bytes int64 // all bytes seen in this direction (after inflation)
-
-	inflating bool // the bytes being fed come out of the inflater
+	// bytes counts every byte the framer consumed: the direction's IMAP
+	// stream as parsed (after inflation).
+	bytes int64
 
 	// altEOL, when not 0, also ends a line: the last byte of an end-of-line
 	// sequence set by IMAP3's SET.EOL (a CR before it is stripped too).
 	altEOL byte
 
-	// The first bytes of the direction, held until there are enough to
-	// recognise the protocol (see Session.Feed).
-	head    [sniffLen]byte
-	headN   int
-	sniffed bool
+	// stack changes whenever the wire below gains a layer; feed stops at
+	// the line end where it changed, the rest of its input being the new
+	// layer's.
+	stack uint32
 }
 
 func (f *framer) init(s *Session, dir Direction, maxLine int) {
@@ -74,69 +84,88 @@ func (f *framer) init(s *Session, dir Direction, maxLine int) {
 	f.first = true
 }
 
-// feed consumes p (borrowed) in full.
-func (f *framer) feed(ts time.Time, p []byte) {
-	f.bytes += int64(len(p))
+// resyncing reports whether lines are still checked before being believed.
+func (f *framer) resyncing() bool { return f.mode == modeResync }
+
+// resynced is called by the session when it believes a line after a gap.
+func (f *framer) resynced() {
+	if f.mode == modeResync {
+		f.mode = modeLine
+	}
+}
+
+// feed consumes p (borrowed) and returns how many bytes it took: all of p,
+// unless a line's end changed the wire's layers (STARTTLS, COMPRESS), when
+// the rest is input for the new layer.
+func (f *framer) feed(ts time.Time, p []byte) int {
+	total := len(p)
+	stack := f.stack
 	for len(p) > 0 {
-		switch f.state {
-		case stOpaque:
-			return
-		case stLiteral:
-			k := int64(len(p))
-			if k > f.litLeft {
-				k = f.litLeft
-			}
-			f.litLeft -= k
-			f.msgBytes += k
-			f.s.onLiteral(f, ts, p[:k], f.litLeft == 0)
-			p = p[k:]
-			if f.litLeft == 0 && f.state == stLiteral {
-				f.state = stLine
-			}
-		case stLine:
-			if !f.inMsg {
-				f.inMsg = true
-				f.msgStart = ts
-				f.msgBytes = 0
-			}
-			i := bytes.IndexByte(p, '\n')
-			if f.altEOL != 0 {
-				// After SET.EOL: the new end-of-line byte ends a line too.
-				lim := p
-				if i >= 0 {
-					lim = p[:i]
-				}
-				if j := bytes.IndexByte(lim, f.altEOL); j >= 0 {
-					i = j
-				}
-			}
-			if i < 0 {
-				f.appendPartial(p)
-				f.msgBytes += int64(len(p))
-				return
-			}
-			chunk := p[:i+1]
-			p = p[i+1:]
-			f.msgBytes += int64(len(chunk))
-			line, truncated := chunk, false
-			// A line longer than maxLine is capped even when it arrives
-			// whole, so that the result does not depend on segmentation.
-			if len(f.buf) > 0 || f.over > 0 || len(chunk) > f.maxLine {
-				f.appendPartial(chunk)
-				line, truncated = f.assembled()
-			}
-			line = f.trimEOL(line)
-			f.endLine(ts, line, truncated)
-			if tr := f.s.tr[f.dir]; tr != trNone && !(tr == trInflate && f.inflating) {
-				// STARTTLS or COMPRESS took effect at this line's end: the
-				// rest of p belongs to the new layer.
-				if len(p) > 0 {
-					f.s.feedTransformed(f, ts, p)
-				}
-				return
+		switch f.mode {
+		case modeOpaque:
+			p = p[:0]
+		case modeLiteral:
+			p = f.literal(ts, p)
+		case modeLine, modeResync:
+			var ended bool
+			p, ended = f.line(ts, p)
+			if ended && f.stack != stack {
+				f.bytes += int64(total - len(p))
+				return total - len(p)
 			}
 		}
 	}
+	f.bytes += int64(total)
+	return total
+}
+
+// literal consumes literal body bytes from p and returns the rest.
+func (f *framer) literal(ts time.Time, p []byte) []byte {
+	k := min(int64(len(p)), f.litLeft)
+	f.litLeft -= k
+	f.msgBytes += k
+	f.s.onLiteral(f, ts, p[:k], f.litLeft == 0)
+	if f.litLeft == 0 && f.mode == modeLiteral {
+		f.mode = modeLine
+	}
+	return p[k:]
+}
+
+// line consumes line bytes from p up to and including an end of line and
+// returns the rest, and whether a line ended.
+func (f *framer) line(ts time.Time, p []byte) ([]byte, bool) {
+	if !f.inMsg {
+		f.inMsg = true
+		f.msgStart = ts
+		f.msgBytes = 0
+	}
+	i := bytes.IndexByte(p, '\n')
+	if f.altEOL != 0 {
+		// After SET.EOL: the new end-of-line byte ends a line too.
+		lim := p
+		if i >= 0 {
+			lim = p[:i]
+		}
+		if j := bytes.IndexByte(lim, f.altEOL); j >= 0 {
+			i = j
+		}
+	}
+	if i < 0 {
+		f.appendPartial(p)
+		f.msgBytes += int64(len(p))
+		return nil, false
+	}
+	chunk := p[:i+1]
+	f.msgBytes += int64(len(chunk))
+	line, truncated := chunk, false
+	// A line longer than maxLine is capped even when it arrives whole, so
+	// that the result does not depend on segmentation.
+	if len(f.buf) > 0 || f.over > 0 || len(chunk) > f.maxLine {
+		f.appendPartial(chunk)
+		line, truncated = f.assembled()
+	}
+	f.endLine(ts, f.trimEOL(line), truncated)
+	return p[i+1:], true
 }
 
 // endLine hands a complete line to the session and acts on its verdict.
@@ -147,8 +176,8 @@ func (f *framer) endLine(ts time.Time, line []byte, truncated bool) {
 	f.over = 0
 	f.tailN = 0
 	switch {
-	case f.state == stOpaque:
-		// The session switched this direction off while handling the line.
+	case f.mode == modeOpaque:
+		// The session gave up on the connection while handling the line.
 	case n == rejectLine:
 		// Not believed while resynchronising: dropped, still at a message start.
 		f.inMsg = false
@@ -158,7 +187,7 @@ func (f *framer) endLine(ts time.Time, line []byte, truncated bool) {
 		f.litLeft = n
 		f.litSize = n
 		if n > 0 {
-			f.state = stLiteral
+			f.mode = modeLiteral
 		} else {
 			// {0}: the line continues immediately.
 			f.s.onLiteral(f, ts, nil, true)
@@ -176,12 +205,8 @@ func (f *framer) appendPartial(p []byte) {
 	if f.buf == nil {
 		f.buf = f.bufArr[:0:min(len(f.bufArr), f.maxLine)]
 	}
-	room := f.maxLine - len(f.buf)
-	if room > 0 {
-		k := len(p)
-		if k > room {
-			k = room
-		}
+	if room := f.maxLine - len(f.buf); room > 0 {
+		k := min(len(p), room)
 		f.buf = append(f.buf, p[:k]...)
 		p = p[k:]
 	}
@@ -195,10 +220,7 @@ func (f *framer) appendPartial(p []byte) {
 		return
 	}
 	// Shift the kept tail left and append p.
-	keep := tailKeep - len(p)
-	if keep > f.tailN {
-		keep = f.tailN
-	}
+	keep := min(tailKeep-len(p), f.tailN)
 	copy(f.tail[:keep], f.tail[f.tailN-keep:f.tailN])
 	copy(f.tail[keep:], p)
 	f.tailN = keep + len(p)
@@ -217,12 +239,12 @@ func (f *framer) assembled() ([]byte, bool) {
 	return f.buf, true
 }
 
-// gap records n lost bytes (n < 0: unknown amount before the first byte).
+// gap records n > 0 lost bytes.
 func (f *framer) gap(n int64) {
-	if f.state == stOpaque {
+	if f.mode == modeOpaque {
 		return
 	}
-	if f.state == stLiteral && n > 0 && n < f.litLeft {
+	if f.mode == modeLiteral && n < f.litLeft {
 		// The loss fell inside a literal body: framing is intact.
 		f.litLeft -= n
 		f.msgBytes += n
@@ -235,23 +257,30 @@ func (f *framer) gap(n int64) {
 	f.over = 0
 	f.tailN = 0
 	f.litLeft = 0
-	f.state = stLine
+	f.mode = modeResync
 	if f.inMsg || !f.first {
 		f.s.onMessageCut(f)
 	}
 	f.s.onFramingLost(f)
 	f.inMsg = false
 	f.first = true
-	f.resyncing = true
+}
+
+// startResync makes the framer check lines before believing them (the
+// stream's start was not captured).
+func (f *framer) startResync() {
+	if f.mode == modeLine {
+		f.mode = modeResync
+	}
 }
 
 // cancelLiteral abandons a synchronizing literal the server refused before
-// any of its bytes were sent; the client's next bytes begin a new message.
+// any of its bytes were sent; the direction's next bytes begin a new message.
 func (f *framer) cancelLiteral(ts time.Time) bool {
-	if f.state != stLiteral || f.litLeft != f.litSize {
+	if f.mode != modeLiteral || f.litLeft != f.litSize {
 		return false
 	}
-	f.state = stLine
+	f.mode = modeLine
 	f.litLeft = 0
 	f.s.onMessageEnd(f, ts)
 	f.first = true
@@ -268,4 +297,19 @@ func (f *framer) trimEOL(line []byte) []byte {
 		line = line[:n-1]
 	}
 	return line
+}
+
+// endOfStream reports what the direction's end cut: a literal short of its
+// declared size, or a line without its end.
+func (f *framer) endOfStream(ts time.Time) {
+	s := f.s
+	switch {
+	case f.mode == modeLiteral && f.litLeft > 0:
+		s.anomaly(report.AnomalyTruncatedLiteral, f.dir.String()+" stream ended "+strconv.FormatInt(f.litLeft, 10)+" bytes before the end of a literal", "", ts)
+		s.onFramingLost(f)
+	case (f.mode == modeLine || f.mode == modeResync) && (len(f.buf) > 0 || f.over > 0):
+		// The last line never ended: it may be a cut completion.
+		s.anomaly(report.AnomalyTruncatedLine, f.dir.String()+" stream ended inside a line: "+s.excerpt(f.dir, f.buf), "", ts)
+		s.onFramingLost(f)
+	}
 }

@@ -51,7 +51,12 @@ func parseScript(script []byte) []segment {
 var fuzzTS = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
 func newFuzzSession(opts dissect.Options) *dissect.Session {
-	return dissect.NewSession(&report.Session{ID: 1, Client: "192.0.2.1:40000", Server: "192.0.2.2:143"}, opts)
+	return dissect.NewSession(newFuzzReport(), opts, nil)
+}
+
+// newFuzzReport is the identity every test session gets.
+func newFuzzReport() *report.Session {
+	return &report.Session{ID: 1, Client: "192.0.2.1:40000", Server: "192.0.2.2:143"}
 }
 
 // runs merges consecutive same-direction segments: the order of bytes
@@ -132,7 +137,7 @@ func feedChunked(segs []segment, cuts []byte, opts dissect.Options, gaps bool) *
 // Feed that failed, so they depend on chunking; they are zeroed then.
 func reportJSON(t testing.TB, rs *report.Session) []byte {
 	for _, a := range rs.Anomalies {
-		if strings.HasPrefix(a.Kind, "deflate_") {
+		if strings.HasPrefix(string(a.Kind), "deflate_") {
 			rs.CompressedClientBytes, rs.CompressedServerBytes = 0, 0
 		}
 	}
@@ -167,6 +172,11 @@ func FuzzSession(f *testing.F) {
 			}
 			if opts.MaxAnomalies > 0 && len(rs.Anomalies) > opts.MaxAnomalies {
 				t.Fatalf("%d anomalies kept, limit %d", len(rs.Anomalies), opts.MaxAnomalies)
+			}
+			for _, a := range rs.Anomalies {
+				if !a.Kind.Known() {
+					t.Fatalf("anomaly kind %q is not in report.AnomalyKinds", a.Kind)
+				}
 			}
 		}
 	})

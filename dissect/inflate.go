@@ -1,38 +1,49 @@
 package dissect
 
 import (
+	"github.com/imapscope/imapscope/report"
 	"iter"
 	"strconv"
 	"time"
 )
 
-// inflater decodes one direction of a COMPRESS=DEFLATE (RFC 4978) stream as
-// it arrives, a segment at a time.
+// inflater is the DEFLATE layer of a wire: it decodes one direction of a
+// COMPRESS=DEFLATE (RFC 4978) stream as it arrives, a segment at a time.
 //
 // The decoder (flate.go) is written as an ordinary pull loop; the inflater
-// runs it as a coroutine (iter.Pull): when the decoder needs input that has
-// not arrived, it first hands over the output it has, then yields to write,
-// which returns to the caller; the next write resumes it where it stopped.
-// Only one side runs at a time, so this adds no concurrency, input is never
-// re-read, and output reaches the framer with the timestamp of the segment
-// that completed it, whatever flush mode the peer uses.
+// runs it as a coroutine with iter.Pull, which starts a goroutine for it
+// (one per compressed direction, from COMPRESS until the session closes).
+// Control passes back and forth synchronously, never concurrently: when the
+// decoder needs input that has not arrived, it hands over the output it has
+// and yields to write, which returns to the caller; the next write resumes
+// it where it stopped. Input is never re-read, and output goes up the wire
+// with the timestamp of the segment that completed it, whatever flush mode
+// the peer uses.
 type inflater struct {
-	next func() ([]byte, bool)
-	stop func()
-	dec  flateDecoder
+	next    func() ([]byte, bool)
+	release func() // ends the coroutine
+	dec     flateDecoder
 
-	in     []byte // compressed input being consumed (borrowed from write)
-	done   bool   // the stream ended or failed
-	err    error  // the decoder's error, if it failed
-	wire   int64  // compressed bytes seen
-	total  int64  // inflated bytes produced
-	broken bool
+	in      []byte // compressed input being consumed (borrowed from write)
+	done    bool   // the stream ended or failed
+	err     error  // the decoder's error, if it failed
+	wire    int64  // compressed bytes seen (this layer's counter)
+	total   int64  // inflated bytes produced
+	stopped bool   // decoding given up: count only
 }
+
+// Bounds on inflation, against decompression bombs.
+const (
+	// minInflateAllowance is the inflated output always allowed, whatever
+	// the ratio to the compressed input so far (a small first segment can
+	// legitimately inflate far beyond MaxInflateRatio).
+	minInflateAllowance = 1 << 20
+)
 
 // newInflater starts a decoder coroutine.
 func newInflater() *inflater {
 	z := &inflater{}
-	z.next, z.stop = iter.Pull(func(yield func([]byte) bool) {
+	z.next, z.release = iter.Pull(func(yield func([]byte) bool) {
 		z.dec.emit = yield
 		z.dec.readByte = func() (byte, bool) {
 			for len(z.in) == 0 {
@@ -51,30 +62,25 @@ func newInflater() *inflater {
 	return z
 }
 
-// startCompress switches both directions to DEFLATE after COMPRESS's OK.
-func (s *Session) startCompress(t *txn) {
+// startCompress puts DEFLATE under both directions after COMPRESS's OK.
+func (s *Session) startCompress() {
 	s.rep.Compressed = true
-	for d := range s.inf {
-		s.inf[d] = newInflater()
-		s.tr[d] = trInflate
-	}
+	s.w[FromClient].startInflate()
+	s.w[FromServer].startInflate()
 }
 
-// write takes compressed wire bytes (borrowed) and feeds what they inflate
-// to the framer. All of p is consumed before it returns.
-func (z *inflater) write(s *Session, f *framer, ts time.Time, p []byte) {
-	if z.broken {
+// write takes compressed bytes (borrowed) and passes what they inflate up
+// the wire. All of p is consumed before it returns.
+func (z *inflater) write(w *wire, lvl int, ts time.Time, p []byte) {
+	z.wire += int64(len(p))
+	if z.stopped {
 		return
 	}
-	z.count(s, f.dir, len(p))
 	if z.done {
-		z.fail(s, f, ts, "deflate_after_end", "data after the end of the compressed stream")
+		z.fail(w, ts, report.AnomalyDeflateAfterEnd, "data after the end of the compressed stream")
 		return
 	}
-	limit := s.opts.MaxInflateRatio * z.wire
-	if limit < 1<<20 {
-		limit = 1 << 20
-	}
+	limit := max(w.s.opts.MaxInflateRatio*z.wire, minInflateAllowance)
 	z.in = p
 	for {
 		out, ok := z.next()
@@ -82,7 +88,7 @@ func (z *inflater) write(s *Session, f *framer, ts time.Time, p []byte) {
 			z.done = true
 			z.in = nil
 			if z.err != nil {
-				z.fail(s, f, ts, "deflate_corrupt", z.err.Error())
+				z.fail(w, ts, report.AnomalyDeflateCorrupt, z.err.Error())
 			}
 			return
 		}
@@ -91,41 +97,40 @@ func (z *inflater) write(s *Session, f *framer, ts time.Time, p []byte) {
 		}
 		z.total += int64(len(out))
 		if z.total > limit {
-			z.fail(s, f, ts, "deflate_bomb", "inflated output exceeds "+strconv.FormatInt(s.opts.MaxInflateRatio, 10)+"x the compressed input")
+			z.fail(w, ts, report.AnomalyDeflateBomb, "inflated output exceeds "+strconv.FormatInt(w.s.opts.MaxInflateRatio, 10)+"x the compressed input")
 			return
 		}
-		f.inflating = true
-		f.feed(ts, out)
-		f.inflating = false
-		if s.tr[f.dir] != trInflate {
-			z.in = nil
+		w.deliver(lvl+1, ts, out)
+		if z.stopped {
 			return
 		}
 	}
 }
 
-// count adds n compressed wire bytes to the session's counters.
-func (z *inflater) count(s *Session, dir Direction, n int) {
-	z.wire += int64(n)
-	if dir == FromClient {
-		s.rep.CompressedClientBytes = z.wire
-	} else {
-		s.rep.CompressedServerBytes = z.wire
+// gap: a DEFLATE stream cannot be resumed after a loss.
+func (z *inflater) gap(w *wire, _ int, ts time.Time, _ int) {
+	if !z.stopped {
+		z.stop()
+		w.s.anomaly(report.AnomalyDeflateGap, "bytes lost inside the compressed "+w.dir.String()+" stream; the rest of it cannot be inflated", "", ts)
 	}
 }
 
 // close releases the decoder coroutine.
 func (z *inflater) close() {
-	if z != nil && z.stop != nil {
-		z.stop()
+	if z.release != nil {
+		z.release()
 		z.in = nil
 	}
 }
 
-// fail gives up inflating this direction and records why.
-func (z *inflater) fail(s *Session, f *framer, ts time.Time, kind, detail string) {
-	z.broken = true
+// stop gives up decoding; what follows is only counted.
+func (z *inflater) stop() {
+	z.stopped = true
 	z.close()
-	s.anomaly(kind, f.dir.String()+" compressed stream: "+detail, "", ts)
-	s.tr[f.dir] = trOpaque
+}
+
+// fail gives up inflating this direction and records why.
+func (z *inflater) fail(w *wire, ts time.Time, kind report.AnomalyKind, detail string) {
+	z.stop()
+	w.s.anomaly(kind, w.dir.String()+" compressed stream: "+detail, "", ts)
 }

@@ -1,7 +1,5 @@
 package dissect
 
-import "github.com/imapscope/imapscope/report"
-
 // Default limits. Each bounds memory or work that a hostile or broken peer
 // could otherwise make unbounded.
 const (
@@ -46,9 +44,9 @@ type Options struct {
 	MaxInflateRatio int64
 	// ShowSecrets keeps passwords and SASL responses in the output.
 	ShowSecrets bool
-	// OnTransaction, if set, is called as each transaction completes
-	// (or is closed incomplete at the end of the session).
-	OnTransaction func(s *report.Session, t *report.Transaction)
+	// Capabilities, if set, shares parsed capability lists between the
+	// sessions given the same Options (nil: each session parses its own).
+	Capabilities *CapabilityCache
 }
 
 func (o Options) withDefaults() Options {

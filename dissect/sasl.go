@@ -32,7 +32,7 @@ func (s *Session) startAuth(t *txn, ts time.Time) {
 func (s *Session) saslResponse(t *txn, line []byte, ts time.Time) {
 	if len(line) == 1 && line[0] == '*' {
 		t.aborted = true
-		t.t.Note = "aborted by the client"
+		t.note(noteAborted)
 		return
 	}
 	s.keepSASL(t, line)

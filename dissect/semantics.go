@@ -54,7 +54,7 @@ func (s *Session) applyCode(code []byte, ts time.Time) {
 
 // setCapabilities replaces the session's capability list.
 func (s *Session) setCapabilities(rest []byte) {
-	caps := cachedCapabilities(rest)
+	caps := s.opts.Capabilities.capabilities(rest)
 	if len(caps) == 0 {
 		return
 	}
@@ -85,14 +85,38 @@ func (s *Session) commandSent(t *txn, ts time.Time) {
 	if t.kind == kSelect && t.t.Command == "BBOARD" {
 		s.dialect.imap2 = true
 	}
+	if namesMailbox(t.t.Command) {
+		t.t.NamedMailbox = s.mailboxArg()
+	}
 	s.dialect.command(t.t.Command)
+}
+
+// mailboxArg is the command's first argument as a mailbox name, or "" when
+// it is missing or was a literal too long to keep.
+func (s *Session) mailboxArg() string {
+	sc := argScanner{p: s.args}
+	if k, _, _, ok := sc.next(); !ok || k == tokLiteral {
+		return ""
+	}
+	name, _ := s.firstArg(s.args)
+	return name
+}
+
+// namesMailbox reports whether command's first argument is a mailbox name
+// (RFC 9051 §6.3, §6.3.12 for RENAME's existing name).
+func namesMailbox(command string) bool {
+	switch command {
+	case "SELECT", "EXAMINE", "STATUS", "APPEND", "CREATE", "DELETE", "RENAME", "SUBSCRIBE", "UNSUBSCRIBE":
+		return true
+	}
+	return false
 }
 
 // applyCompletion acts on a command's completion.
 func (s *Session) applyCompletion(t *txn, status report.Status) {
 	if status != "OK" {
 		if t.kind == kAuthenticate && t.aborted {
-			t.t.Note = "aborted by the client"
+			t.note(noteAborted)
 		}
 		return
 	}
@@ -112,7 +136,7 @@ func (s *Session) applyCompletion(t *txn, status report.Status) {
 	case kStartTLS:
 		s.startTLS()
 	case kCompress:
-		s.startCompress(t)
+		s.startCompress()
 	case kEnable:
 		for _, w := range words(argsOf(t)) {
 			if strings.EqualFold(w, "IMAP4rev2") {
@@ -222,8 +246,8 @@ func (s *Session) setEOL(args []byte) {
 		}
 	}
 	if last == '\n' || last == 0 || isAtomChar(last) || last == ' ' {
-		s.fr[FromServer].altEOL = 0 // LF already ends lines; printable bytes never do
+		s.w[FromServer].setEOL(0) // LF already ends lines; printable bytes never do
 		return
 	}
-	s.fr[FromServer].altEOL = last
+	s.w[FromServer].setEOL(last)
 }

@@ -14,15 +14,15 @@ func (s *Session) onServerLine(f *framer, ts time.Time, line []byte, first bool)
 		return s.serverLiteral(line, ts)
 	}
 	if len(line) == 0 {
-		if f.resyncing {
+		if f.resyncing() {
 			return rejectLine
 		}
 		return noLiteral
 	}
 	switch {
 	case line[0] == '+' && (len(line) == 1 || line[1] == ' '):
-		if f.resyncing {
-			f.resyncing = false
+		if f.resyncing() {
+			f.resynced()
 			s.noteResync(f, ts)
 		}
 		s.imapSeen = true
@@ -47,7 +47,7 @@ func (s *Session) continuation(ts time.Time) {
 		t = s.order[len(s.order)-1]
 	}
 	if t == nil {
-		s.anomaly("unexpected_continuation", "continuation request with no command in flight", "", ts)
+		s.anomaly(report.AnomalyUnexpectedContinuation, "continuation request with no command in flight", "", ts)
 		return
 	}
 	t.t.Continuations++
@@ -73,11 +73,11 @@ func (s *Session) untagged(f *framer, ts time.Time, rest []byte) int64 {
 	} else {
 		kind = responseKind(w)
 	}
-	if f.resyncing {
+	if f.resyncing() {
 		if !isResponseKind(kind) {
 			return rejectLine
 		}
-		f.resyncing = false
+		f.resynced()
 		s.noteResync(f, ts)
 	}
 	if !s.imapSeen && !isResponseKind(kind) {
@@ -114,7 +114,7 @@ func (s *Session) checkQuotes(line []byte, tag string, ts time.Time) {
 		odd = insideQuote(line)
 	}
 	if odd {
-		s.anomaly("unterminated_quoted", "data line ends inside a quoted string", tag, ts)
+		s.anomaly(report.AnomalyUnterminatedQuoted, "data line ends inside a quoted string", tag, ts)
 	}
 }
 
@@ -179,15 +179,15 @@ func (s *Session) tagged(f *framer, ts time.Time, line []byte) int64 {
 	t := s.lookup(tag)
 	if t == nil {
 		t = s.pendingFold(tag)
-		if t != nil && !(f.resyncing && status == "") {
-			s.anomaly("tag_case_mismatch", "response tag "+string(tag)+" matches command "+t.t.Tag+" only ignoring case", t.t.Tag, ts)
+		if t != nil && !(f.resyncing() && status == "") {
+			s.anomaly(report.AnomalyTagCaseMismatch, "response tag "+string(tag)+" matches command "+t.t.Tag+" only ignoring case", t.t.Tag, ts)
 		}
 	}
-	if f.resyncing {
+	if f.resyncing() {
 		if t == nil || (status == "" && !isDataKeyword(w)) {
 			return rejectLine
 		}
-		f.resyncing = false
+		f.resynced()
 		s.noteResync(f, ts)
 	}
 	if t == nil && !s.imapSeen {
@@ -204,13 +204,13 @@ func (s *Session) tagged(f *framer, ts time.Time, line []byte) int64 {
 			kind, after = responseKind(k), more
 		}
 		if t == nil {
-			s.anomaly("unknown_tag", "tagged data for tag "+string(tag)+", which no pending command has", string(tag), ts)
+			s.anomaly(report.AnomalyUnknownTag, "tagged data for tag "+string(tag)+", which no pending command has", string(tag), ts)
 			s.srv = nil
 			return s.serverLiteral(after, ts)
 		}
 		if !s.dialect.taggedSolicited && !s.dialect.warnedTagged {
 			s.dialect.warnedTagged = true
-			s.anomaly("tagged_data_without_feature", "tagged data although TAGGED.SOLICITED was not selected", t.t.Tag, ts)
+			s.anomaly(report.AnomalyTaggedDataWithoutFeature, "tagged data although TAGGED.SOLICITED was not selected", t.t.Tag, ts)
 		}
 		s.dialect.taggedSeen = true
 		s.responseData(kind, after, ts)
@@ -219,7 +219,7 @@ func (s *Session) tagged(f *framer, ts time.Time, line []byte) int64 {
 		return s.serverLiteral(after, ts)
 	}
 	if t == nil {
-		i := s.anomaly("unknown_tag", "completion for tag "+string(tag)+", which no pending command has", string(tag), ts)
+		i := s.anomaly(report.AnomalyUnknownTag, "completion for tag "+string(tag)+", which no pending command has", string(tag), ts)
 		if len(s.unknown) < maxUnmatched {
 			s.unknown = append(s.unknown, unmatched{tag: string(tag), anomaly: i})
 		}
@@ -227,9 +227,9 @@ func (s *Session) tagged(f *framer, ts time.Time, line []byte) int64 {
 		return noLiteral
 	}
 	if status == "" {
-		s.anomaly("completion_without_status", "completion for "+t.t.Tag+" has no OK/NO/BAD/BYE: "+quoteForDetail(rest), t.t.Tag, ts)
+		s.anomaly(report.AnomalyCompletionWithoutStatus, "completion for "+t.t.Tag+" has no OK/NO/BAD/BYE: "+quoteForDetail(rest), t.t.Tag, ts)
 		t.t.ServerBytes += f.msgBytes
-		t.t.Note = "completed without a status word"
+		t.note(noteNoStatus)
 		s.complete(t, "", nil, rest, ts)
 		s.srv = nil
 		return noLiteral
@@ -237,7 +237,7 @@ func (s *Session) tagged(f *framer, ts time.Time, line []byte) int64 {
 	code, text := respCode(after)
 	if status == "NO" || status == "BAD" {
 		// A refused command's synchronizing literal is never sent.
-		if s.syncTxn == t && s.fr[FromClient].cancelLiteral(ts) {
+		if s.syncTxn == t && s.w[FromClient].cancelLiteral(ts) {
 			s.syncTxn = nil
 		}
 	}
@@ -292,7 +292,7 @@ func (s *Session) serverLiteral(line []byte, ts time.Time) int64 {
 		if s.srv != nil {
 			tag = s.srv.t.Tag
 		}
-		s.anomaly("literal_too_large", "server literal of "+strconv.FormatInt(h.size, 10)+" bytes declared", tag, ts)
+		s.anomaly(report.AnomalyLiteralTooLarge, "server literal of "+strconv.FormatInt(h.size, 10)+" bytes declared", tag, ts)
 	}
 	return h.size
 }

@@ -1,7 +1,6 @@
 package dissect
 
 import (
-	"bytes"
 	"strconv"
 	"time"
 
@@ -26,24 +25,13 @@ func (d Direction) String() string {
 	return "client"
 }
 
-// transform is what sits between the wire and a direction's framer.
-type transform uint8
-
-const (
-	trNone    transform = iota
-	trTLS               // after STARTTLS or on an implicit-TLS port: opaque
-	trInflate           // after COMPRESS DEFLATE: raw DEFLATE
-	trOpaque            // not IMAP, or given up on: count only
-)
-
 // Session dissects one IMAP connection and builds its report.
 type Session struct {
 	opts Options
 	rep  *report.Session
-	fr   [2]framer
-	tr   [2]transform
-	inf  [2]*inflater
-	tls  tlsSniffer
+	sink Sink       // told of each finished transaction; may be nil
+	w    [2]wire    // each direction's byte path, indexed by Direction
+	tls  tlsSniffer // the connection's TLS layer, once TLS starts
 
 	// order holds the pending commands in the order they were sent; byTag
 	// indexes them once there are more than pendingScan of them.
@@ -98,16 +86,27 @@ type unmatched struct {
 // maxUnmatched bounds the unmatched-completion memory.
 const maxUnmatched = 64
 
+// Sink receives the transactions of one session as they finish.
+type Sink interface {
+	// Transaction is called once per transaction, synchronously from the
+	// Feed, Gap or Close that completed it (or closed it incomplete). The
+	// session changes t afterwards only when the server completed a
+	// command the client was still sending (bytes of a non-synchronizing
+	// literal after a NO are still counted into it).
+	Transaction(t *report.Transaction)
+}
+
 // NewSession starts dissecting a connection whose report identity (ID,
-// Client, Server, Start) the caller has filled in rs.
-func NewSession(rs *report.Session, opts Options) *Session {
-	s := &Session{opts: opts.withDefaults(), rep: rs}
+// Client, Server, Start) the caller has filled in rs; sink, if not nil, is
+// told of each transaction as it finishes.
+func NewSession(rs *report.Session, opts Options, sink Sink) *Session {
+	s := &Session{opts: opts.withDefaults(), rep: rs, sink: sink}
 	s.order = s.ordr[:0]
 	s.unsol = s.unsolArr[:0]
 	s.args = s.argsArr[:0]
 	s.litHdr = s.litHdrArr[:0]
-	s.fr[FromClient].init(s, FromClient, s.opts.MaxLine)
-	s.fr[FromServer].init(s, FromServer, s.opts.MaxLine)
+	s.w[FromClient].init(s, FromClient)
+	s.w[FromServer].init(s, FromServer)
 	if rs.Dialect == "" {
 		rs.Dialect = "unknown"
 	}
@@ -123,78 +122,13 @@ func (s *Session) Feed(dir Direction, ts time.Time, p []byte) {
 	if len(p) == 0 || s.closed {
 		return
 	}
-	dir &= 1
-	if dir == FromClient {
-		s.rep.ClientBytes += int64(len(p))
-	} else {
-		s.rep.ServerBytes += int64(len(p))
-	}
 	if s.rep.End.Before(ts) {
 		s.rep.End.Time = ts
 	}
 	if s.rep.Start.IsZero() {
 		s.rep.Start.Time = ts
 	}
-	f := &s.fr[dir]
-	if !f.sniffed && s.tr[dir] == trNone {
-		// Hold a direction's first bytes until there are enough to
-		// recognise TLS or another protocol, however they were segmented.
-		n := copy(f.head[f.headN:], p)
-		f.headN += n
-		if f.headN < sniffLen && bytes.IndexByte(f.head[:f.headN], '\n') < 0 {
-			return
-		}
-		s.flushHead(f, ts)
-		p = p[n:]
-	}
-	s.route(f, ts, p)
-}
-
-// route hands wire bytes to the direction's transform or framer.
-func (s *Session) route(f *framer, ts time.Time, p []byte) {
-	if len(p) == 0 {
-		return
-	}
-	if s.tr[f.dir] != trNone {
-		s.feedTransformed(f, ts, p)
-		return
-	}
-	f.feed(ts, p)
-}
-
-// flushHead releases first bytes still held for sniffing (before a gap or
-// at the end of the session).
-func (s *Session) flushHead(f *framer, ts time.Time) {
-	if f.sniffed {
-		return
-	}
-	f.sniffed = true
-	if f.headN == 0 {
-		return
-	}
-	head := f.head[:f.headN]
-	s.sniffFirst(f, ts, head)
-	s.route(f, ts, head)
-}
-
-// sniffLen is how many first bytes of a direction are looked at before
-// any IMAP parsing (a TLS record header, "HTTP/", "SSH-").
-const sniffLen = 8
-
-// feedTransformed routes wire bytes through the direction's transform.
-func (s *Session) feedTransformed(f *framer, ts time.Time, p []byte) {
-	switch s.tr[f.dir] {
-	case trTLS:
-		s.tls.feed(s, f.dir, p)
-	case trInflate:
-		s.inf[f.dir].write(s, f, ts, p)
-	case trOpaque:
-		if z := s.inf[f.dir]; z != nil {
-			z.count(s, f.dir, len(p)) // a failed compressed stream is still counted
-		}
-	case trNone:
-		f.feed(ts, p)
-	}
+	s.w[dir&1].feed(ts, p)
 }
 
 // Gap records n lost bytes in dir (n == -1: the stream's start was missed).
@@ -202,32 +136,22 @@ func (s *Session) Gap(dir Direction, ts time.Time, n int) {
 	if s.closed {
 		return
 	}
-	dir &= 1
-	s.flushHead(&s.fr[dir], ts)
+	w := &s.w[dir&1]
 	if n < 0 {
+		w.flushHead(ts)
 		s.rep.Midstream = true
 		if s.rep.Start.IsZero() {
 			s.rep.Start.Time = ts
 		}
-		f := &s.fr[dir]
-		f.resyncing = true
-		if f.bytes == 0 && !s.greeted {
+		w.fr.startResync()
+		if w.fr.bytes == 0 && !s.greeted {
 			s.greeted = true // a greeting, if any, was before the capture
 		}
 		return
 	}
 	s.rep.Gaps++
 	s.rep.GapBytes += int64(n)
-	if s.tr[dir] == trInflate {
-		// A DEFLATE stream cannot be resumed after a loss.
-		s.anomaly("deflate_gap", "bytes lost inside the compressed "+dir.String()+" stream; the rest of it cannot be inflated", "", ts)
-		s.tr[dir] = trOpaque
-		return
-	}
-	if s.tr[dir] != trNone {
-		return
-	}
-	s.fr[dir].gap(int64(n))
+	w.gap(ts, n)
 }
 
 // Close ends the session at ts (closed: the end was seen on the wire) and
@@ -236,40 +160,24 @@ func (s *Session) Close(ts time.Time, closed bool) *report.Session {
 	if s.closed {
 		return s.rep
 	}
-	s.flushHead(&s.fr[FromClient], ts)
-	s.flushHead(&s.fr[FromServer], ts)
+	s.w[FromClient].flushHead(ts)
+	s.w[FromServer].flushHead(ts)
 	s.closed = true
 	s.rep.Closed = closed
-	for _, z := range s.inf {
-		z.close()
-	}
 	if s.rep.End.Before(ts) && (closed || s.rep.End.IsZero()) {
 		s.rep.End.Time = ts
 	}
-	for d := range s.fr {
-		f := &s.fr[d]
-		if s.tr[d] != trNone {
-			continue
-		}
-		switch {
-		case f.state == stLiteral && f.litLeft > 0:
-			s.anomaly("truncated_literal", Direction(d).String()+" stream ended "+strconv.FormatInt(f.litLeft, 10)+" bytes before the end of a literal", "", ts)
-			s.onFramingLost(f)
-		case f.state == stLine && (len(f.buf) > 0 || f.over > 0):
-			// The last line never ended: it may be a cut completion.
-			s.anomaly("truncated_line", Direction(d).String()+" stream ended inside a line: "+s.excerpt(Direction(d), f.buf), "", ts)
-			s.onFramingLost(f)
-		}
-	}
+	s.w[FromClient].close(ts)
+	s.w[FromServer].close(ts)
 	if s.cli != nil {
 		s.finishArgs(s.cli)
 	}
 	for _, t := range s.order {
 		s.finishArgs(t)
-		if t.t.Note == "" && !t.byeSeen {
-			t.t.Note = "never completed"
+		if !t.byeSeen {
+			t.note(noteNeverCompleted)
 			if closed {
-				s.anomaly("never_completed", t.t.Command+" "+t.t.Tag+" got no tagged completion before the connection closed", t.t.Tag, ts)
+				s.anomaly(report.AnomalyNeverCompleted, t.t.Command+" "+t.t.Tag+" got no tagged completion before the connection closed", t.t.Tag, ts)
 			}
 		}
 		s.emit(t)
@@ -277,13 +185,13 @@ func (s *Session) Close(ts time.Time, closed bool) *report.Session {
 	s.order = nil
 	// End-of-session summaries are kept even when the anomaly list is full.
 	if s.givenUp > 1 {
-		s.summary("too_many_pending", strconv.Itoa(s.givenUp)+" commands in all were given up because too many were pending", ts)
+		s.summary(report.AnomalyTooManyPending, strconv.Itoa(s.givenUp)+" commands in all were given up because too many were pending", ts)
 	}
 	if s.dropped > 0 {
-		s.summary("transactions_dropped", strconv.Itoa(s.dropped)+" transactions beyond the per-session limit were counted but not kept", ts)
+		s.summary(report.AnomalyTransactionsDropped, strconv.Itoa(s.dropped)+" transactions beyond the per-session limit were counted but not kept", ts)
 	}
 	if s.anomDrops > 0 {
-		s.summary("anomalies_dropped", strconv.Itoa(s.anomDrops)+" further anomalies beyond the per-session limit were not kept", ts)
+		s.summary(report.AnomalyAnomaliesDropped, strconv.Itoa(s.anomDrops)+" further anomalies beyond the per-session limit were not kept", ts)
 	}
 	if s.rep.AuthMechanism == "" {
 		s.rep.AuthMechanism = s.lastMech // none succeeded: the last one tried
@@ -307,20 +215,33 @@ func (s *Session) Close(ts time.Time, closed bool) *report.Session {
 	if s.rep.Transactions == nil {
 		s.rep.Transactions = []*report.Transaction{}
 	}
-	if s.tr[FromClient] == trInflate || s.tr[FromServer] == trInflate || s.rep.Compressed {
-		s.rep.InflatedClientBytes = s.fr[FromClient].bytes
-		s.rep.InflatedServerBytes = s.fr[FromServer].bytes
-	}
+	s.countBytes()
 	return s.rep
 }
 
+// countBytes copies each layer's byte counters into the report.
+func (s *Session) countBytes() {
+	c, v := &s.w[FromClient], &s.w[FromServer]
+	s.rep.ClientBytes, s.rep.ServerBytes = c.raw, v.raw
+	if c.inf != nil {
+		s.rep.CompressedClientBytes = c.inf.wire
+	}
+	if v.inf != nil {
+		s.rep.CompressedServerBytes = v.inf.wire
+	}
+	if s.rep.Compressed {
+		s.rep.InflatedClientBytes = c.fr.bytes
+		s.rep.InflatedServerBytes = v.fr.bytes
+	}
+}
+
 // summary records an end-of-session anomaly, past the MaxAnomalies cap.
-func (s *Session) summary(kind, detail string, ts time.Time) {
+func (s *Session) summary(kind report.AnomalyKind, detail string, ts time.Time) {
 	s.rep.Anomalies = append(s.rep.Anomalies, report.Anomaly{Kind: kind, Detail: detail, Time: report.Time{Time: ts}})
 }
 
 // anomaly records one anomaly (bounded by MaxAnomalies) and returns its index.
-func (s *Session) anomaly(kind, detail, tag string, ts time.Time) int {
+func (s *Session) anomaly(kind report.AnomalyKind, detail, tag string, ts time.Time) int {
 	if len(s.rep.Anomalies) >= s.opts.MaxAnomalies {
 		s.anomDrops++
 		return -1

@@ -28,7 +28,7 @@ var t0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 // one millisecond of capture time per step, and returns the closed report.
 func run(t testing.TB, steps []step, chunk int, opts Options) *report.Session {
 	rs := &report.Session{ID: 1, Client: "192.0.2.1:40000", Server: "192.0.2.2:143"}
-	s := NewSession(rs, opts)
+	s := NewSession(rs, opts, nil)
 	ts := t0
 	for _, st := range steps {
 		ts = ts.Add(time.Millisecond)

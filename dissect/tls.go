@@ -3,20 +3,70 @@ package dissect
 import (
 	"encoding/binary"
 	"time"
+
+	"github.com/imapscope/imapscope/report"
 )
 
 // maxTLSSniff bounds the bytes kept per direction to read a TLS hello.
 const maxTLSSniff = 16 << 10
 
-// tlsSniffer reads the ClientHello and ServerHello that follow STARTTLS (or
-// open an implicit-TLS connection) to learn the SNI and the TLS version.
+// tlsLayer is a connection's TLS record layer. One object serves both
+// directions (a handshake is read across them); each wire's tlsSlot feeds
+// it that direction's records, and plaintext it passes to emit goes up that
+// wire: to DEFLATE if COMPRESS follows, then to the framer.
+//
+// The only tlsLayer today is tlsSniffer, which reads the hellos and
+// decrypts nothing. A decrypting layer (given the session's keys) is
+// installed in its place in Session.startTLS and Session.sniffFirst.
+type tlsLayer interface {
+	// Feed consumes record bytes of dir (borrowed) and calls emit with the
+	// plaintext they complete (borrowed, valid during the call).
+	Feed(dir Direction, p []byte, emit func(plain []byte))
+	// Gap reports that n > 0 bytes of dir were lost.
+	Gap(dir Direction, n int)
+}
+
+// tlsSlot is a wire's place for the connection's tlsLayer.
+type tlsSlot struct {
+	conn    tlsLayer
+	emit    func(plain []byte) // hands plaintext to the layer above
+	records int64              // bytes of TLS records seen
+	stopped bool
+}
+
+func (t *tlsSlot) write(w *wire, lvl int, ts time.Time, p []byte) {
+	t.records += int64(len(p))
+	if t.stopped {
+		return
+	}
+	if t.emit == nil {
+		t.emit = func(plain []byte) { w.deliver(lvl+1, w.ts, plain) }
+	}
+	t.conn.Feed(w.dir, p, t.emit)
+}
+
+func (t *tlsSlot) gap(w *wire, _ int, _ time.Time, n int) {
+	if !t.stopped {
+		t.conn.Gap(w.dir, n)
+	}
+}
+
+func (t *tlsSlot) stop() { t.stopped = true }
+
+// tlsSniffer is the tlsLayer that reads the ClientHello and ServerHello
+// following STARTTLS (or opening an implicit-TLS connection) to learn the
+// SNI and the TLS version. It decrypts nothing: emit is never called.
 type tlsSniffer struct {
+	rep  *report.Session
 	buf  [2][]byte
 	done [2]bool
 }
 
-// feed adds wire bytes of direction dir.
-func (z *tlsSniffer) feed(s *Session, dir Direction, p []byte) {
+// Gap implements tlsLayer: a hello cut by a loss is parsed as far as it goes.
+func (z *tlsSniffer) Gap(dir Direction, _ int) {}
+
+// Feed implements tlsLayer.
+func (z *tlsSniffer) Feed(dir Direction, p []byte, _ func([]byte)) {
 	if z.done[dir] {
 		return
 	}
@@ -50,11 +100,11 @@ func (z *tlsSniffer) feed(s *Session, dir Direction, p []byte) {
 	switch b[5] {
 	case 1:
 		if sni, _ := parseHello(hs, true); sni != "" {
-			s.rep.TLSSNI = sni
+			z.rep.TLSSNI = sni
 		}
 	case 2:
 		if _, ver := parseHello(hs, false); ver != 0 {
-			s.rep.TLSVersion = tlsVersionName(ver)
+			z.rep.TLSVersion = tlsVersionName(ver)
 		}
 	}
 	z.finish(dir)
@@ -173,24 +223,31 @@ func (r *reader) bytes(n int) []byte {
 
 func (r *reader) skip(n int) { r.bytes(n) }
 
-// startTLS switches both directions to opaque TLS after STARTTLS's OK.
+// startTLS puts TLS under both directions after STARTTLS's OK. This, and
+// sniffFirst for implicit TLS, is where a decrypting tlsLayer is chosen
+// instead of the sniffer.
 func (s *Session) startTLS() {
 	s.rep.TLS = true
 	s.rep.StartTLS = true
-	s.tr[FromClient] = trTLS
-	s.tr[FromServer] = trTLS
+	s.installTLS()
+}
+
+// installTLS puts the connection's TLS layer on both wires.
+func (s *Session) installTLS() {
+	s.tls.rep = s.rep
+	s.w[FromClient].startTLS(&s.tls)
+	s.w[FromServer].startTLS(&s.tls)
 }
 
 // sniffFirst looks at a direction's first bytes for TLS or another protocol
 // before any IMAP parsing, switching the session to TLS or not-IMAP.
-func (s *Session) sniffFirst(f *framer, ts time.Time, p []byte) {
+func (s *Session) sniffFirst(ts time.Time, p []byte) {
 	if s.imapSeen {
 		return
 	}
 	if p[0] == 0x16 && (len(p) < 2 || p[1] == 0x03) {
 		s.rep.TLS = true
-		s.tr[FromClient] = trTLS
-		s.tr[FromServer] = trTLS
+		s.installTLS()
 		return
 	}
 	for _, sig := range [...]struct{ prefix, name string }{
@@ -208,11 +265,8 @@ func (s *Session) sniffFirst(f *framer, ts time.Time, p []byte) {
 func (s *Session) notIMAP(what string, ts time.Time) {
 	if s.rep.NotIMAP == "" {
 		s.rep.NotIMAP = what
-		s.anomaly("not_imap", "traffic on an IMAP port is not IMAP ("+what+"); not dissected", "", ts)
+		s.anomaly(report.AnomalyNotIMAP, "traffic on an IMAP port is not IMAP ("+what+"); not dissected", "", ts)
 	}
-	s.tr[FromClient] = trOpaque
-	s.tr[FromServer] = trOpaque
-	for d := range s.fr {
-		s.fr[d].state = stOpaque
-	}
+	s.w[FromClient].stopDissecting()
+	s.w[FromServer].stopDissecting()
 }

@@ -21,9 +21,64 @@ type txn struct {
 	saslInitial bool   // an initial response came with the command (SASL-IR)
 	aborted     bool   // the client aborted AUTHENTICATE with "*"
 
-	stored  bool // appended to the session's transactions
-	done    bool // completed (or closed)
-	byeSeen bool // a tagged BYE arrived; a tagged OK may still follow
+	stored  bool    // appended to the session's transactions
+	done    bool    // completed (or closed)
+	byeSeen bool    // a tagged BYE arrived; a tagged OK may still follow
+	notes   txnNote // notes already in t.Note
+}
+
+// txnNote is one reason a transaction is incomplete or damaged. Each is
+// added to Transaction.Note once, in the order they happen; the set, not the
+// text, is what code looks at.
+type txnNote uint16
+
+const (
+	noteLiteralLost txnNote = 1 << iota
+	noteResponseCut
+	noteCommandCut
+	noteResponsesMissing
+	noteAborted
+	noteNoStatus
+	noteNeverCompleted
+	noteTagReused
+	noteGivenUp
+)
+
+// text is the note as it reads in the report.
+func (n txnNote) text() string {
+	switch n {
+	case noteLiteralLost:
+		return "literal bytes lost in a capture gap"
+	case noteResponseCut:
+		return "response cut by a capture gap"
+	case noteCommandCut:
+		return "command cut by a capture gap"
+	case noteResponsesMissing:
+		return "responses may be missing: capture gap"
+	case noteAborted:
+		return "aborted by the client"
+	case noteNoStatus:
+		return "completed without a status word"
+	case noteNeverCompleted:
+		return "never completed"
+	case noteTagReused:
+		return "tag reused before completion"
+	case noteGivenUp:
+		return "given up: too many pending commands"
+	}
+	return ""
+}
+
+// note adds n to t's notes unless it is there already.
+func (t *txn) note(n txnNote) {
+	if t.notes&n != 0 {
+		return
+	}
+	t.notes |= n
+	if t.t.Note != "" {
+		t.t.Note += "; "
+	}
+	t.t.Note += n.text()
 }
 
 // newTxn registers a command the client began sending at ts.
@@ -41,15 +96,15 @@ func (s *Session) newTxn(tag, command string, ts time.Time) *txn {
 	t.kind = kindOf(command)
 	t.t.Mailbox = s.dialect.mailbox
 	if old := s.lookup(unsafeBytes(tag)); old != nil && old.t.Tag == tag {
-		s.anomaly("tag_reused", "tag "+tag+" reused while its earlier command was still pending", tag, ts)
-		old.t.Note = "tag reused before completion"
+		s.anomaly(report.AnomalyTagReused, "tag "+tag+" reused while its earlier command was still pending", tag, ts)
+		old.note(noteTagReused)
 		s.removePending(old)
 		s.emit(old)
 	}
 	for i := range s.unknown {
 		if s.unknown[i].tag == tag {
 			if a := s.unknown[i].anomaly; a >= 0 {
-				s.rep.Anomalies[a].Kind = "completion_before_command"
+				s.rep.Anomalies[a].Kind = report.AnomalyCompletionBeforeCommand
 				s.rep.Anomalies[a].Detail = "completion tagged " + tag + " arrived before the client sent " + tag
 			}
 			s.unknown = append(s.unknown[:i], s.unknown[i+1:]...)
@@ -59,10 +114,10 @@ func (s *Session) newTxn(tag, command string, ts time.Time) *txn {
 	if len(s.order) >= s.opts.MaxPending {
 		oldest := s.order[0]
 		if s.givenUp == 0 {
-			s.anomaly("too_many_pending", "more than "+strconv.Itoa(s.opts.MaxPending)+" commands were pending; the oldest are given up (counted at the end)", oldest.t.Tag, ts)
+			s.anomaly(report.AnomalyTooManyPending, "more than "+strconv.Itoa(s.opts.MaxPending)+" commands were pending; the oldest are given up (counted at the end)", oldest.t.Tag, ts)
 		}
 		s.givenUp++
-		oldest.t.Note = "given up: too many pending commands"
+		oldest.note(noteGivenUp)
 		s.removePending(oldest)
 		s.emit(oldest)
 	}
@@ -144,15 +199,15 @@ func (s *Session) removePending(t *txn) {
 	}
 }
 
-// emit finishes t: stores it and tells the OnTransaction hook.
+// emit finishes t: stores it and tells the sink.
 func (s *Session) emit(t *txn) {
 	if t.done {
 		return
 	}
 	t.done = true
 	s.store(t)
-	if s.opts.OnTransaction != nil {
-		s.opts.OnTransaction(s.rep, t.t)
+	if s.sink != nil {
+		s.sink.Transaction(t.t)
 	}
 }
 

@@ -89,7 +89,7 @@ func TestHalfOpenConnections(t *testing.T) {
 			peak = d
 		}
 	}
-	col := pipeline.NewCollector(dissect.Options{}, nil)
+	col := pipeline.NewCollector(dissect.Options{}, pipeline.Stream{})
 	e := reassembly.NewEngine(reassembly.Options{Workers: 1, Ports: testPorts, Progress: sample}, col)
 	if err := e.ReadFrom(context.Background(), "halfopen.pcap", bytes.NewReader(file)); err != nil {
 		t.Fatal(err)

@@ -9,19 +9,12 @@ import (
 )
 
 // Analyze reads the inputs and returns the whole report (sessions in
-// first-packet order) with the reassembly statistics. The error is the
-// reassembly layer's: the report holds everything read before it.
+// first-packet order) with the reassembly statistics: Run without
+// streaming. The error is the reassembly layer's: the report holds
+// everything read before it.
 func Analyze(ctx context.Context, inputs []string, ropts reassembly.Options, dopts dissect.Options, tool string) (*report.Report, reassembly.Stats, error) {
-	col := NewCollector(dopts, nil)
-	st, err := reassembly.Run(ctx, inputs, ropts, col)
-	rep := &report.Report{
-		Tool:     tool,
-		Inputs:   inputs,
-		Sessions: col.Sessions(),
-		Capture:  CaptureStats(st),
-	}
-	rep.Capture.EmptyConnections = col.Empty()
-	return rep, st, err
+	res, err := Run(ctx, Config{Inputs: inputs, Reassembly: ropts, Dissect: dopts, Tool: tool})
+	return res.Report, res.Stats, err
 }
 
 // CaptureStats converts reassembly statistics to the report's form.

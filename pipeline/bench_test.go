@@ -71,7 +71,7 @@ func BenchmarkFloor(b *testing.B) {
 // dissection (plus the floor's).
 func BenchmarkDissect(b *testing.B) {
 	benchRun(b, func(data []byte) {
-		col := NewCollector(dissect.Options{}, nil)
+		col := NewCollector(dissect.Options{}, Stream{})
 		runEngine(b, data, col, 1)
 		col.Sessions()
 	})
@@ -82,7 +82,7 @@ func BenchmarkDissect(b *testing.B) {
 // io.Discard.
 func fullRun(b *testing.B, workers int) func(data []byte) {
 	return func(data []byte) {
-		col := NewCollector(dissect.Options{}, nil)
+		col := NewCollector(dissect.Options{}, Stream{})
 		runEngine(b, data, col, workers)
 		if err := report.WriteJSON(io.Discard, &report.Report{Sessions: col.Sessions()}); err != nil {
 			b.Fatal(err)
@@ -126,7 +126,7 @@ func literalConversation(n, size int) (client, server [][]byte) {
 // dissectConversation feeds a conversation through a Collector connection
 // and returns the collector.
 func dissectConversation(client, server [][]byte) *Collector {
-	col := NewCollector(dissect.Options{}, nil)
+	col := NewCollector(dissect.Options{}, Stream{})
 	ts := time.Unix(1700000000, 0)
 	k := col.NewConn(reassembly.ConnInfo{Start: ts})
 	for _, p := range client {
@@ -182,7 +182,7 @@ func TestBenchCaptureDissectedExactly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	col := NewCollector(dissect.Options{}, nil)
+	col := NewCollector(dissect.Options{}, Stream{})
 	e := reassembly.NewEngine(reassembly.Options{Workers: 2}, col)
 	if err := e.ReadFrom(context.Background(), "gen", bytes.NewReader(data)); err != nil {
 		t.Fatal(err)
@@ -332,7 +332,7 @@ func TestJSONLFastMatchesMarshal(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, w := range []int{1, 2} {
-		col := NewCollector(dissect.Options{}, nil)
+		col := NewCollector(dissect.Options{}, Stream{})
 		e := reassembly.NewEngine(reassembly.Options{Workers: w}, col)
 		if err := e.ReadFrom(context.Background(), "gen", bytes.NewReader(data)); err != nil {
 			t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"math"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -17,19 +18,15 @@ import (
 // reassembly.ConnFactory; with several workers its methods run concurrently.
 type Collector struct {
 	opts dissect.Options
+	out  Stream
 
 	mu       sync.Mutex
 	sessions []finished
-	// stream, if set, receives each session as it ends (JSONL); the
-	// session is then not kept. Calls are serialised.
-	stream func(*report.Session) error
-	// onTxn is the caller's OnTransaction hook when streaming: transactions
-	// are released through it in the same order as sessions.
-	onTxn  func(*report.Session, *report.Transaction)
-	err    error
-	nextID int
-	open   int
-	empty  int64 // connections without payload, not reported
+	err      error
+	nextID   int
+	open     int
+	seen     atomic.Int64 // connections started, for progress displays
+	empty    int64        // connections without payload, not reported
 
 	// When streaming, what connections produce (transactions, ended
 	// sessions) waits in pending until every worker has passed its event
@@ -38,33 +35,46 @@ type Collector struct {
 	progress []uint64
 }
 
+// Stream says where a Collector sends sessions and transactions as they
+// end. The zero value streams nothing: sessions are kept for Sessions.
+type Stream struct {
+	// Session, if set, receives each session as it ends, numbered in the
+	// order of release (the same for any number of workers); the session
+	// is then not kept.
+	Session func(*report.Session) error
+	// Transaction, if set with Session, receives each transaction as it
+	// finishes, before the session it belongs to.
+	Transaction func(*report.Session, *report.Transaction) error
+}
+
 // finished is an ended session with its ordering key.
 type finished struct {
 	seq uint64
 	s   *report.Session
 }
 
-// NewCollector returns a Collector that dissects with opts. If stream is
-// non-nil, each session is passed to it as it ends (numbered in the order
-// connections were first seen, which is first-packet order with one worker)
-// and not kept; otherwise Sessions returns them all.
-func NewCollector(opts dissect.Options, stream func(*report.Session) error) *Collector {
-	c := &Collector{opts: opts, stream: stream}
-	if stream != nil && opts.OnTransaction != nil {
-		c.onTxn = opts.OnTransaction
-		c.opts.OnTransaction = c.transaction
+// NewCollector returns a Collector that dissects with opts and streams to
+// out. It must be driven by a reassembly Engine (or Run), which tells it
+// the worker count and their progress: streamed events are released only
+// as far as every worker has got.
+func NewCollector(opts dissect.Options, out Stream) *Collector {
+	if out.Session == nil {
+		out.Transaction = nil
 	}
-	return c
+	if opts.Capabilities == nil {
+		opts.Capabilities = new(dissect.CapabilityCache) // this collector's sessions share it
+	}
+	return &Collector{opts: opts, out: out}
 }
 
-// Workers implements reassembly.ProgressFactory.
+// Workers implements reassembly.ConnFactory.
 func (c *Collector) Workers(n int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.progress = make([]uint64, max(n, 1))
 }
 
-// Progress implements reassembly.ProgressFactory: worker w has produced
+// Progress implements reassembly.ConnFactory: worker w has produced
 // everything below key; what no worker can still precede is released.
 func (c *Collector) Progress(w int, key uint64) {
 	c.mu.Lock()
@@ -92,11 +102,14 @@ func (c *Collector) release() {
 			c.nextID++ // numbered in release order: the same for any worker count
 			k.rs.ID = c.nextID
 		}
+		if c.err != nil {
+			continue // the output failed: nothing more is written
+		}
 		var err error
 		if e.t != nil {
-			c.onTxn(&k.rs, e.t)
+			err = c.out.Transaction(&k.rs, e.t)
 		} else {
-			err = c.stream(&k.rs)
+			err = c.out.Session(&k.rs)
 		}
 		if err != nil && c.err == nil {
 			c.err = err
@@ -104,23 +117,11 @@ func (c *Collector) release() {
 	}
 }
 
-// transaction receives a completed transaction of a streamed session; it
-// runs on the goroutine driving that session's connection.
-func (c *Collector) transaction(s *report.Session, t *report.Transaction) {
-	k := (*conn)(unsafe.Pointer(s)) // rs is conn's first field
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.push(k, t)
-}
-
-// push queues an event of k (t nil: k's session ended). Called with c.mu held.
+// push queues an event of k (t nil: k's session ended) under the key of
+// the event that produced it. Called with c.mu held.
 func (c *Collector) push(k *conn, t *report.Transaction) {
 	heap.Push(&c.pending, event{key: *k.key, seq: k.seq, n: k.events, k: k, t: t})
 	k.events++
-	if len(c.progress) == 0 {
-		// Not driven by an Engine that reports progress: nothing to wait for.
-		c.progress = []uint64{math.MaxUint64}
-	}
 	c.release()
 }
 
@@ -132,7 +133,11 @@ func (c *Collector) Empty() int64 {
 	return c.empty
 }
 
-// Err returns the first error the stream function returned.
+// Seen returns how many connections have started so far; it may be called
+// from any goroutine while the capture is read.
+func (c *Collector) Seen() int64 { return c.seen.Load() }
+
+// Err returns the first error a Stream function returned.
 func (c *Collector) Err() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -156,15 +161,21 @@ func (c *Collector) NewConn(info reassembly.ConnInfo) reassembly.Conn {
 	if k.key == nil {
 		k.key = new(uint64)
 	}
+	c.seen.Add(1)
 	c.mu.Lock()
 	c.open++
 	c.mu.Unlock()
-	k.s = dissect.NewSession(&k.rs, c.opts)
+	var sink dissect.Sink
+	if c.out.Transaction != nil {
+		sink = k
+	}
+	k.s = dissect.NewSession(&k.rs, c.opts, sink)
 	return k
 }
 
 // done receives a finished session.
-func (c *Collector) done(seq uint64, rs *report.Session) {
+func (c *Collector) done(k *conn) {
+	rs := &k.rs
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.open--
@@ -173,11 +184,11 @@ func (c *Collector) done(seq uint64, rs *report.Session) {
 		c.empty++
 		return
 	}
-	if c.stream != nil {
-		c.push((*conn)(unsafe.Pointer(rs)), nil)
+	if c.out.Session != nil {
+		c.push(k, nil)
 		return
 	}
-	c.sessions = append(c.sessions, finished{seq, rs})
+	c.sessions = append(c.sessions, finished{k.seq, rs})
 }
 
 // Sessions returns the kept sessions ordered by first packet, numbered from 1.
@@ -193,10 +204,9 @@ func (c *Collector) Sessions() []*report.Session {
 	return out
 }
 
-// conn adapts one reassembled connection to a dissect.Session.
+// conn adapts one reassembled connection to a dissect.Session, and is that
+// session's dissect.Sink when transactions are streamed.
 type conn struct {
-	// rs must stay the first field: a *report.Session of this collector is
-	// converted back to its *conn.
 	rs     report.Session // the report, allocated with the conn (kept after End)
 	key    *uint64        // the event key of the goroutine driving the conn
 	events uint64         // events pushed so far, to order a conn's own events
@@ -218,9 +228,17 @@ func (k *conn) Gap(dir reassembly.Direction, ts time.Time, n int) {
 
 // End closes the session and hands its report to the collector.
 func (k *conn) End(ts time.Time, closed bool) {
-	rs := k.s.Close(ts, closed)
+	k.s.Close(ts, closed)
 	k.s = nil // the report outlives the conn's dissection state
-	k.c.done(k.seq, rs)
+	k.c.done(k)
+}
+
+// Transaction implements dissect.Sink: it queues t under the key of the
+// event being processed, on the goroutine driving the conn.
+func (k *conn) Transaction(t *report.Transaction) {
+	k.c.mu.Lock()
+	defer k.c.mu.Unlock()
+	k.c.push(k, t)
 }
 
 // event is a transaction (t set) or the end of a session, waiting in the

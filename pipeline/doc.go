@@ -1,5 +1,11 @@
-// Package pipeline wires the layers together: it is the reassembly
-// ConnFactory that feeds each connection to a dissect.Session and collects
-// the finished sessions into a report, in first-packet order, or streams them
-// as they end. The command line and the tests both drive it.
+// Package pipeline wires the layers together. Run reads capture files (or a
+// live capture through reassembly/live) with reassembly, feeds each
+// connection to a dissect.Session through the Collector (the reassembly
+// ConnFactory), and either returns the finished sessions as a report, in
+// first-packet order, or streams sessions and transactions as they end
+// (Stream), in an order that depends only on the input, whatever the number
+// of workers: each connection is its session's dissect.Sink and queues what
+// it produces under the event key of the packet that caused it, and the
+// Collector releases events once every worker has reported progress past
+// that key. The command line and the tests both drive it.
 package pipeline

@@ -23,7 +23,7 @@ var testPorts = []uint16{143, 220, 993}
 // analyzeBytes runs a capture held in memory through the engine and the
 // collector, as pipeline.Analyze does for a file.
 func analyzeBytes(ctx context.Context, name string, file []byte, workers int, dopts dissect.Options) (*report.Report, reassembly.Stats, error) {
-	col := pipeline.NewCollector(dopts, nil)
+	col := pipeline.NewCollector(dopts, pipeline.Stream{})
 	e := reassembly.NewEngine(reassembly.Options{Workers: workers, Ports: testPorts}, col)
 	err := e.ReadFrom(ctx, name, bytes.NewReader(file))
 	st := e.Close()

@@ -142,12 +142,9 @@ func streamJSONL(t *testing.T, data []byte, workers int) []byte {
 	t.Helper()
 	var out bytes.Buffer
 	jl := report.NewJSONLWriter(&out)
-	dopts := dissect.Options{OnTransaction: func(s *report.Session, x *report.Transaction) {
-		if err := jl.WriteTransaction(s.ID, x); err != nil {
-			t.Error(err)
-		}
-	}}
-	col := NewCollector(dopts, jl.WriteSession)
+	col := NewCollector(dissect.Options{}, Stream{Session: jl.WriteSession, Transaction: func(s *report.Session, x *report.Transaction) error {
+		return jl.WriteTransaction(s.ID, x)
+	}})
 	e := reassembly.NewEngine(reassembly.Options{Workers: workers, Ports: []uint16{143, 220, 993}}, col)
 	if err := e.ReadFrom(context.Background(), "x", bytes.NewReader(data)); err != nil {
 		t.Fatal(err)

@@ -171,7 +171,7 @@ func TestCapturesMatchTruth(t *testing.T) {
 				if ts.ExpectedAnomalies != nil {
 					var ga, wa []string
 					for _, a := range got.Anomalies {
-						ga = append(ga, a.Kind+" "+strings.ToLower(a.Tag))
+						ga = append(ga, string(a.Kind)+" "+strings.ToLower(a.Tag))
 					}
 					for _, a := range *ts.ExpectedAnomalies {
 						wa = append(wa, a.Kind+" "+strings.ToLower(a.Tag))

@@ -104,7 +104,7 @@ func TestPublicCaptures(t *testing.T) {
 				}
 				var kinds []string
 				for _, a := range s.Anomalies {
-					kinds = append(kinds, a.Kind)
+					kinds = append(kinds, string(a.Kind))
 				}
 				if g := strings.Join(kinds, ","); g != w.anomaly {
 					t.Errorf("session %d anomalies %q, want %q", i+1, g, w.anomaly)

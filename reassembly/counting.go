@@ -31,6 +31,12 @@ func (f *CountingFactory) NewConn(ConnInfo) Conn {
 	return &countingConn{f: f}
 }
 
+// Workers implements ConnFactory; counting needs no ordering.
+func (f *CountingFactory) Workers(int) {}
+
+// Progress implements ConnFactory; counting needs no ordering.
+func (f *CountingFactory) Progress(int, uint64) {}
+
 // Totals returns the counts so far.
 func (f *CountingFactory) Totals() CountingTotals {
 	return CountingTotals{

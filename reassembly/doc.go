@@ -13,7 +13,7 @@
 //
 // # Behaviour
 //
-//   - Only TCP on a configured server port (default 143 and 220) reaches
+//   - Only TCP on a configured server port (default 143, 220 and 993) reaches
 //     reassembly. When both ports are configured, the lower one is the server.
 //   - A direction whose SYN was not captured starts at its first packet and
 //     begins with Gap(dir, ts, -1). Lost bytes become Gap(dir, ts, n) and are

@@ -34,9 +34,7 @@ type Engine struct {
 func NewEngine(opts Options, f ConnFactory) *Engine {
 	o := opts.withDefaults()
 	e := &Engine{opts: o, ports: newPortSet(o.Ports), dec: newDecoder()}
-	if pf, ok := f.(ProgressFactory); ok {
-		pf.Workers(o.Workers)
-	}
+	f.Workers(o.Workers)
 	if o.Workers == 1 {
 		e.inline = newShard(&o, f, e.ports, o.MaxBufferedPagesTotal, 0)
 	} else {
@@ -46,7 +44,7 @@ func NewEngine(opts Options, f ConnFactory) *Engine {
 }
 
 // progressEvery is how often, in packets, a one-worker Engine tells a
-// ProgressFactory how far it has got (workers tell it after every batch).
+// ConnFactory how far it has got (workers tell it after every batch).
 const progressEvery = 256
 
 // Packet processes one captured frame of link type lt. data is borrowed:

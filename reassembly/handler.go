@@ -32,25 +32,22 @@ type ConnInfo struct {
 	EventKey *uint64
 }
 
-// ProgressFactory is a ConnFactory that releases what its Conns produce in
-// event-key order, whatever the number of workers. The Engine tells it how
-// many workers there are, then how far each one has got.
-type ProgressFactory interface {
-	ConnFactory
+// ConnFactory makes a Conn for every new TCP connection whose server port is
+// one of the configured ports, and learns how far the workers have got, so
+// that it can release what its Conns produce in event-key order whatever
+// the number of workers. Its methods are called from worker goroutines;
+// with several workers concurrently, so they must be safe for that. A
+// wrapper must forward Workers and Progress, or ordering breaks.
+type ConnFactory interface {
 	// Workers is called once, before anything else, with the number of
 	// workers (1 when reassembly runs on the caller's goroutine).
 	Workers(n int)
+	// NewConn starts a connection.
+	NewConn(info ConnInfo) Conn
 	// Progress says that worker w will produce no more events with a key
 	// below key (math.MaxUint64 once it has ended every connection). It is
 	// called from worker w's goroutine.
 	Progress(w int, key uint64)
-}
-
-// ConnFactory makes a Conn for every new TCP connection whose server port is
-// one of the configured ports. It is called from a worker goroutine; with
-// several workers it is called concurrently and must be safe for that.
-type ConnFactory interface {
-	NewConn(info ConnInfo) Conn
 }
 
 // Conn receives one connection's ordered bytes. All calls for one Conn come

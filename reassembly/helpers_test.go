@@ -75,6 +75,9 @@ type recFactory struct {
 	conns []*recConn
 }
 
+func (f *recFactory) Workers(int)          {}
+func (f *recFactory) Progress(int, uint64) {}
+
 func (f *recFactory) NewConn(info ConnInfo) Conn {
 	c := &recConn{info: info}
 	f.mu.Lock()

@@ -39,8 +39,9 @@ const (
 )
 
 // DefaultPorts are the server ports analysed when Options.Ports is empty:
-// IMAP (143) and IMAP3 (220).
-func DefaultPorts() []uint16 { return []uint16{143, 220} }
+// IMAP (143), IMAP3 (220) and IMAPS (993, implicit TLS). The command line
+// uses the same list.
+func DefaultPorts() []uint16 { return []uint16{143, 220, 993} }
 
 // Sentinel errors callers can branch on with errors.Is.
 var (

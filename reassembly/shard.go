@@ -29,8 +29,7 @@ type shard struct {
 	slab        []pktCtx
 	open        int    // connections being followed
 	key         uint64 // key of the event being processed (see ConnInfo.EventKey)
-	worker      int    // this shard's worker number, for ProgressFactory
-	progress    ProgressFactory
+	worker      int    // this shard's worker number, for ConnFactory.Progress
 	maxConns    int    // limit on open (this shard's share of MaxConnections)
 	lastIdx     uint64 // index of the last packet assembled, for damage notes
 	// lostSince, when set, asks for the holes of data seen up to that time
@@ -54,7 +53,6 @@ func newShard(o *Options, f ConnFactory, ports *portSet, maxPagesTotal, worker i
 		maxConns:    max(o.MaxConnections/max(o.Workers, 1), 1),
 		worker:      worker,
 	}
-	sh.progress, _ = f.(ProgressFactory)
 	sh.pool = gr.NewStreamPool(sh)
 	sh.asm = gr.NewAssembler(sh.pool)
 	sh.asm.MaxBufferedPagesPerConnection = o.MaxBufferedPagesPerConnection
@@ -154,11 +152,9 @@ func (sh *shard) tryFlushAll() (ok bool) {
 	return true
 }
 
-// report tells a ProgressFactory how far this shard has got.
+// report tells the ConnFactory how far this shard has got.
 func (sh *shard) report(key uint64) {
-	if sh.progress != nil {
-		sh.progress.Progress(sh.worker, key)
-	}
+	sh.factory.Progress(sh.worker, key)
 }
 
 // recoverPanic turns a panic in gopacket (or in a Conn) into damage. It must

@@ -245,7 +245,7 @@ func TestHTMLEscapes(t *testing.T) {
 	evil := `<img src=x onerror=alert(1)>"'&`
 	r := &report.Report{Tool: "t", Inputs: []string{evil}, Sessions: []*report.Session{{
 		ID: 1, Client: evil, Server: "10.0.0.2:143", User: evil, Dialect: "IMAP4rev1",
-		Anomalies:    []report.Anomaly{{Kind: evil, Detail: evil}},
+		Anomalies:    []report.Anomaly{{Kind: report.AnomalyKind(evil), Detail: evil}},
 		Transactions: []*report.Transaction{{Tag: evil, Command: evil, Args: evil, Status: "BAD", Code: evil, Text: evil, Note: evil, LatencyMS: 1}},
 	}}}
 	r.Stats = report.ComputeStats(r, report.StatsOptions{})

@@ -37,8 +37,8 @@ type Filter struct {
 	// transactions, whose latency is unknown, never match it.
 	MinLatency time.Duration
 	// Mailboxes matches, ignoring case for INBOX only, the mailbox selected
-	// when the command was sent, or the mailbox a SELECT, EXAMINE, STATUS,
-	// APPEND, CREATE, DELETE, RENAME, SUBSCRIBE or UNSUBSCRIBE names first.
+	// when the command was sent (Transaction.Mailbox) or the one it names
+	// (Transaction.NamedMailbox).
 	Mailboxes []string
 }
 
@@ -254,8 +254,7 @@ func (c *compiled) txn(t *Transaction) bool {
 		return false
 	}
 	if len(f.Mailboxes) > 0 {
-		named := MailboxArg(t)
-		if !slices.ContainsFunc(f.Mailboxes, func(m string) bool { return sameMailbox(m, t.Mailbox) || sameMailbox(m, named) }) {
+		if !slices.ContainsFunc(f.Mailboxes, func(m string) bool { return sameMailbox(m, t.Mailbox) || sameMailbox(m, t.NamedMailbox) }) {
 			return false
 		}
 	}
@@ -268,40 +267,4 @@ func sameMailbox(a, b string) bool {
 		return false
 	}
 	return a == b || strings.EqualFold(a, "INBOX") && strings.EqualFold(b, "INBOX")
-}
-
-// mailboxCommands name a mailbox in their first argument.
-var mailboxCommands = []string{"SELECT", "EXAMINE", "STATUS", "APPEND", "CREATE", "DELETE", "RENAME", "SUBSCRIBE", "UNSUBSCRIBE"}
-
-// MailboxArg returns the mailbox t's command names first (unquoted), for the
-// commands that name one (SELECT, EXAMINE, STATUS, ...), or "".
-func MailboxArg(t *Transaction) string {
-	if !slices.Contains(mailboxCommands, strings.ToUpper(t.Command)) {
-		return ""
-	}
-	a := strings.TrimLeft(t.Args, " ")
-	if strings.HasPrefix(a, `"`) {
-		var b strings.Builder
-		for i := 1; i < len(a); i++ {
-			switch a[i] {
-			case '\\':
-				if i+1 < len(a) {
-					i++
-					b.WriteByte(a[i])
-				}
-			case '"':
-				return b.String()
-			default:
-				b.WriteByte(a[i])
-			}
-		}
-		return b.String()
-	}
-	if i := strings.IndexAny(a, " ("); i >= 0 {
-		a = a[:i]
-	}
-	if strings.HasPrefix(a, "{") { // literal: the name is not in Args
-		return ""
-	}
-	return a
 }

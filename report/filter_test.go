@@ -12,13 +12,13 @@ func filterReport() *Report {
 	return &Report{Sessions: []*Session{
 		{ID: 1, Client: "10.0.0.1:50000", Server: "10.0.0.2:143", User: "alice", Transactions: []*Transaction{
 			{Tag: "a1", Command: "LOGIN", Status: "OK", LatencyMS: 5},
-			{Tag: "a2", Command: "SELECT", Args: `"INBOX"`, Status: "OK", LatencyMS: 300},
+			{Tag: "a2", Command: "SELECT", Args: `"INBOX"`, Status: "OK", LatencyMS: 300, NamedMailbox: "INBOX"},
 			{Tag: "a3", Command: "UID FETCH", Args: "1:* FLAGS", Status: "NO", LatencyMS: 1, Mailbox: "INBOX"},
 			{Tag: "a4", Command: "IDLE", Status: "", LatencyMS: 0, Mailbox: "INBOX"},
 		}},
 		{ID: 2, Client: "[2001:db8::1]:40000", Server: "[2001:db8::2]:993", User: "Bob", Transactions: []*Transaction{
 			{Tag: "b1", Command: "FETCH", Status: "BAD", LatencyMS: 900, Mailbox: "Archive"},
-			{Tag: "b2", Command: "EXAMINE", Args: "Sent (CONDSTORE)", Status: "OK", LatencyMS: 2},
+			{Tag: "b2", Command: "EXAMINE", Args: "Sent (CONDSTORE)", Status: "OK", LatencyMS: 2, NamedMailbox: "Sent"},
 		}},
 		{ID: 3, Client: "10.0.0.9:1", Server: "10.0.0.2:143"}, // no transactions
 	}}
@@ -127,20 +127,5 @@ func TestFilterErrors(t *testing.T) {
 	}
 	if _, err := (Filter{Users: []string{"x"}}).Apply(&Report{Sessions: []*Session{nil}}); err == nil {
 		t.Error("nil session accepted")
-	}
-}
-
-func TestMailboxArg(t *testing.T) {
-	for _, c := range []struct{ cmd, args, want string }{
-		{"SELECT", "INBOX", "INBOX"},
-		{"SELECT", `"My \"Box\""`, `My "Box"`},
-		{"STATUS", "Sent (MESSAGES)", "Sent"},
-		{"APPEND", "{12}", ""},
-		{"FETCH", "1:* FLAGS", ""},
-		{"select", "Drafts", "Drafts"},
-	} {
-		if got := MailboxArg(&Transaction{Command: c.cmd, Args: c.args}); got != c.want {
-			t.Errorf("%s %s: %q, want %q", c.cmd, c.args, got, c.want)
-		}
 	}
 }

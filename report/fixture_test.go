@@ -40,8 +40,8 @@ func testReport() *Report {
 				ClientBytes: 1234, ServerBytes: 56789, Gaps: 1, GapBytes: 1460,
 				Unsolicited: map[string]int{"EXISTS": 2, "EXPUNGE": 1},
 				Anomalies: []Anomaly{
-					{Kind: "unknown-tag", Detail: "completion for tag never sent", Tag: "zz9", Time: ts(1000, 5)},
-					{Kind: "gap", Detail: "1460 bytes lost\r\nin server stream", Time: ts(1200, 0)},
+					{Kind: AnomalyUnknownTag, Detail: "completion for tag never sent", Tag: "zz9", Time: ts(1000, 5)},
+					{Kind: AnomalyResync, Detail: "1460 bytes lost\r\nin server stream", Time: ts(1200, 0)},
 				},
 				Transactions: []*Transaction{
 					{Tag: "a1", Command: "CAPABILITY", Status: "OK", Text: "Pre-login capabilities listed, post-login capabilities have more.",

@@ -320,7 +320,7 @@ func (e *jsonAppender) sessionMembers(s *Session) {
 			a := &s.Anomalies[i]
 			e.elem()
 			e.open('{')
-			e.str(`"kind": `, a.Kind)
+			e.str(`"kind": `, string(a.Kind))
 			e.str(`"detail": `, a.Detail)
 			e.strOmit(`"tag": `, a.Tag)
 			e.time(`"time": `, a.Time)
@@ -369,6 +369,7 @@ func (e *jsonAppender) transactionMembers(t *Transaction) {
 	e.int(`"client_literal_bytes": `, t.ClientLiteralBytes)
 	e.int(`"server_literal_bytes": `, t.ServerLiteralBytes)
 	e.strOmit(`"mailbox": `, t.Mailbox)
+	e.strOmit(`"named_mailbox": `, t.NamedMailbox)
 	e.strOmit(`"note": `, t.Note)
 	e.strings(`"sasl": `, t.SASL, true)
 }

@@ -110,10 +110,10 @@ type ProtocolVersion struct {
 // Anomaly is one thing the dissector saw that a conforming peer would not do,
 // or one decision it had to make about damaged input.
 type Anomaly struct {
-	Kind   string `json:"kind"`
-	Detail string `json:"detail"`
-	Tag    string `json:"tag,omitempty"`
-	Time   Time   `json:"time"`
+	Kind   AnomalyKind `json:"kind"`
+	Detail string      `json:"detail"`
+	Tag    string      `json:"tag,omitempty"`
+	Time   Time        `json:"time"`
 }
 
 // Transaction is one tagged command and what it drew from the server.
@@ -138,6 +138,10 @@ type Transaction struct {
 	ServerLiteralBytes int64 `json:"server_literal_bytes"`
 	// Mailbox is the mailbox selected when the command was sent.
 	Mailbox string `json:"mailbox,omitempty"`
+	// NamedMailbox is the mailbox the command names first, unquoted
+	// (SELECT, EXAMINE, STATUS, APPEND, CREATE, DELETE, RENAME, SUBSCRIBE,
+	// UNSUBSCRIBE), when it is known.
+	NamedMailbox string `json:"named_mailbox,omitempty"`
 	// Note explains an incomplete or damaged transaction.
 	Note string `json:"note,omitempty"`
 	// SASL holds the client's AUTHENTICATE responses, decoded where they are

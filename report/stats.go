@@ -168,7 +168,7 @@ func ComputeStats(r *Report, opts StatsOptions) *Stats {
 			}
 			st.Sessions++
 			for _, a := range s.Anomalies {
-				st.Anomalies[a.Kind]++
+				st.Anomalies[string(a.Kind)]++
 			}
 			for _, t := range s.Transactions {
 				if t == nil {

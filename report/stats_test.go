@@ -11,7 +11,7 @@ import (
 
 func TestComputeStats(t *testing.T) {
 	r := filterReport()
-	r.Sessions[0].Anomalies = []Anomaly{{Kind: "unknown-tag"}, {Kind: "gap"}, {Kind: "gap"}}
+	r.Sessions[0].Anomalies = []Anomaly{{Kind: AnomalyUnknownTag}, {Kind: AnomalyResync}, {Kind: AnomalyResync}}
 	st := ComputeStats(r, StatsOptions{Top: 2})
 	if st.Percentiles != PercentilesExact || st.Sessions != 3 || st.Transactions != 6 {
 		t.Fatalf("header: %+v", st)
@@ -29,7 +29,7 @@ func TestComputeStats(t *testing.T) {
 	if len(st.Slowest) != 2 || st.Slowest[0].Tag != "b1" || st.Slowest[1].Tag != "a2" || st.Slowest[0].SessionID != 2 {
 		t.Errorf("slowest %+v", st.Slowest)
 	}
-	if st.Anomalies["gap"] != 2 || st.Anomalies["unknown-tag"] != 1 {
+	if st.Anomalies["resync"] != 2 || st.Anomalies["unknown_tag"] != 1 {
 		t.Errorf("anomalies %v", st.Anomalies)
 	}
 	if none := ComputeStats(r, StatsOptions{Top: -1}); len(none.Slowest) != 0 {

@@ -225,7 +225,7 @@ func writeSessionSection(ew *errWriter, s *Session, tcols []column[numberedTxn],
 		ew.printf("Anomalies:\n")
 		acols := []column[Anomaly]{
 			{"time", "TIME", false, func(a Anomaly, _ *TableOptions) string { return fmtTime(a.Time) }},
-			{"kind", "KIND", false, func(a Anomaly, _ *TableOptions) string { return EscapeControl(a.Kind) }},
+			{"kind", "KIND", false, func(a Anomaly, _ *TableOptions) string { return EscapeControl(string(a.Kind)) }},
 			{"tag", "TAG", false, func(a Anomaly, _ *TableOptions) string { return escapeTruncate(a.Tag, MaxArgsWidth) }},
 			{"detail", "DETAIL", false, func(a Anomaly, _ *TableOptions) string { return escapeTruncate(a.Detail, 2*MaxTextWidth) }},
 		}

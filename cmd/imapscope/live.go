@@ -10,18 +10,14 @@ import (
 	"os"
 	"os/signal"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
-	"github.com/gopacket/gopacket"
-	"github.com/gopacket/gopacket/pcapgo"
 	"github.com/imapscope/imapscope/dissect"
 	"github.com/imapscope/imapscope/pipeline"
 	"github.com/imapscope/imapscope/reassembly"
 	"github.com/imapscope/imapscope/reassembly/live"
 	"github.com/imapscope/imapscope/report"
-	"golang.org/x/net/bpf"
 )
 
 const liveUsage = `Usage: imapscope live -i IFACE [flags]
@@ -70,7 +66,7 @@ type liveConfig struct {
 }
 
 func runLive(args []string, stdout, stderr io.Writer) int {
-	cfg := liveConfig{ports: append(portList(nil), defaultPorts...)}
+	cfg := liveConfig{ports: reassembly.DefaultPorts()}
 	fs := flag.NewFlagSet("live", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.iface, "i", "", "capture on interface `IFACE` (any: all interfaces)")
@@ -139,62 +135,11 @@ func (cfg *liveConfig) validate(pos []string) string {
 		return "--workers must be at least 1"
 	}
 	if cfg.expr != "" {
-		if _, err := live.CompileExpr(cfg.expr, live.LinkEthernet); err != nil {
+		if err := live.CheckExpr(cfg.expr); err != nil {
 			return err.Error()
 		}
 	}
 	return ""
-}
-
-// liveOutput streams finished sessions (and transactions) to one writer.
-type liveOutput struct {
-	mu    sync.Mutex // table writes (jsonl has its own)
-	w     io.Writer
-	jl    *report.JSONLWriter
-	table *report.TableOptions
-	err   error
-}
-
-// session writes one finished session; the pipeline serialises the calls.
-func (o *liveOutput) session(s *report.Session) error {
-	if o.jl != nil {
-		return o.jl.WriteSession(s)
-	}
-	var buf bytes.Buffer
-	rep := &report.Report{Tool: "imapscope " + version, Sessions: []*report.Session{s}}
-	if err := report.WriteTable(&buf, rep, *o.table); err != nil {
-		return err
-	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.err == nil {
-		_, o.err = o.w.Write(buf.Bytes())
-	}
-	return o.err
-}
-
-// pcapTee writes captured packets to a pcapng file.
-type pcapTee struct {
-	f *os.File
-	w *pcapgo.NgWriter
-}
-
-func (t *pcapTee) write(ci gopacket.CaptureInfo, data []byte) error {
-	ci.InterfaceIndex = 0
-	ci.AncillaryData = nil
-	ci.CaptureLength = len(data)
-	if ci.Length < len(data) {
-		ci.Length = len(data)
-	}
-	return t.w.WritePacket(ci, data)
-}
-
-func (t *pcapTee) close() error {
-	err := t.w.Flush()
-	if cerr := t.f.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 // captureLive opens everything, captures until told to stop, and reports.
@@ -213,79 +158,50 @@ func captureLive(cfg liveConfig, stdout, stderr io.Writer) int {
 		out = f
 	}
 	tty := cfg.output == "" && isTerminal(stdout)
-	format := cfg.format
-	if format == "" {
-		format = "jsonl"
-		if tty {
-			format = "table"
-		}
+	pc := pipeline.Config{
+		Reassembly: reassembly.Options{Ports: cfg.ports, Workers: cfg.workers, IdleTimeout: cfg.idleTimeout},
+		Dissect:    dissect.Options{ShowSecrets: cfg.showSecrets},
+		Stream:     liveStream(cfg, out, tty),
+		Live: &pipeline.LiveConfig{
+			Source: live.Config{
+				Interface:   cfg.iface,
+				Ports:       cfg.ports,
+				Expr:        cfg.expr,
+				BufferSize:  cfg.bufferMiB << 20,
+				Fanout:      cfg.fanoutGroup >= 0,
+				FanoutGroup: uint16(max(cfg.fanoutGroup, 0)),
+				Promiscuous: !cfg.noPromisc,
+			},
+			Run: live.RunOptions{Count: cfg.count},
+		},
 	}
-	lo := &liveOutput{w: out}
-	dopts := dissect.Options{ShowSecrets: cfg.showSecrets}
-	if format == "jsonl" {
-		lo.jl = report.NewJSONLWriter(out)
-		if cfg.emit == "transactions" {
-			dopts.OnTransaction = func(s *report.Session, t *report.Transaction) {
-				_ = lo.jl.WriteTransaction(s.ID, t)
-			}
-		}
-	} else {
-		lo.table = &report.TableOptions{Summary: cfg.summary, Color: tty && !cfg.noColor}
-		if cfg.columns != "" {
-			lo.table.Columns = strings.Split(cfg.columns, ",")
-		}
-	}
-
-	lcfg := live.Config{
-		Interface:   cfg.iface,
-		Ports:       cfg.ports,
-		BufferSize:  cfg.bufferMiB << 20,
-		Fanout:      cfg.fanoutGroup >= 0,
-		FanoutGroup: uint16(max(cfg.fanoutGroup, 0)),
-		Promiscuous: !cfg.noPromisc,
-	}
-	if cfg.expr != "" {
-		expr := cfg.expr
-		lcfg.FilterFor = func(l live.Link) ([]bpf.RawInstruction, error) { return live.CompileExpr(expr, l) }
-	}
-	src, err := live.Open(lcfg)
-	if err != nil {
-		return fail("%v", err)
-	}
-	defer src.Close()
-
-	var tee *pcapTee
+	var pcapFile *os.File
 	if cfg.pcapOut != "" {
 		f, err := os.Create(cfg.pcapOut)
 		if err != nil {
 			return fail("%v", err)
 		}
-		w, err := pcapgo.NewNgWriterInterface(f, pcapgo.NgInterface{
-			Name: cfg.iface, LinkType: src.LinkType(), SnapLength: live.Snaplen,
-		}, pcapgo.DefaultNgWriterOptions)
-		if err != nil {
-			f.Close()
-			return fail("-w %s: %v", cfg.pcapOut, err)
-		}
-		tee = &pcapTee{f: f, w: w}
+		pcapFile = f
+		pc.Live.Run.Pcapng = f
 	}
-	if cfg.user != "" {
-		if err := live.DropPrivileges(cfg.user); err != nil {
-			if tee != nil {
-				tee.close()
+	if cfg.statsInterval > 0 {
+		pc.Live.Run.StatsEvery = cfg.statsInterval
+		pc.Live.Run.OnStats = func(st live.Stats) { fmt.Fprintln(stderr, statsLine("stats", st)) }
+	}
+	pc.Live.Opened = func(src *live.Source) error {
+		if cfg.user != "" {
+			if err := live.DropPrivileges(cfg.user); err != nil {
+				return err
 			}
-			return fail("%v", err)
 		}
+		if cfg.showSecrets && !cfg.quiet {
+			fmt.Fprintln(stderr, "imapscope: --show-secrets: passwords and SASL secrets will appear in the output")
+		}
+		if !cfg.quiet {
+			fmt.Fprintf(stderr, "imapscope live: capturing on %s (%s), ports %s\n", cfg.iface, src.Link(), cfg.ports.String())
+		}
+		return nil
 	}
-	if cfg.showSecrets && !cfg.quiet {
-		fmt.Fprintln(stderr, "imapscope: --show-secrets: passwords and SASL secrets will appear in the output")
-	}
-
-	col := pipeline.NewCollector(dopts, lo.session)
-	tr := live.NewTracker(col)
-	eng := reassembly.NewEngine(reassembly.Options{
-		Ports: cfg.ports, Workers: cfg.workers, IdleTimeout: cfg.idleTimeout,
-	}, tr)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -294,40 +210,29 @@ func captureLive(cfg liveConfig, stdout, stderr io.Writer) int {
 		ctx, cancel = context.WithTimeout(ctx, cfg.duration)
 		defer cancel()
 	}
-	ropts := live.RunOptions{Count: cfg.count}
-	if cfg.statsInterval > 0 {
-		ropts.StatsEvery = cfg.statsInterval
-		ropts.OnStats = func(st live.Stats) { fmt.Fprintln(stderr, statsLine("stats", st)) }
-	}
-	if tee != nil {
-		ropts.Tee = tee.write
-		ropts.OnFlush = tee.w.Flush
-	}
-	if !cfg.quiet {
-		fmt.Fprintf(stderr, "imapscope live: capturing on %s (%s), ports %s\n", cfg.iface, src.Link(), cfg.ports.String())
-	}
-	st, runErr := live.Run(ctx, src, eng, tr, ropts)
-	estats := eng.Close() // ends every open session
+	res, runErr := pipeline.Run(ctx, pc)
 	stop()
 	code := exitOK
-	if runErr != nil {
-		fmt.Fprintf(stderr, "imapscope live: capture: %v\n", runErr)
-		code = exitFailure
-	}
-	if tee != nil {
-		if err := tee.close(); err != nil {
-			fmt.Fprintf(stderr, "imapscope live: -w %s: %v\n", cfg.pcapOut, err)
-			code = exitFailure
+	if pcapFile != nil {
+		if err := pcapFile.Close(); err != nil && runErr == nil {
+			runErr = fmt.Errorf("-w %s: %w", cfg.pcapOut, err)
 		}
 	}
-	if err := col.Err(); err != nil {
-		fmt.Fprintf(stderr, "imapscope live: writing output: %v\n", err)
+	var outErr *pipeline.OutputError
+	switch {
+	case runErr != nil && !res.Captured:
+		return fail("%v", runErr)
+	case errors.As(runErr, &outErr):
+		fmt.Fprintf(stderr, "imapscope live: writing output: %v\n", outErr.Err)
+		code = exitFailure
+	case runErr != nil:
+		fmt.Fprintf(stderr, "imapscope live: %v\n", runErr)
 		code = exitFailure
 	}
-	st.Open, st.Sessions = tr.Open(), tr.Total()
+	st := res.Live
 	why := "interrupted"
 	switch {
-	case runErr != nil:
+	case runErr != nil && outErr == nil:
 		why = "failed"
 	case cfg.count > 0 && st.Packets >= cfg.count:
 		why = "count reached"
@@ -335,11 +240,53 @@ func captureLive(cfg liveConfig, stdout, stderr io.Writer) int {
 		why = "duration reached"
 	}
 	line := statsLine("done ("+why+")", st)
-	if estats.Damage != "" {
-		line += fmt.Sprintf(" damage=%q", estats.Damage)
+	if res.Stats.Damage != "" {
+		line += fmt.Sprintf(" damage=%q", res.Stats.Damage)
 	}
 	fmt.Fprintln(stderr, line)
 	return code
+}
+
+// liveStream streams finished sessions (and with --emit transactions each
+// transaction as it completes) to w, as JSONL or as table rows.
+func liveStream(cfg liveConfig, w io.Writer, tty bool) pipeline.Stream {
+	format := cfg.format
+	if format == "" {
+		format = "jsonl"
+		if tty {
+			format = "table"
+		}
+	}
+	if format == "jsonl" {
+		jl := report.NewJSONLWriter(w)
+		out := pipeline.Stream{Session: jl.WriteSession}
+		if cfg.emit == "transactions" {
+			out.Transaction = func(s *report.Session, t *report.Transaction) error { return jl.WriteTransaction(s.ID, t) }
+		}
+		return out
+	}
+	lo := &liveTable{w: w, opts: report.TableOptions{Summary: cfg.summary, Color: tty && !cfg.noColor}}
+	if cfg.columns != "" {
+		lo.opts.Columns = strings.Split(cfg.columns, ",")
+	}
+	return pipeline.Stream{Session: lo.session}
+}
+
+// liveTable writes each finished session as a table.
+type liveTable struct {
+	w    io.Writer
+	opts report.TableOptions
+}
+
+// session writes one finished session; the pipeline serialises the calls.
+func (o *liveTable) session(s *report.Session) error {
+	var buf bytes.Buffer
+	rep := &report.Report{Tool: "imapscope " + version, Sessions: []*report.Session{s}}
+	if err := report.WriteTable(&buf, rep, o.opts); err != nil {
+		return err
+	}
+	_, err := o.w.Write(buf.Bytes())
+	return err
 }
 
 // statsLine formats a Stats snapshot as key=value pairs.

@@ -58,9 +58,6 @@ type readConfig struct {
 	filter report.Filter
 }
 
-// defaultPorts are IMAP (143), IMAP3 (220) and IMAPS (993).
-var defaultPorts = portList{143, 220, 993}
-
 // readFormats are the output formats of read (and merge).
 var readFormats = []string{"table", "json", "jsonl", "html", "ecs"}
 
@@ -70,7 +67,7 @@ func runRead(args []string, stdout, stderr io.Writer) int {
 
 // runReadCommand parses the flags of read or stats and runs the pipeline.
 func runReadCommand(name, usage string, args []string, stdout, stderr io.Writer) int {
-	cfg := readConfig{ports: append(portList(nil), defaultPorts...), statsOnly: name == "stats", emit: "sessions"}
+	cfg := readConfig{ports: reassembly.DefaultPorts(), statsOnly: name == "stats", emit: "sessions"}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	if cfg.statsOnly {
@@ -227,50 +224,36 @@ func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
 	bw := bufio.NewWriterSize(out, 64<<10)
 
 	prog := newProgress(stderr, inputs, cfg.quiet)
-	ropts := reassembly.Options{Ports: cfg.ports, Workers: cfg.workers, IdleTimeout: cfg.idleTimeout, Progress: prog.hook()}
+	pc := pipeline.Config{
+		Inputs:     inputs,
+		Reassembly: reassembly.Options{Ports: cfg.ports, Workers: cfg.workers, IdleTimeout: cfg.idleTimeout},
+		Dissect:    dissect.Options{ShowSecrets: cfg.showSecrets},
+		Tool:       "imapscope " + version,
+		NoDissect:  cfg.noDissect,
+		Progress:   prog.hook(),
+	}
+	if format == "jsonl" && !cfg.noDissect {
+		stream, err := jsonlStream(bw, cfg)
+		if err != nil {
+			fmt.Fprintf(stderr, "imapscope %s: %v\n", name, err)
+			return exitUsage
+		}
+		pc.Stream = stream
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-
+	res, err := pipeline.Run(ctx, pc)
+	prog.done()
+	st := res.Stats
+	if outErr := (*pipeline.OutputError)(nil); errors.As(err, &outErr) {
+		fmt.Fprintf(stderr, "imapscope: writing output: %v\n", outErr.Err)
+		return exitFailure
+	}
 	if cfg.noDissect {
-		var cf reassembly.CountingFactory
-		st, err := reassembly.Run(ctx, inputs, ropts, prog.factory(&cf))
-		prog.done()
-		tot := cf.Totals()
+		tot := res.Counted
 		fmt.Fprintf(bw, "{\"packets\":%d,\"bytes\":%d,\"imap_packets\":%d,\"connections\":%d,\"stream_bytes\":%d}\n",
 			st.Packets, st.Bytes, st.IMAPPackets, st.Conns, tot.ClientBytes+tot.ServerBytes)
 		return finish(bw, file, st, err, stderr, cfg.quiet)
-	}
-
-	dopts := dissect.Options{ShowSecrets: cfg.showSecrets}
-	var stream func(*report.Session) error
-	if format == "jsonl" {
-		jl := report.NewJSONLWriter(bw)
-		keep, ferr := cfg.filter.Func()
-		if ferr != nil {
-			fmt.Fprintf(stderr, "imapscope %s: %v\n", name, ferr)
-			return exitUsage
-		}
-		stream = func(s *report.Session) error {
-			if ks := keep(s); ks != nil {
-				return jl.WriteSession(ks)
-			}
-			return nil
-		}
-		if cfg.emit == "transactions" {
-			keepTxn, _ := cfg.filter.TxnFunc()
-			dopts.OnTransaction = func(s *report.Session, t *report.Transaction) {
-				if keepTxn(s, t) {
-					_ = jl.WriteTransaction(s.ID, t)
-				}
-			}
-		}
-	}
-	col := pipeline.NewCollector(dopts, stream)
-	st, err := reassembly.Run(ctx, inputs, ropts, prog.factory(col))
-	prog.done()
-	if cerr := col.Err(); cerr != nil {
-		fmt.Fprintf(stderr, "imapscope: writing output: %v\n", cerr)
-		return exitFailure
 	}
 	var inErr *reassembly.InputError
 	if errors.As(err, &inErr) && st.Packets == 0 {
@@ -278,25 +261,49 @@ func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
 		return finish(bw, file, st, err, stderr, cfg.quiet)
 	}
 	if format != "jsonl" {
-		rep := &report.Report{
-			Tool:     "imapscope " + version,
-			Inputs:   inputs,
-			Capture:  pipeline.CaptureStats(st),
-			Sessions: col.Sessions(),
-		}
-		rep.Capture.EmptyConnections = col.Empty()
-		if code := filterAndWrite(bw, rep, format, cfg, tty, stderr); code != exitOK {
+		if code := filterAndWrite(bw, res.Report, format, cfg, tty, stderr); code != exitOK {
 			return code
 		}
 	}
 	if !cfg.quiet && err == nil {
-		fmt.Fprintf(stderr, "imapscope: %d packets, %d IMAP sessions", st.Packets, st.Conns-col.Empty())
-		if n := col.Empty(); n > 0 {
-			fmt.Fprintf(stderr, " (and %d connections without data)", n)
+		empty := res.Report.Capture.EmptyConnections
+		fmt.Fprintf(stderr, "imapscope: %d packets, %d IMAP sessions", st.Packets, st.Conns-empty)
+		if empty > 0 {
+			fmt.Fprintf(stderr, " (and %d connections without data)", empty)
 		}
 		fmt.Fprintln(stderr)
 	}
 	return finish(bw, file, st, err, stderr, cfg.quiet)
+}
+
+// jsonlStream writes sessions that pass the filters as JSONL lines to w as
+// they end, and with --emit transactions each kept transaction as it
+// completes.
+func jsonlStream(w io.Writer, cfg readConfig) (pipeline.Stream, error) {
+	jl := report.NewJSONLWriter(w)
+	keep, err := cfg.filter.Func()
+	if err != nil {
+		return pipeline.Stream{}, err
+	}
+	out := pipeline.Stream{Session: func(s *report.Session) error {
+		if ks := keep(s); ks != nil {
+			return jl.WriteSession(ks)
+		}
+		return nil
+	}}
+	if cfg.emit == "transactions" {
+		keepTxn, err := cfg.filter.TxnFunc()
+		if err != nil {
+			return pipeline.Stream{}, err
+		}
+		out.Transaction = func(s *report.Session, t *report.Transaction) error {
+			if keepTxn(s, t) {
+				return jl.WriteTransaction(s.ID, t)
+			}
+			return nil
+		}
+	}
+	return out, nil
 }
 
 // filterAndWrite applies the filters, computes the statistics when asked

@@ -33,10 +33,11 @@ type Config struct {
 	Interface string
 	// Ports builds the default filter (Filter) when Filter is nil.
 	Ports []uint16
-	// Filter, if set, replaces the port filter. FilterFor, if also set, is
-	// called with the socket's link to compile it for that link instead.
-	Filter    []bpf.RawInstruction
-	FilterFor func(Link) ([]bpf.RawInstruction, error)
+	// Filter, if set, replaces the port filter. Expr, if set instead, is a
+	// tcpdump filter expression compiled for the socket's link (CompileExpr:
+	// builds with the "pcap" tag only).
+	Filter []bpf.RawInstruction
+	Expr   string
 	// BufferSize is the kernel ring size in bytes (default DefaultBufferSize).
 	BufferSize int
 	// PollTimeout bounds each wait for a packet (default DefaultPollTimeout).
@@ -62,10 +63,17 @@ func (c Config) withDefaults() Config {
 // filter returns the program to attach to a socket reading link.
 func (c Config) filter(link Link) ([]bpf.RawInstruction, error) {
 	switch {
-	case c.FilterFor != nil:
-		return c.FilterFor(link)
+	case c.Expr != "":
+		return CompileExpr(c.Expr, link)
 	case c.Filter != nil:
 		return c.Filter, nil
 	}
 	return Filter(c.Ports, link)
+}
+
+// CheckExpr reports whether a tcpdump filter expression compiles (for an
+// Ethernet link), so that a bad one is a usage error before any socket opens.
+func CheckExpr(expr string) error {
+	_, err := CompileExpr(expr, LinkEthernet)
+	return err
 }

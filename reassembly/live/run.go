@@ -3,10 +3,10 @@ package live
 import (
 	"context"
 	"errors"
+	"io"
 	"runtime"
 	"time"
 
-	"github.com/gopacket/gopacket"
 	"github.com/imapscope/imapscope/reassembly"
 )
 
@@ -26,9 +26,11 @@ type RunOptions struct {
 	// interval, from Run's goroutine.
 	StatsEvery time.Duration
 	OnStats    func(Stats)
-	// Tee, if set, sees every packet before the engine (e.g. a pcapng
-	// writer); data is borrowed. An error stops the run.
-	Tee func(ci gopacket.CaptureInfo, data []byte) error
+	// Pcapng, if set, receives a copy of every packet captured, as a
+	// pcapng stream with the source's one interface (replayable with
+	// imapscope read). It is flushed with every flush pass and when Run
+	// returns; a write error stops the run.
+	Pcapng io.Writer
 }
 
 // Stats is a snapshot of a live run.
@@ -46,12 +48,31 @@ type Stats struct {
 }
 
 // Run reads src into eng until ctx is done, Count packets were read, or a
-// read or Tee error. It does not close eng or src. The error is nil when
+// read or pcapng write error. It does not close eng or src. The error is nil when
 // the run stopped because of ctx or Count.
 func Run(ctx context.Context, src *Source, eng *reassembly.Engine, tr *Tracker, o RunOptions) (Stats, error) {
 	if o.FlushEvery <= 0 {
 		o.FlushEvery = DefaultFlushEvery
 	}
+	var st Stats
+	var tee *pcapngTee
+	if o.Pcapng != nil {
+		var err error
+		if tee, err = newPcapngTee(o.Pcapng, src); err != nil {
+			return st, err
+		}
+	}
+	st, err := run(ctx, src, eng, tr, o, tee)
+	if tee != nil {
+		if ferr := tee.flush(); err == nil {
+			err = ferr
+		}
+	}
+	return st, err
+}
+
+// run is Run's loop.
+func run(ctx context.Context, src *Source, eng *reassembly.Engine, tr *Tracker, o RunOptions, tee *pcapngTee) (Stats, error) {
 	lt := src.LinkType()
 	var st Stats
 	start := time.Now()
@@ -62,8 +83,8 @@ func Run(ctx context.Context, src *Source, eng *reassembly.Engine, tr *Tracker, 
 		case err == nil:
 			st.Packets++
 			st.Bytes += int64(len(data))
-			if o.Tee != nil {
-				if err := o.Tee(ci, data); err != nil {
+			if tee != nil {
+				if err := tee.write(ci, data); err != nil {
 					return snapshot(st, src, tr), err
 				}
 			}
@@ -79,6 +100,11 @@ func Run(ctx context.Context, src *Source, eng *reassembly.Engine, tr *Tracker, 
 		if now.Sub(lastFlush) >= o.FlushEvery {
 			lastFlush = now
 			eng.Flush(now)
+			if tee != nil {
+				if err := tee.flush(); err != nil {
+					return snapshot(st, src, tr), err
+				}
+			}
 			if o.OnFlush != nil {
 				if err := o.OnFlush(); err != nil {
 					return snapshot(st, src, tr), err

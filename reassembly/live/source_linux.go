@@ -157,6 +157,9 @@ func (s *Source) LinkType() layers.LinkType {
 	return layers.LinkTypeEthernet
 }
 
+// Name is the interface the source captures on (AnyInterface: all).
+func (s *Source) Name() string { return s.name }
+
 // Link says how frames start (for filters compiled elsewhere).
 func (s *Source) Link() Link { return s.link }
 

@@ -26,6 +26,9 @@ func (s *Source) ReadPacket() ([]byte, gopacket.CaptureInfo, error) {
 // LinkType is the link type of the frames ReadPacket returns.
 func (s *Source) LinkType() layers.LinkType { return layers.LinkTypeRaw }
 
+// Name is the interface the source captures on (none outside Linux).
+func (s *Source) Name() string { return "" }
+
 // Link says how frames start.
 func (s *Source) Link() Link { return LinkRaw }
 

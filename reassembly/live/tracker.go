@@ -26,19 +26,11 @@ func (t *Tracker) NewConn(info reassembly.ConnInfo) reassembly.Conn {
 	return &trackedConn{t: t, next: t.next.NewConn(info)}
 }
 
-// Workers implements reassembly.ProgressFactory for the wrapped factory.
-func (t *Tracker) Workers(n int) {
-	if p, ok := t.next.(reassembly.ProgressFactory); ok {
-		p.Workers(n)
-	}
-}
+// Workers implements reassembly.ConnFactory for the wrapped factory.
+func (t *Tracker) Workers(n int) { t.next.Workers(n) }
 
-// Progress implements reassembly.ProgressFactory for the wrapped factory.
-func (t *Tracker) Progress(w int, key uint64) {
-	if p, ok := t.next.(reassembly.ProgressFactory); ok {
-		p.Progress(w, key)
-	}
-}
+// Progress implements reassembly.ConnFactory for the wrapped factory.
+func (t *Tracker) Progress(w int, key uint64) { t.next.Progress(w, key) }
 
 // Open is the number of connections not yet ended.
 func (t *Tracker) Open() int64 { return t.open.Load() }

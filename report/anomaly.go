@@ -1,0 +1,126 @@
+package report
+
+// AnomalyKind names one kind of anomaly: something a conforming peer would
+// not do, or a decision the dissector made about damaged or excessive
+// input. The JSON schema's anomaly kind is an enum of exactly AnomalyKinds,
+// and docs/anomalies.md describes each with an example and its RFC section.
+type AnomalyKind string
+
+// The anomaly kinds, grouped as in docs/anomalies.md.
+const (
+	// Connection and transport.
+
+	// AnomalyNotIMAP: the traffic on an IMAP port is another protocol
+	// (HTTP, SSH, SMTP, POP3…) or no protocol imapscope recognises; the
+	// session is not dissected.
+	AnomalyNotIMAP AnomalyKind = "not_imap"
+	// AnomalyMidstream: the capture began after the connection started;
+	// dissection resumed at the first plausible line.
+	AnomalyMidstream AnomalyKind = "midstream"
+	// AnomalyResync: a direction lost bytes in a capture gap and found a
+	// plausible line start again.
+	AnomalyResync AnomalyKind = "resync"
+
+	// Framing.
+
+	// AnomalyLineTooLong: a line exceeded the line limit; its middle was
+	// dropped (its start and end were kept).
+	AnomalyLineTooLong AnomalyKind = "line_too_long"
+	// AnomalyLiteralTooLarge: a literal declared a size beyond the literal
+	// limit (its bytes are still counted and skipped).
+	AnomalyLiteralTooLarge AnomalyKind = "literal_too_large"
+	// AnomalyTruncatedLiteral: a direction ended before a literal's
+	// declared size was sent.
+	AnomalyTruncatedLiteral AnomalyKind = "truncated_literal"
+	// AnomalyTruncatedLine: a direction ended inside a line (no end of line).
+	AnomalyTruncatedLine AnomalyKind = "truncated_line"
+	// AnomalyUnterminatedQuoted: a server data line ended inside a quoted
+	// string.
+	AnomalyUnterminatedQuoted AnomalyKind = "unterminated_quoted"
+	// AnomalyMalformedCommand: a client line is not a command (no valid tag
+	// or command name) once the session is known to be IMAP.
+	AnomalyMalformedCommand AnomalyKind = "malformed_command"
+	// AnomalyMalformedResponse: a server line is not a response.
+	AnomalyMalformedResponse AnomalyKind = "malformed_response"
+
+	// Correlation.
+
+	// AnomalyUnknownTag: a completion or tagged data for a tag no pending
+	// command has.
+	AnomalyUnknownTag AnomalyKind = "unknown_tag"
+	// AnomalyCompletionBeforeCommand: a completion arrived before the
+	// client sent the command with its tag (capture reordering or a
+	// broken server).
+	AnomalyCompletionBeforeCommand AnomalyKind = "completion_before_command"
+	// AnomalyTagReused: the client reused a tag while its earlier command
+	// was still pending.
+	AnomalyTagReused AnomalyKind = "tag_reused"
+	// AnomalyTagCaseMismatch: a response's tag matches a pending command's
+	// only when case is ignored.
+	AnomalyTagCaseMismatch AnomalyKind = "tag_case_mismatch"
+	// AnomalyCompletionWithoutStatus: a tagged completion has no OK, NO,
+	// BAD or BYE.
+	AnomalyCompletionWithoutStatus AnomalyKind = "completion_without_status"
+	// AnomalyUnexpectedContinuation: a "+" continuation request with no
+	// command in flight that could want one.
+	AnomalyUnexpectedContinuation AnomalyKind = "unexpected_continuation"
+	// AnomalyNeverCompleted: a command got no tagged completion before the
+	// connection closed.
+	AnomalyNeverCompleted AnomalyKind = "never_completed"
+	// AnomalyTaggedDataWithoutFeature: IMAP3 tagged data although the
+	// TAGGED.SOLICITED feature was not selected.
+	AnomalyTaggedDataWithoutFeature AnomalyKind = "tagged_data_without_feature"
+
+	// Authentication.
+
+	// AnomalySASLNotBase64: an AUTHENTICATE LOGIN response (the user name)
+	// was sent without the base64 encoding SASL requires.
+	AnomalySASLNotBase64 AnomalyKind = "sasl_not_base64"
+
+	// COMPRESS=DEFLATE.
+
+	// AnomalyDeflateCorrupt: the compressed stream is not valid DEFLATE;
+	// the rest of the direction is counted, not inflated.
+	AnomalyDeflateCorrupt AnomalyKind = "deflate_corrupt"
+	// AnomalyDeflateGap: bytes were lost inside a compressed stream, which
+	// cannot be resumed.
+	AnomalyDeflateGap AnomalyKind = "deflate_gap"
+	// AnomalyDeflateBomb: inflated output exceeded the inflate ratio limit.
+	AnomalyDeflateBomb AnomalyKind = "deflate_bomb"
+	// AnomalyDeflateAfterEnd: bytes followed the final DEFLATE block.
+	AnomalyDeflateAfterEnd AnomalyKind = "deflate_after_end"
+
+	// Limits (end-of-session summaries, kept past the anomaly limit).
+
+	// AnomalyTooManyPending: more commands were pending than the limit; the
+	// oldest were given up (first occurrence, then a count at the end).
+	AnomalyTooManyPending AnomalyKind = "too_many_pending"
+	// AnomalyTransactionsDropped: transactions beyond the per-session limit
+	// were counted but not kept.
+	AnomalyTransactionsDropped AnomalyKind = "transactions_dropped"
+	// AnomalyAnomaliesDropped: anomalies beyond the per-session limit were not kept.
+	AnomalyAnomaliesDropped AnomalyKind = "anomalies_dropped"
+)
+
+// AnomalyKinds lists every anomaly kind, in the order of docs/anomalies.md.
+var AnomalyKinds = []AnomalyKind{
+	AnomalyNotIMAP, AnomalyMidstream, AnomalyResync,
+	AnomalyLineTooLong, AnomalyLiteralTooLarge, AnomalyTruncatedLiteral, AnomalyTruncatedLine,
+	AnomalyUnterminatedQuoted, AnomalyMalformedCommand, AnomalyMalformedResponse,
+	AnomalyUnknownTag, AnomalyCompletionBeforeCommand, AnomalyTagReused, AnomalyTagCaseMismatch,
+	AnomalyCompletionWithoutStatus, AnomalyUnexpectedContinuation, AnomalyNeverCompleted,
+	AnomalyTaggedDataWithoutFeature,
+	AnomalySASLNotBase64,
+	AnomalyDeflateCorrupt, AnomalyDeflateGap, AnomalyDeflateBomb, AnomalyDeflateAfterEnd,
+	AnomalyTooManyPending, AnomalyTransactionsDropped, AnomalyAnomaliesDropped,
+}
+
+// Known reports whether k is one of AnomalyKinds.
+func (k AnomalyKind) Known() bool {
+	for _, x := range AnomalyKinds {
+		if x == k {
+			return true
+		}
+	}
+	return false
+}
