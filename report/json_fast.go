@@ -242,6 +242,8 @@ func (e *jsonAppender) report(r *Report, stats []byte, flush func() error) error
 		e.strOmit(`"damage": `, c.Damage)
 		e.intOmit(`"empty_connections": `, c.EmptyConnections)
 		e.intOmit(`"packets_over_connection_limit": `, c.PacketsOverConnectionLimit)
+		e.intOmit(`"keylog_entries": `, c.KeyLogEntries)
+		e.intOmit(`"keylog_malformed": `, c.KeyLogMalformed)
 		e.close('}')
 	}
 	if stats != nil {
@@ -298,6 +300,24 @@ func (e *jsonAppender) sessionMembers(s *Session) {
 	e.boolOmit(`"starttls": `, s.StartTLS)
 	e.strOmit(`"tls_sni": `, s.TLSSNI)
 	e.strOmit(`"tls_version": `, s.TLSVersion)
+	e.boolOmit(`"tls_decrypted": `, s.TLSDecrypted)
+	e.strOmit(`"tls_cipher": `, s.TLSCipher)
+	e.strings(`"tls_alpn": `, s.TLSALPN, true)
+	e.strOmit(`"ja3": `, s.JA3)
+	e.strOmit(`"ja3s": `, s.JA3S)
+	e.strOmit(`"ja4": `, s.JA4)
+	if c := s.TLSCert; c != nil {
+		e.key(`"tls_cert": `)
+		e.open('{')
+		e.str(`"subject_cn": `, c.SubjectCN)
+		e.strings(`"sans": `, c.SANs, false)
+		e.str(`"issuer": `, c.Issuer)
+		e.time(`"not_before": `, c.NotBefore)
+		e.time(`"not_after": `, c.NotAfter)
+		e.str(`"sha256": `, c.SHA256)
+		e.bool(`"expired": `, c.Expired)
+		e.close('}')
+	}
 	e.bool(`"compressed": `, s.Compressed)
 	e.intOmit(`"compressed_client_bytes": `, s.CompressedClientBytes)
 	e.intOmit(`"compressed_server_bytes": `, s.CompressedServerBytes)
@@ -370,6 +390,7 @@ func (e *jsonAppender) transactionMembers(t *Transaction) {
 	e.int(`"server_literal_bytes": `, t.ServerLiteralBytes)
 	e.strOmit(`"mailbox": `, t.Mailbox)
 	e.strOmit(`"named_mailbox": `, t.NamedMailbox)
+	e.boolOmit(`"in_tls": `, t.InTLS)
 	e.strOmit(`"note": `, t.Note)
 	e.strings(`"sasl": `, t.SASL, true)
 }

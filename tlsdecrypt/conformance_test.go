@@ -57,6 +57,9 @@ func (v *vectorConn) Gap(dir reassembly.Direction, _ time.Time, n int) {
 }
 func (v *vectorConn) End(time.Time, bool) {}
 
+func (f *vectorFactory) Workers(int)          {}
+func (f *vectorFactory) Progress(int, uint64) {}
+
 type vectorFactory struct {
 	mu    sync.Mutex
 	conns []*vectorConn

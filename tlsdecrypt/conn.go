@@ -170,3 +170,28 @@ func (c *Conn) anomaly(kind, detail string) {
 	c.anomSeen[key] = true
 	c.anoms = append(c.anoms, Anomaly{Kind: kind, Detail: detail})
 }
+
+// Decrypted reports whether a record has been decrypted (cheaper than Info).
+func (c *Conn) Decrypted() bool { return c.info.Decrypted }
+
+// Opaque reports that nothing more can be learned from the connection:
+// both directions are encrypted and there are no keys to look up. A caller
+// may stop feeding it.
+func (c *Conn) Opaque() bool {
+	return c.keys == nil && c.dir[FromClient].encrypted && c.dir[FromServer].encrypted
+}
+
+// OfferedVersion is the highest version the ClientHello offered ("" before
+// one was seen), for connections whose ServerHello was not seen.
+func (c *Conn) OfferedVersion() string {
+	if c.ch == nil {
+		return ""
+	}
+	v := c.ch.version
+	for _, x := range c.ch.versions {
+		if !isGREASE(x) && x > v {
+			v = x
+		}
+	}
+	return VersionName(v)
+}

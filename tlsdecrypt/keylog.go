@@ -51,8 +51,9 @@ type KeyLogStats struct {
 // keySource is one key-log file read incrementally.
 type keySource struct {
 	path    string
-	off     int64  // bytes consumed (complete lines)
-	partial []byte // an incomplete last line, kept until it ends
+	f       *os.File // kept open: a live capture may drop privileges after opening
+	off     int64    // bytes consumed (complete lines)
+	partial []byte   // an incomplete last line, kept until it ends
 }
 
 // KeyLog is an NSS key log (the SSLKEYLOGFILE format) held in memory,
@@ -101,11 +102,14 @@ func (k *KeyLog) Reload() error {
 func (k *KeyLog) readSource(src *keySource) error {
 	k.reload.Lock()
 	defer k.reload.Unlock()
-	f, err := os.Open(src.path)
-	if err != nil {
-		return fmt.Errorf("tlsdecrypt: key log: %w", err)
+	if src.f == nil {
+		f, err := os.Open(src.path)
+		if err != nil {
+			return fmt.Errorf("tlsdecrypt: key log: %w", err)
+		}
+		src.f = f
 	}
-	defer f.Close()
+	f := src.f
 	if st, err := f.Stat(); err == nil && st.Size() < src.off {
 		src.off, src.partial = 0, nil // truncated and rewritten: start over
 	}
@@ -126,6 +130,20 @@ func (k *KeyLog) readSource(src *keySource) error {
 			return fmt.Errorf("tlsdecrypt: key log: %w", err)
 		}
 	}
+}
+
+// Close closes the key-log files added; Reload reopens them by name.
+func (k *KeyLog) Close() error {
+	k.reload.Lock()
+	defer k.reload.Unlock()
+	var errs []error
+	for _, s := range k.sources {
+		if s.f != nil {
+			errs = append(errs, s.f.Close())
+			s.f = nil
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // Add parses complete key-log text (a final line without a newline counts).

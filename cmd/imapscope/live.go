@@ -48,6 +48,7 @@ type liveConfig struct {
 	emit          string
 	output        string
 	pcapOut       string
+	keylogs       fileList
 	ports         portList
 	workers       int
 	duration      time.Duration
@@ -86,6 +87,7 @@ func runLive(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&cfg.bufferMiB, "buffer-size", live.DefaultBufferSize>>20, "kernel capture ring size in `MiB`")
 	fs.BoolVar(&cfg.noPromisc, "no-promisc", false, "do not put the interface in promiscuous mode")
 	fs.BoolVar(&cfg.showSecrets, "show-secrets", false, "show passwords and SASL secrets instead of <redacted>")
+	fs.Var(&cfg.keylogs, "keylog", "decrypt TLS with the NSS key log `FILE`, re-read as it grows (repeatable)")
 	fs.BoolVar(&cfg.summary, "summary", false, "table: sessions only, no transaction rows")
 	fs.StringVar(&cfg.columns, "columns", "", "table: comma-separated `keys` of the columns to show")
 	fs.BoolVar(&cfg.noColor, "no-color", false, "table: never colour statuses")
@@ -158,9 +160,16 @@ func captureLive(cfg liveConfig, stdout, stderr io.Writer) int {
 		out = f
 	}
 	tty := cfg.output == "" && isTerminal(stdout)
+	keys, ok := loadKeyLogs(cfg.keylogs, stderr, "live")
+	if !ok {
+		return exitUsage
+	}
+	reloadCtx, stopReload := context.WithCancel(context.Background())
+	defer stopReload()
+	go reloadKeyLogs(reloadCtx, keys, stderr)
 	pc := pipeline.Config{
 		Reassembly: reassembly.Options{Ports: cfg.ports, Workers: cfg.workers, IdleTimeout: cfg.idleTimeout},
-		Dissect:    dissect.Options{ShowSecrets: cfg.showSecrets},
+		Dissect:    dissect.Options{ShowSecrets: cfg.showSecrets, TLSKeys: keyLookup(keys)},
 		Stream:     liveStream(cfg, out, tty),
 		Live: &pipeline.LiveConfig{
 			Source: live.Config{
