@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -43,6 +44,30 @@ func loadKeyLogs(paths []string, stderr io.Writer, cmd string) (*tlsdecrypt.KeyL
 		}
 	}
 	return kl, true
+}
+
+// embeddedSecrets adds the key logs in the inputs' pcapng Decryption
+// Secrets Blocks to kl (made when there is none yet and a block is found).
+// Stdin is not read twice: its secrets are not used.
+func embeddedSecrets(kl *tlsdecrypt.KeyLog, inputs []string) *tlsdecrypt.KeyLog {
+	for _, in := range inputs {
+		if in == "-" {
+			continue
+		}
+		f, err := os.Open(in)
+		if err != nil {
+			continue // the run reports the unreadable input
+		}
+		k := kl
+		if k == nil {
+			k = tlsdecrypt.NewKeyLog()
+		}
+		if n, _ := tlsdecrypt.ReadPcapngSecrets(f, k); n > 0 {
+			kl = k
+		}
+		f.Close()
+	}
+	return kl
 }
 
 // keyLogStats puts the key logs' counters into the capture summary.

@@ -227,6 +227,7 @@ func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return exitUsage
 	}
+	keys = embeddedSecrets(keys, inputs)
 	bw := bufio.NewWriterSize(out, 64<<10)
 
 	prog := newProgress(stderr, inputs, cfg.quiet)
