@@ -83,7 +83,7 @@ var (
 )
 
 // testCerts makes self-signed RSA and ECDSA certificates for "imap.test".
-func testCerts(t *testing.T) (tls.Certificate, tls.Certificate) {
+func testCerts(_ *testing.T) (tls.Certificate, tls.Certificate) {
 	certOnce.Do(func() {
 		rk, err := rsa.GenerateKey(rand.Reader, 2048)
 		if err != nil {
