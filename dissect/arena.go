@@ -59,7 +59,7 @@ var internedCommands = func() map[string]string {
 // ("fetch" → "FETCH"; with sub: "uid", "fetch" → "UID FETCH"), interned
 // when known.
 func commandString(p, sub []byte) string {
-	var buf [64]byte
+	var buf [2*maxCommandWord + 1]byte
 	n := 0
 	for _, w := range [2][]byte{p, sub} {
 		if len(w) == 0 {
@@ -69,8 +69,8 @@ func commandString(p, sub []byte) string {
 			buf[n] = ' '
 			n++
 		}
-		if len(w) > 31 {
-			w = w[:31]
+		if len(w) > maxCommandWord {
+			w = w[:maxCommandWord]
 		}
 		for _, c := range w {
 			if c >= 'a' && c <= 'z' {

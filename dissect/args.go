@@ -11,6 +11,13 @@ const redacted = "<redacted>"
 // appendArgs adds p to the argument text of the command being sent, up to
 // MaxArgs bytes.
 func (s *Session) appendArgs(p []byte) {
+	if s.red.on {
+		// Secret: never kept, only marked.
+		if hasWord(p) {
+			s.markRedacted()
+		}
+		return
+	}
 	if s.argsFull || len(p) == 0 {
 		return
 	}
@@ -27,37 +34,17 @@ func (s *Session) resetArgs() {
 	s.args = s.args[:0]
 	s.argsFull = false
 	s.litOK = false
+	s.red.resetMessage()
 }
 
 // finishArgs turns the argument text of the command being sent (t) into
-// its Args, with secrets redacted. It is idempotent.
+// its Args. It is idempotent.
 func (s *Session) finishArgs(t *txn) {
 	if t.argsDone {
 		return
 	}
 	t.argsDone = true
-	a := s.args
-	switch t.kind {
-	case kLogin:
-		if !s.opts.ShowSecrets {
-			// Keep the user name; whatever follows it is the password.
-			sc := argScanner{p: a}
-			_, _, end, ok := sc.next()
-			if ok && sc.i < len(a) || ok && s.argsFull {
-				a = append(a[:end], " "+redacted...) // in place: s.args is scratch
-			} else if !ok {
-				a = []byte(redacted)
-			}
-		}
-	case kAuthenticate:
-		if !s.opts.ShowSecrets {
-			sc := argScanner{p: a}
-			_, _, end, ok := sc.next()
-			if ok && end < len(a) {
-				a = append(a[:end], " "+redacted...) // in place: s.args is scratch
-			}
-		}
-	}
+	a := s.args // secrets were never appended (appendCommandArgs)
 	if s.argsFull {
 		a = append(a, "…"...)
 	}

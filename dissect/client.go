@@ -48,46 +48,145 @@ func (s *Session) onClientLine(f *framer, ts time.Time, line []byte, first bool)
 		s.cli = nil
 		return noLiteral
 	}
-	tag, rest := cutWord(line)
-	cmd, args := cutAtom(rest)
-	if !validTag(tag) || len(cmd) == 0 || (len(rest) > len(cmd) && rest[len(cmd)] != ' ') {
-		return s.junkLine(f, ts, line)
-	}
-	command := commandString(cmd, nil)
-	if command == "UID" || command == "FIND" {
-		// Two-word commands: UID FETCH, FIND MAILBOXES (RFC 1176).
-		sub, more := cutAtom(args)
-		if len(sub) > 0 {
-			command = commandString(cmd, sub)
-			args = more
+	if s.red.nextLine {
+		s.red.nextLine = false
+		if !f.resyncing() && s.hideContinuedLogin(ts, line) {
+			return s.afterHidden(line, ts, false)
 		}
 	}
+	c, ok := parseCommand(line, false)
+	if !ok {
+		if !f.resyncing() {
+			s.checkInjectedLine(ts, line)
+		}
+		v := s.junkLine(f, ts, line)
+		if v == noLiteral && c.sec.kind != secNone && !s.opts.ShowSecrets {
+			// A LOGIN or AUTHENTICATE by position that is no command: its
+			// arguments may go on in a literal or on the next line.
+			return s.afterHidden(line, ts, true)
+		}
+		return v
+	}
 	if f.resyncing() {
-		if !isKnownCommand(command) {
+		if !isKnownCommand(c.command) {
 			return rejectLine
 		}
 		// Inside a lost literal, a line of message text can look like a
 		// command: believe only a tag shaped like the session's own.
-		if s.lastTag != "" && (!bytes.Equal(tagPrefix(tag), tagPrefix([]byte(s.lastTag))) ||
-			(len(tagPrefix(tag)) == len(tag)) != (len(tagPrefix([]byte(s.lastTag))) == len(s.lastTag))) {
+		if !s.tagShaped(c.tag) {
 			return rejectLine
 		}
 		f.resynced()
 		s.noteResync(f, ts)
 	}
-	if isKnownCommand(command) {
+	if isKnownCommand(c.command) {
 		s.imapSeen = true
 	} else if !s.imapSeen {
 		// Not yet believed to be IMAP: count it towards the not-IMAP
 		// verdict, but keep it as a command in case the server answers.
 		s.junk[f.dir] += int64(len(line)) + 2
 	}
-	t := s.newTxn(s.strs.str(tag), command, f.msgStart)
+	if c.malformed {
+		s.anomaly(report.AnomalyMalformedCommand, c.command+" with a separator other than SP ("+strconv.Itoa(len(line))+
+			" bytes, not shown: may hold secrets)", "", ts)
+	}
+	t := s.beginCommand(f, ts, line, c)
+	return s.literalAfter(t, c.args, ts)
+}
+
+// commandLine is a client line parsed as a command.
+type commandLine struct {
+	tag, args []byte // args is a suffix of the line
+	command   string
+	sec       lineSecret
+	// malformed: the line is a command only because the position scan
+	// found LOGIN or AUTHENTICATE after a separator other than SP.
+	malformed bool
+}
+
+// parseCommand parses a client line as a tagged command. partial is true
+// for a line cut by a gap or the end of the capture.
+func parseCommand(line []byte, partial bool) (commandLine, bool) {
+	c := commandLine{sec: scanSecret(line, partial)}
+	tag, rest := cutWord(line)
+	cmd, args := cutAtom(rest)
+	ok := validTag(tag) && len(cmd) > 0 && (len(rest) > len(cmd) && rest[len(cmd)] == ' ' || len(rest) == len(cmd) && !partial)
+	if !ok && c.sec.kind != secNone && c.sec.word == 1 {
+		// LOGIN or AUTHENTICATE standing alone after another separator.
+		sec := c.sec
+		end := 0
+		for end < len(line) && !isSeparator(line[end]) {
+			end++
+		}
+		tag, cmd, args = line[:end], line[sec.cmdStart:sec.cmdEnd], line[sec.argStart:]
+		ok = validTag(tag) && isSeparator(line[sec.cmdStart-1]) && (sec.cmdEnd == len(line) || isSeparator(line[sec.cmdEnd]))
+		c.malformed = ok
+	}
+	if !ok {
+		return c, false
+	}
+	c.tag, c.args = tag, args
+	c.command = commandString(cmd, nil)
+	if !c.malformed && (c.command == "UID" || c.command == "FIND") {
+		// Two-word commands: UID FETCH, FIND MAILBOXES (RFC 1176).
+		sub, more := cutAtom(args)
+		if partial && len(sub) == len(args) {
+			return c, false // the cut may have shortened the second word
+		}
+		if len(sub) > 0 {
+			c.command = commandString(cmd, sub)
+			c.args = more
+		}
+	}
+	return c, true
+}
+
+// tagShaped reports whether tag looks like the session's own tags (the same
+// prefix before the digits as the last command's).
+func (s *Session) tagShaped(tag []byte) bool {
+	if s.lastTag == "" {
+		return true
+	}
+	last := []byte(s.lastTag)
+	return bytes.Equal(tagPrefix(tag), tagPrefix(last)) &&
+		(len(tagPrefix(tag)) == len(tag)) == (len(tagPrefix(last)) == len(last))
+}
+
+// beginCommand starts the transaction of a command line and its arguments.
+func (s *Session) beginCommand(f *framer, ts time.Time, line []byte, c commandLine) *txn {
+	t := s.newTxn(s.strs.str(c.tag), c.command, f.msgStart)
 	s.lastTag = t.t.Tag
 	s.cli = t
 	s.resetArgs()
-	s.appendArgs(withoutLiteral(args))
-	return s.literalAfter(t, args, ts)
+	s.appendCommandArgs(line, c.args, c.sec)
+	s.checkInjection(t, ts)
+	if t.kind == kAuthenticate {
+		s.startAuth(t, line, c.sec, ts)
+	}
+	return t
+}
+
+// cutLine reports the client command line in progress when a gap or the
+// end of the capture cuts it: it becomes a transaction (redacted by the
+// same rule as a whole line, with a note saying it was cut) so that the
+// server's completion still finds it.
+func (s *Session) cutLine(f *framer, ts time.Time, note txnNote) {
+	if f.dir != FromClient || f.mode != modeLine || !f.first || len(f.buf) == 0 ||
+		s.authTxn != nil || s.red.nextLine || s.cli != nil {
+		return
+	}
+	line := f.buf
+	c, ok := parseCommand(line, true)
+	if !ok {
+		return
+	}
+	t := s.beginCommand(f, ts, line, c)
+	t.cut = true
+	t.t.ClientBytes += f.msgBytes
+	t.note(note)
+	s.finishArgs(t)
+	s.cli = nil
+	s.applyEarly(t)
 }
 
 // literalAfter returns the size of a literal announced at the end of a
@@ -102,7 +201,7 @@ func (s *Session) literalAfter(t *txn, line []byte, ts time.Time) int64 {
 		tag = t.t.Tag
 		s.litHdr = append(s.litHdr[:0], line[len(line)-literalHeaderLen(line):]...)
 		s.lit = s.lit[:0]
-		s.litOK = !h.binary && h.size <= maxCapturedLiteral
+		s.litOK = !h.binary && h.size <= maxCapturedLiteral && !s.red.on
 		if !h.nonSync {
 			s.syncTxn = t
 		}
@@ -138,8 +237,18 @@ func (s *Session) onLiteral(f *framer, ts time.Time, p []byte, last bool) {
 }
 
 // endClientLiteral appends a finished client literal to the arguments: its
-// text as a quoted string when short and printable, else its header.
+// text as a quoted string when short and printable, else its header. After
+// LOGIN it is the user name, and what follows it is secret.
 func (s *Session) endClientLiteral(t *txn) {
+	userLit := s.red.userLit
+	s.red.userLit = false
+	if userLit {
+		if s.litOK && validUser(s.lit) {
+			s.red.user = s.strs.str(s.lit)
+		} else if !s.opts.ShowSecrets {
+			s.red.on = true // no certain user name: all of it is secret
+		}
+	}
 	if s.litOK && printable(s.lit) {
 		s.appendArgs(quoteBytes)
 		for i, c := range s.lit {
@@ -151,6 +260,9 @@ func (s *Session) endClientLiteral(t *txn) {
 		s.appendArgs(quoteBytes)
 	} else {
 		s.appendArgs(s.litHdr)
+	}
+	if userLit && !s.opts.ShowSecrets {
+		s.red.on = true
 	}
 	s.litOK = false
 	s.lit = s.lit[:0]
@@ -196,8 +308,10 @@ func (s *Session) onMessageEnd(f *framer, ts time.Time) {
 	}
 	s.cli = nil
 	t.t.ClientBytes += f.msgBytes
-	s.commandSent(t, ts) // sees the raw arguments, secrets included
+	s.commandSent(t, ts)
+	s.red.nextLine = s.red.incomplete
 	s.finishArgs(t)
+	s.applyEarly(t)
 }
 
 // onMessageCut is called when a gap cuts the message in progress.
@@ -215,6 +329,7 @@ func (s *Session) onMessageCut(f *framer) {
 		t.note(noteCommandCut)
 		s.finishArgs(t)
 		s.cli = nil
+		s.applyEarly(t)
 	}
 	s.aux = nil
 }
@@ -256,6 +371,9 @@ func (s *Session) junkLine(f *framer, ts time.Time, line []byte) int64 {
 	if f.resyncing() {
 		return rejectLine
 	}
+	if f.dir == FromClient && !s.opts.ShowSecrets {
+		s.rememberUnshown(line)
+	}
 	if !s.imapSeen {
 		s.junk[f.dir] += int64(len(line)) + 2
 		if s.junk[f.dir] >= s.opts.NotIMAPBytes || s.junk[f.dir^1] > 0 {
@@ -273,7 +391,7 @@ func (s *Session) junkLine(f *framer, ts time.Time, line []byte) int64 {
 
 // validTag reports whether p is a syntactically valid IMAP tag.
 func validTag(p []byte) bool {
-	if len(p) == 0 || len(p) > 64 {
+	if len(p) == 0 || len(p) > maxTagLen {
 		return false
 	}
 	for _, c := range p {
@@ -327,8 +445,8 @@ func (s *Session) excerpt(dir Direction, p []byte) string {
 
 // quoteForDetail renders a bounded, quoted excerpt of p for an anomaly.
 func quoteForDetail(p []byte) string {
-	if len(p) > 80 {
-		p = p[:80]
+	if len(p) > maxDetailExcerpt {
+		p = p[:maxDetailExcerpt]
 	}
 	return strconv.Quote(string(p))
 }

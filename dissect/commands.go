@@ -127,8 +127,8 @@ func responseKind(w []byte) string {
 			return k
 		}
 	}
-	if len(w) > 32 {
-		w = w[:32]
+	if len(w) > maxResponseKind {
+		w = w[:maxResponseKind]
 	}
 	return upperASCII(w)
 }

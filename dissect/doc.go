@@ -5,7 +5,8 @@
 // literal may be split anywhere), and builds a report.Session as it goes.
 // Every call returns after the bytes it was given have been consumed, and
 // events (finished transactions) are delivered synchronously, before it
-// returns. Nothing here imports gopacket.
+// returns. Nothing here imports gopacket and nothing starts a goroutine:
+// the DEFLATE decoder after COMPRESS is a push decoder too (flate.go).
 //
 // Each direction has a wire (wire.go), the one path its bytes take:
 //
@@ -15,16 +16,13 @@
 // Session correlates commands and responses by tag and changes a wire only
 // through named methods (startTLS, startInflate, cancelLiteral, setEOL…).
 //
-// Goroutines: none, except that after COMPRESS=DEFLATE each compressed
-// direction's decoder runs as a coroutine started with iter.Pull, which runs
-// it on a goroutine of its own. Control passes to it and back synchronously
-// inside Feed (the two never run at once); Close ends it.
-//
 // Ownership: Feed borrows its slice for the duration of the call. The framer
 // keeps at most one partial line per direction (capped at Options.MaxLine)
 // and a literal byte counter; literal bodies are counted and skipped, never
 // copied, except for short client literals (capped at maxCapturedLiteral)
-// that carry command arguments such as a LOGIN user name.
+// that carry command arguments such as a LOGIN user name. The DEFLATE
+// decoder keeps its 32 KiB window and at most the input bytes of one code
+// cut by a segment's end (maxFlateUnit).
 //
 // Concurrency: a Session is not safe for concurrent use; the reassembly layer
 // drives each connection from a single goroutine.

@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-func anomalyKinds(t *testing.T, steps []step) []string {
+func anomalyKinds(t *testing.T, steps []Segment) []string {
 	rs := run(t, steps, 0, Options{})
 	var out []string
 	for _, a := range rs.Anomalies {
@@ -25,7 +25,7 @@ func anomalyKinds(t *testing.T, steps []step) []string {
 // never shown unless asked.
 func TestAuthenticatePlainSASLIR(t *testing.T) {
 	ir := base64.StdEncoding.EncodeToString([]byte("\x00bob\x00Hunter2-Secret"))
-	steps := []step{
+	steps := []Segment{
 		S("* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN] ready\n"),
 		C("x1 AUTHENTICATE PLAIN " + ir + "\n"),
 		S("x1 OK Logged in\n"),
@@ -51,7 +51,7 @@ func TestAuthenticatePlainSASLIR(t *testing.T) {
 // aborts it, and no client line of the exchange becomes a command.
 func TestAuthenticateExchanges(t *testing.T) {
 	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
-	steps := []step{
+	steps := []Segment{
 		S("* OK ready\n"),
 		C("a1 AUTHENTICATE LOGIN\n"), S("+ " + b64("Username:") + "\n"),
 		C(b64("carol") + "\n"), S("+ " + b64("Password:") + "\n"),
@@ -80,7 +80,7 @@ func TestAuthenticateExchanges(t *testing.T) {
 
 // RFC 2177 IDLE: DONE is not a command; pushes are counted as unsolicited.
 func TestIdle(t *testing.T) {
-	steps := []step{
+	steps := []Segment{
 		S("* OK ready\n"),
 		C("i1 IDLE\n"), S("+ idling\n"), S("* 4 EXISTS\n"), S("* 1 EXPUNGE\n"), C("DONE\n"), S("i1 OK IDLE terminated\n"),
 		S("* 5 EXISTS\n"),
@@ -94,7 +94,7 @@ func TestIdle(t *testing.T) {
 
 // Pipelined commands complete out of order and are matched by tag.
 func TestPipelinedOutOfOrder(t *testing.T) {
-	steps := []step{
+	steps := []Segment{
 		S("* OK ready\n"),
 		C("p1 FETCH 1 FLAGS\np2 STATUS INBOX (MESSAGES)\np3 NOOP\n"),
 		S("* STATUS INBOX (MESSAGES 3)\np2 OK status\np3 OK noop\n* 1 FETCH (FLAGS (\\Seen))\np1 OK fetch\n"),
@@ -109,7 +109,7 @@ func TestPipelinedOutOfOrder(t *testing.T) {
 // A synchronizing literal the server refuses is never sent: the client's
 // next line is a command, not literal data.
 func TestRefusedSyncLiteral(t *testing.T) {
-	steps := []step{
+	steps := []Segment{
 		S("* OK ready\n"),
 		C("r1 APPEND INBOX {999999}\n"),
 		S("r1 NO [TOOBIG] too big\n"),
@@ -122,10 +122,10 @@ func TestRefusedSyncLiteral(t *testing.T) {
 // Literal8 (RFC 3516) may carry NUL and bare CR/LF.
 func TestBinaryLiteral(t *testing.T) {
 	body := "\x00\r\nr9 OK fake\n\x00"
-	steps := []step{
+	steps := []Segment{
 		S("* OK ready\n"),
 		C("b1 FETCH 1 BINARY[1]\n"),
-		S("* 1 FETCH (BINARY[1] ~{" + itoa(len(body)) + "}\n"), {FromServer, body}, S(")\nb1 OK done\n"),
+		S("* 1 FETCH (BINARY[1] ~{" + itoa(len(body)) + "}\n"), {FromServer, []byte(body)}, S(")\nb1 OK done\n"),
 	}
 	rs := run(t, steps, 0, Options{})
 	wantBrief(t, rs, "b1 FETCH OK")
@@ -150,23 +150,22 @@ func TestCompressDeflate(t *testing.T) {
 		}
 		return b.Bytes()
 	}
-	head := []step{
+	head := []Segment{
 		S("* OK ready\n"), C("c1 LOGIN u p\n"), S("c1 OK in\n"),
 		C("c2 COMPRESS DEFLATE\n"), S("c2 OK DEFLATE active\n"),
 	}
-	steps := append(head, step{FromClient, string(deflate(plainC))}, step{FromServer, string(deflate(plainS))})
-	for _, chunk := range []int{0, 1, 7} {
-		rs := run(t, steps, chunk, Options{})
-		wantBrief(t, rs, "c1 LOGIN OK", "c2 COMPRESS OK", "c3 SELECT OK", "c4 FETCH OK", "c5 LOGOUT OK")
-		if !rs.Compressed || rs.InflatedServerBytes == 0 || len(rs.Anomalies) != 0 {
-			t.Errorf("chunk %d: compressed %v inflated %d anomalies %+v", chunk, rs.Compressed, rs.InflatedServerBytes, rs.Anomalies)
-		}
-		if rs.Transactions[3].ServerLiteralBytes != 11 {
-			t.Errorf("chunk %d: literal bytes %d", chunk, rs.Transactions[3].ServerLiteralBytes)
-		}
+	steps := append(head, Segment{FromClient, deflate(plainC)}, Segment{FromServer, deflate(plainS)})
+	rs := CheckSplitInvariance(t, steps, Options{})
+	wantBrief(t, rs, "c1 LOGIN OK", "c2 COMPRESS OK", "c3 SELECT OK", "c4 FETCH OK", "c5 LOGOUT OK")
+	plain := int64(len(crlf("* OK ready\nc1 OK in\nc2 OK DEFLATE active\n")) + len(crlf(plainS)))
+	if !rs.Compressed || rs.InflatedServerBytes != plain || len(rs.Anomalies) != 0 {
+		t.Errorf("compressed %v inflated %d (want %d) anomalies %+v", rs.Compressed, rs.InflatedServerBytes, plain, rs.Anomalies)
+	}
+	if rs.Transactions[3].ServerLiteralBytes != 11 {
+		t.Errorf("literal bytes %d", rs.Transactions[3].ServerLiteralBytes)
 	}
 	// A corrupt stream is an anomaly, not a crash.
-	bad := append(head, step{FromServer, "\xff\xff\xff\xff garbage"})
+	bad := append(head, Segment{FromServer, []byte("\xff\xff\xff\xff garbage")})
 	if k := anomalyKinds(t, bad); len(k) != 1 || k[0] != "deflate_corrupt" {
 		t.Errorf("corrupt stream anomalies %q", k)
 	}
@@ -193,28 +192,26 @@ func clientHello(t *testing.T, sni string) []byte {
 
 // STARTTLS: after the OK nothing is tokenised; the SNI comes from the hello.
 func TestStartTLS(t *testing.T) {
-	steps := []step{
+	steps := []Segment{
 		S("* OK ready\n"), C("s1 STARTTLS\n"), S("s1 OK Begin TLS\n"),
-		{FromClient, string(clientHello(t, "mail.example.test"))},
-		{FromServer, "\x16\x03\x03\x00\x04junk"},
+		{FromClient, clientHello(t, "mail.example.test")},
+		{FromServer, []byte("\x16\x03\x03\x00\x04junk")},
 		C("s2 LOGIN looks like a command\n"),
 	}
-	rs := run(t, steps, 0, Options{})
+	rs := CheckSplitInvariance(t, steps, Options{})
 	wantBrief(t, rs, "s1 STARTTLS OK")
 	if !rs.TLS || !rs.StartTLS || rs.TLSSNI != "mail.example.test" {
 		t.Errorf("tls %v starttls %v sni %q", rs.TLS, rs.StartTLS, rs.TLSSNI)
 	}
 	// Implicit TLS (port 993): a session, TLS, SNI, no transactions, no anomalies.
 	// Recognised however the first bytes are segmented.
-	for _, chunk := range []int{0, 1, 3} {
-		rs = run(t, []step{{FromClient, string(clientHello(t, "imaps.example.test"))}}, chunk, Options{})
-		if !rs.TLS || rs.TLSSNI != "imaps.example.test" || len(rs.Transactions) != 0 || len(rs.Anomalies) != 0 {
-			t.Errorf("implicit TLS, chunk %d: %+v", chunk, rs)
-		}
+	rs = CheckSplitInvariance(t, []Segment{{FromClient, clientHello(t, "imaps.example.test")}}, Options{})
+	if !rs.TLS || rs.TLSSNI != "imaps.example.test" || len(rs.Transactions) != 0 || len(rs.Anomalies) != 0 {
+		t.Errorf("implicit TLS: %+v", rs)
 	}
-	rs = run(t, []step{C("GET / HTTP/1.1\nHost: x\n\n"), S("HTTP/1.1 200 OK\n\n")}, 1, Options{})
+	rs = CheckSplitInvariance(t, []Segment{C("GET / HTTP/1.1\nHost: x\n\n"), S("HTTP/1.1 200 OK\n\n")}, Options{})
 	if rs.NotIMAP != "HTTP" || len(rs.Transactions) != 0 {
-		t.Errorf("HTTP fed a byte at a time: not_imap %q, %d transactions", rs.NotIMAP, len(rs.Transactions))
+		t.Errorf("HTTP: not_imap %q, %d transactions", rs.NotIMAP, len(rs.Transactions))
 	}
 }
 
@@ -288,7 +285,7 @@ func TestNotesAppend(t *testing.T) {
 // RFC 9051 via RFC 5161: ENABLE IMAP4rev2 makes the session IMAP4rev2 and
 // mailbox names UTF-8 (not modified UTF-7) from then on.
 func TestEnableIMAP4rev2(t *testing.T) {
-	steps := []step{
+	steps := []Segment{
 		S("* OK [CAPABILITY IMAP4rev1 IMAP4rev2 ENABLE] ready\n"),
 		C("e1 SELECT Entw&APw-rfe\n"), S("e1 OK [READ-WRITE] done\n"),
 		C("e2 ENABLE IMAP4rev2\n"), S("* ENABLED IMAP4rev2\ne2 OK enabled\n"),
@@ -323,27 +320,25 @@ func TestDecodeMUTF7(t *testing.T) {
 // RFC 1203 SET.EOL: once a new end-of-line sequence is in force, a server
 // line ended with it is still a line; CRLF lines go on working.
 func TestSetEOL(t *testing.T) {
-	steps := []step{
+	steps := []Segment{
 		S("* OK IMAP3 ready\n"),
 		C("a1 SELECT.FEATURES SET.EOL\n"), S("a1 OK selected\n"),
 		C("a2 SET.EOL CR 4\n"), S("a2 OK end of line is now CR ^D\n"),
 		C("a3 FETCH 1 RFC822\n"),
-		{FromServer, "a3 1 FETCH (RFC822 {7}\r\nab\r\x04cd)\r\x04a3 OK done\r\x04"},
+		{FromServer, []byte("a3 1 FETCH (RFC822 {7}\r\nab\r\x04cd)\r\x04a3 OK done\r\x04")},
 		C("a4 NOOP\n"), S("a4 OK noop\n"),
 	}
-	for _, chunk := range []int{0, 1} {
-		rs := run(t, steps, chunk, Options{})
-		wantBrief(t, rs, "a1 SELECT.FEATURES OK", "a2 SET.EOL OK", "a3 FETCH OK", "a4 NOOP OK")
-		if rs.Transactions[2].ServerLiteralBytes != 7 || rs.Transactions[2].Responses != 1 {
-			t.Errorf("chunk %d: literal %d responses %d", chunk, rs.Transactions[2].ServerLiteralBytes, rs.Transactions[2].Responses)
-		}
+	rs := CheckSplitInvariance(t, steps, Options{})
+	wantBrief(t, rs, "a1 SELECT.FEATURES OK", "a2 SET.EOL OK", "a3 FETCH OK", "a4 NOOP OK")
+	if rs.Transactions[2].ServerLiteralBytes != 7 || rs.Transactions[2].Responses != 1 {
+		t.Errorf("literal %d responses %d", rs.Transactions[2].ServerLiteralBytes, rs.Transactions[2].Responses)
 	}
 }
 
 // Client lines that cannot be parsed may hold a password: anomalies give
 // their length, not their text, unless secrets were asked for.
 func TestMalformedClientLineNotQuoted(t *testing.T) {
-	steps := []step{
+	steps := []Segment{
 		S("* OK ready\n"), C("a1 NOOP\n"), S("a1 OK noop\n"),
 		C("\x01LOGIN alice Hunter2-Secret\n"),
 		C("a2 LOGIN alice Hunt"),
@@ -362,7 +357,7 @@ func TestMalformedClientLineNotQuoted(t *testing.T) {
 // changes what is in force, and without TAGGED.SOLICITED tagged data is an
 // anomaly.
 func TestSelectFeaturesNegation(t *testing.T) {
-	steps := []step{
+	steps := []Segment{
 		S("* OK IMAP3 ready\n"),
 		C("a1 SELECT.VERSION (3 0)\n"), S("a1 OK 3.0\n"),
 		C("a2 SELECT.FEATURES AUTO.SET.SEEN ~TAGGED.SOLICITED\n"), S("a2 OK selected\n"),
@@ -384,7 +379,7 @@ func TestSelectFeaturesNegation(t *testing.T) {
 // line, whoever speaks first, and never dissected.
 func TestBannersNotIMAP(t *testing.T) {
 	for _, c := range []struct {
-		first step
+		first Segment
 		want  string
 	}{
 		{S("SSH-2.0-OpenSSH_9.2\n"), "SSH"},
@@ -392,9 +387,9 @@ func TestBannersNotIMAP(t *testing.T) {
 		{S("+OK POP3 ready\n"), "POP3"},
 		{S("220 mail ESMTP\n"), "SMTP or FTP"},
 	} {
-		rs := run(t, []step{c.first, C("a1 LOGIN alice pw\n")}, 1, Options{})
+		rs := run(t, []Segment{c.first, C("a1 LOGIN alice pw\n")}, 1, Options{})
 		if rs.NotIMAP != c.want || len(rs.Transactions) != 0 {
-			t.Errorf("%q: not_imap %q, %d transactions", c.first.data, rs.NotIMAP, len(rs.Transactions))
+			t.Errorf("%q: not_imap %q, %d transactions", string(c.first.Data), rs.NotIMAP, len(rs.Transactions))
 		}
 	}
 }
@@ -422,31 +417,29 @@ func TestCompressCountsExact(t *testing.T) {
 	plainC := "c3 NOOP\nc4 LOGOUT\n"
 	plainS := []string{"* 3 EXISTS\n", "c3 OK done\n* BYE bye\nc4 OK bye\n"}
 	zc, zs := deflate(plainC)[0], deflate(plainS...)
-	steps := []step{
+	steps := []Segment{
 		S("* OK ready\n"), C("c1 LOGIN u p\n"), S("c1 OK in\n"), C("c2 COMPRESS DEFLATE\n"),
 		// The server's OK and its first compressed bytes in one segment.
-		{FromServer, crlf("c2 OK DEFLATE active\n") + zs[0]},
-		{FromClient, zc}, {FromServer, zs[1]},
+		{FromServer, []byte(crlf("c2 OK DEFLATE active\n") + zs[0])},
+		{FromClient, []byte(zc)}, {FromServer, []byte(zs[1])},
 	}
-	for _, chunk := range []int{0, 1, 3} {
-		rs := run(t, steps, chunk, Options{})
-		wantBrief(t, rs, "c1 LOGIN OK", "c2 COMPRESS OK", "c3 NOOP OK", "c4 LOGOUT OK")
-		got := [6]int64{rs.ClientBytes, rs.ServerBytes, rs.CompressedClientBytes, rs.CompressedServerBytes, rs.InflatedClientBytes, rs.InflatedServerBytes}
-		want := [6]int64{
-			int64(len(plainC0) + len(zc)), int64(len(plainS0) + len(zs[0]) + len(zs[1])),
-			int64(len(zc)), int64(len(zs[0]) + len(zs[1])),
-			int64(len(plainC0) + len(crlf(plainC))), int64(len(plainS0) + len(crlf(plainS[0])) + len(crlf(plainS[1]))),
-		}
-		if got != want {
-			t.Errorf("chunk %d: client/server raw, compressed, inflated = %v, want %v", chunk, got, want)
-		}
+	rs := CheckSplitInvariance(t, steps, Options{})
+	wantBrief(t, rs, "c1 LOGIN OK", "c2 COMPRESS OK", "c3 NOOP OK", "c4 LOGOUT OK")
+	got := [6]int64{rs.ClientBytes, rs.ServerBytes, rs.CompressedClientBytes, rs.CompressedServerBytes, rs.InflatedClientBytes, rs.InflatedServerBytes}
+	want := [6]int64{
+		int64(len(plainC0) + len(zc)), int64(len(plainS0) + len(zs[0]) + len(zs[1])),
+		int64(len(zc)), int64(len(zs[0]) + len(zs[1])),
+		int64(len(plainC0) + len(crlf(plainC))), int64(len(plainS0) + len(crlf(plainS[0])) + len(crlf(plainS[1]))),
+	}
+	if got != want {
+		t.Errorf("client/server raw, compressed, inflated = %v, want %v", got, want)
 	}
 }
 
 // TestNamedMailbox: the mailbox a command names is recorded unquoted,
 // also from a short literal, and not from a literal too long to keep.
 func TestNamedMailbox(t *testing.T) {
-	rs := run(t, []step{
+	rs := run(t, []Segment{
 		S("* OK ready\n"), C("a1 SELECT INBOX\n"), S("a1 OK\n"),
 		C(`a2 STATUS "My \"Box\"" (MESSAGES)` + "\n"), S("a2 OK\n"),
 		C("a3 CREATE {5}\n"), S("+ go\n"), C("Draft\n"), S("a3 OK\n"),
@@ -461,5 +454,31 @@ func TestNamedMailbox(t *testing.T) {
 	want := []string{"a1=INBOX", `a2=My "Box"`, "a3=Draft", "a4=", "a5=", "a6=Sent"}
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("named mailboxes %q, want %q", got, want)
+	}
+}
+
+// TestDeflateAfterEnd: bytes after the final DEFLATE block are an anomaly
+// whether they arrive with the final block or after it, and what the
+// stream held is still dissected.
+func TestDeflateAfterEnd(t *testing.T) {
+	var b bytes.Buffer
+	w, _ := flate.NewWriter(&b, flate.DefaultCompression)
+	w.Write([]byte(crlf("* BYE bye\nc2 OK bye\n")))
+	w.Close() // the final block
+	var cb bytes.Buffer
+	cw, _ := flate.NewWriter(&cb, flate.DefaultCompression)
+	cw.Write([]byte(crlf("c2 LOGOUT\n")))
+	cw.Flush()
+	steps := []Segment{
+		S("* OK ready\n"), C("c1 COMPRESS DEFLATE\n"), S("c1 OK DEFLATE active\n"), {FromClient, cb.Bytes()},
+		{FromServer, append(b.Bytes(), "junk"...)},
+	}
+	rs := CheckSplitInvariance(t, steps, Options{})
+	wantBrief(t, rs, "c1 COMPRESS OK", "c2 LOGOUT OK")
+	if len(rs.Anomalies) != 1 || rs.Anomalies[0].Kind != "deflate_after_end" {
+		t.Errorf("anomalies %+v, want one deflate_after_end", rs.Anomalies)
+	}
+	if want := int64(b.Len() + 4); rs.CompressedServerBytes != want {
+		t.Errorf("compressed server bytes %d, want %d", rs.CompressedServerBytes, want)
 	}
 }

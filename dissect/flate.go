@@ -9,8 +9,10 @@ import "errors"
 // Z_PARTIAL_FLUSH (mbsync does) would have its commands held back for a
 // long time, with wrong timestamps. This decoder hands over its output at
 // the end of every block and whenever it runs out of input, which is what
-// per-message latency needs. It pulls bytes through readByte and pushes
-// output through emit; the inflater runs it as a coroutine.
+// per-message latency needs. It is a push decoder: write hands it a
+// segment, it decodes as far as the segment goes and returns; a code cut
+// by the segment's end is decoded again, from its first bit, when the next
+// segment arrives (flate_input.go keeps those few bytes).
 
 // Errors of the DEFLATE decoder.
 var (
@@ -20,6 +22,8 @@ var (
 	errFlateDistance  = errors.New("dissect: deflate: distance too far back")
 	errFlateTables    = errors.New("dissect: deflate: invalid code lengths")
 	errFlateStopped   = errors.New("dissect: deflate: stopped")
+	// errFlateNeedInput is internal: the input ran out inside a code.
+	errFlateNeedInput = errors.New("dissect: deflate: need input")
 )
 
 const (
@@ -74,13 +78,27 @@ func (h *huffman) build(lengths []uint8) error {
 	return nil
 }
 
-// flateDecoder holds the decoder's state between blocks.
-type flateDecoder struct {
-	readByte func() (byte, bool)
-	emit     func([]byte) bool
+// flateState is where the decoder stands between segments.
+type flateState uint8
 
+const (
+	fsHeader flateState = iota // at a block header
+	fsStored                   // copying a stored block, storedLeft to go
+	fsCodes                    // decoding a Huffman-coded block
+	fsEnd                      // the final block has ended
+)
+
+// flateDecoder holds the decoder's state between segments.
+type flateDecoder struct {
+	emit func([]byte) bool // receives output; false stops the decoder
+
+	input flateInput
 	bits  uint32
 	nbits uint
+
+	state      flateState
+	final      bool // the current block is the last
+	storedLeft int  // bytes of the stored block still to copy
 
 	window [flateWindow]byte
 	wpos   int  // next write position in window
@@ -93,9 +111,9 @@ type flateDecoder struct {
 // need ensures at least n bits are buffered.
 func (d *flateDecoder) need(n uint) error {
 	for d.nbits < n {
-		b, ok := d.readByte()
+		b, ok := d.input.next()
 		if !ok {
-			return errFlateStopped
+			return errFlateNeedInput
 		}
 		d.bits |= uint32(b) << d.nbits
 		d.nbits += 8
@@ -158,60 +176,114 @@ func (d *flateDecoder) flush() bool {
 	return true
 }
 
-// run decodes the stream until its final block, an error, or a stop.
+// write decodes p (borrowed) as far as it goes, handing output to emit at
+// the end of every block and when p runs out. Once the final block has
+// ended it returns trailing: whether bytes of p follow it. err is the
+// stream's error, or errFlateStopped when emit said stop.
+func (d *flateDecoder) write(p []byte) (trailing bool, err error) {
+	if d.state == fsEnd {
+		return len(p) > 0, nil
+	}
+	d.input.start(p)
+	err = d.run()
+	switch err {
+	case errFlateNeedInput:
+		d.bits, d.nbits = d.input.rewind()
+		if !d.flush() {
+			return false, errFlateStopped
+		}
+		return false, nil
+	case nil:
+		return d.input.left(), nil
+	case errFlateStopped:
+		return false, err
+	}
+	// Output decoded before the corrupt point is real; hand it over
+	// whatever the input segmentation was.
+	d.flush()
+	return false, err
+}
+
+// run decodes blocks until the input runs out, the final block ends, an
+// error, or a stop.
 func (d *flateDecoder) run() error {
 	for {
-		hdr, err := d.take(3)
-		if err != nil {
-			return err
-		}
-		switch hdr >> 1 {
-		case 0:
+		var err error
+		switch d.state {
+		case fsEnd:
+			return nil
+		case fsHeader:
+			err = d.header()
+		case fsStored:
 			err = d.stored()
-		case 1:
-			d.fixedTables()
+		case fsCodes:
 			err = d.codes()
-		case 2:
-			if err = d.dynamicTables(); err == nil {
-				err = d.codes()
-			}
-		default:
-			err = errFlateBlockType
 		}
 		if err != nil {
-			if err != errFlateStopped {
-				// Output decoded before the corrupt point is real; hand it
-				// over whatever the input segmentation was.
-				d.flush()
-			}
 			return err
 		}
+		if d.state != fsHeader {
+			continue // a block began
+		}
+		// A block ended.
 		if !d.flush() {
 			return errFlateStopped
 		}
-		if hdr&1 == 1 {
-			return nil
+		if d.final {
+			d.state = fsEnd
 		}
 	}
 }
 
-// stored copies a stored block.
-func (d *flateDecoder) stored() error {
-	d.bits, d.nbits = 0, 0 // skip to a byte boundary
-	v, err := d.take(32)
+// header reads a block header (and a dynamic block's code tables) as one
+// unit: cut by the input's end, it is read again from its first bit.
+func (d *flateDecoder) header() error {
+	d.input.mark(d.bits, d.nbits)
+	hdr, err := d.take(3)
 	if err != nil {
 		return err
 	}
-	n, nc := v&0xffff, v>>16
-	if n != ^nc&0xffff {
-		return errFlateStored
+	switch hdr >> 1 {
+	case 0:
+		d.bits, d.nbits = 0, 0 // skip to a byte boundary (fewer than 8 bits are left)
+		v, err := d.take(32)
+		if err != nil {
+			return err
+		}
+		n, nc := v&0xffff, v>>16
+		if n != ^nc&0xffff {
+			return errFlateStored
+		}
+		d.storedLeft = int(n)
+		d.state = fsStored
+	case 1:
+		d.fixedTables()
+		d.state = fsCodes
+	case 2:
+		if err := d.dynamicTables(); err != nil {
+			return err
+		}
+		d.state = fsCodes
+	default:
+		return errFlateBlockType
 	}
-	for ; n > 0; n-- {
-		b, ok := d.readByte()
-		if !ok || !d.put(b) {
+	d.final = hdr&1 == 1
+	return nil
+}
+
+// stored copies a stored block's bytes; each byte is its own unit.
+func (d *flateDecoder) stored() error {
+	for ; d.storedLeft > 0; d.storedLeft-- {
+		d.input.mark(0, 0)
+		b, ok := d.input.next()
+		if !ok {
+			return errFlateNeedInput
+		}
+		if !d.put(b) {
 			return errFlateStopped
 		}
 	}
+	d.state = fsHeader
 	return nil
 }
 
@@ -308,9 +380,13 @@ func (d *flateDecoder) dynamicTables() error {
 	return d.dist.build(lengths[nlen : nlen+ndist])
 }
 
-// codes decodes a Huffman-coded block's literals and back-references.
+// codes decodes a Huffman-coded block's literals and back-references. Each
+// literal or length/distance pair is one unit: all its bits are read before
+// any output, so cut by the input's end it is decoded again from its first
+// bit.
 func (d *flateDecoder) codes() error {
 	for {
+		d.input.mark(d.bits, d.nbits)
 		sym, err := d.decode(&d.lit)
 		if err != nil {
 			return err
@@ -322,6 +398,7 @@ func (d *flateDecoder) codes() error {
 			}
 			continue
 		case sym == 256:
+			d.state = fsHeader
 			return nil
 		case sym > 285:
 			return errFlateCode

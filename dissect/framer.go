@@ -310,6 +310,7 @@ func (f *framer) endOfStream(ts time.Time) {
 	case (f.mode == modeLine || f.mode == modeResync) && (len(f.buf) > 0 || f.over > 0):
 		// The last line never ended: it may be a cut completion.
 		s.anomaly(report.AnomalyTruncatedLine, f.dir.String()+" stream ended inside a line: "+s.excerpt(f.dir, f.buf), "", ts)
+		s.cutLine(f, ts, noteCaptureEnded) // a command line the end cuts is still reported
 		s.onFramingLost(f)
 	}
 }

@@ -1,35 +1,31 @@
 package dissect
 
 import (
-	"github.com/imapscope/imapscope/report"
-	"iter"
 	"strconv"
 	"time"
+
+	"github.com/imapscope/imapscope/report"
 )
 
 // inflater is the DEFLATE layer of a wire: it decodes one direction of a
-// COMPRESS=DEFLATE (RFC 4978) stream as it arrives, a segment at a time.
-//
-// The decoder (flate.go) is written as an ordinary pull loop; the inflater
-// runs it as a coroutine with iter.Pull, which starts a goroutine for it
-// (one per compressed direction, from COMPRESS until the session closes).
-// Control passes back and forth synchronously, never concurrently: when the
-// decoder needs input that has not arrived, it hands over the output it has
-// and yields to write, which returns to the caller; the next write resumes
-// it where it stopped. Input is never re-read, and output goes up the wire
+// COMPRESS=DEFLATE (RFC 4978) stream as it arrives, a segment at a time,
+// with the push decoder of flate.go. Output goes up the wire during write,
 // with the timestamp of the segment that completed it, whatever flush mode
-// the peer uses.
+// the peer uses; compressed input is never re-read except the few bytes of
+// a code cut by a segment's end.
 type inflater struct {
-	next    func() ([]byte, bool)
-	release func() // ends the coroutine
 	dec     flateDecoder
+	done    bool  // the stream ended
+	stopped bool  // decoding given up: count only
+	wire    int64 // compressed bytes seen (this layer's counter)
+	total   int64 // inflated bytes produced
 
-	in      []byte // compressed input being consumed (borrowed from write)
-	done    bool   // the stream ended or failed
-	err     error  // the decoder's error, if it failed
-	wire    int64  // compressed bytes seen (this layer's counter)
-	total   int64  // inflated bytes produced
-	stopped bool   // decoding given up: count only
+	// Set for the duration of write, for out.
+	w     *wire
+	lvl   int
+	ts    time.Time
+	limit int64
+	bomb  bool
 }
 
 // Bounds on inflation, against decompression bombs.
@@ -40,25 +36,10 @@ const (
 	minInflateAllowance = 1 << 20
 )
 
-// newInflater starts a decoder coroutine.
+// newInflater returns an inflater at the start of a stream.
 func newInflater() *inflater {
 	z := &inflater{}
-	z.next, z.release = iter.Pull(func(yield func([]byte) bool) {
-		z.dec.emit = yield
-		z.dec.readByte = func() (byte, bool) {
-			for len(z.in) == 0 {
-				if !z.dec.flush() || !yield(nil) {
-					return 0, false
-				}
-			}
-			c := z.in[0]
-			z.in = z.in[1:]
-			return c, true
-		}
-		if err := z.dec.run(); err != nil && err != errFlateStopped {
-			z.err = err
-		}
-	})
+	z.dec.emit = z.out
 	return z
 }
 
@@ -80,31 +61,35 @@ func (z *inflater) write(w *wire, lvl int, ts time.Time, p []byte) {
 		z.fail(w, ts, report.AnomalyDeflateAfterEnd, "data after the end of the compressed stream")
 		return
 	}
-	limit := max(w.s.opts.MaxInflateRatio*z.wire, minInflateAllowance)
-	z.in = p
-	for {
-		out, ok := z.next()
-		if !ok {
-			z.done = true
-			z.in = nil
-			if z.err != nil {
-				z.fail(w, ts, report.AnomalyDeflateCorrupt, z.err.Error())
-			}
-			return
-		}
-		if out == nil {
-			return // all of p consumed; the decoder waits for more
-		}
-		z.total += int64(len(out))
-		if z.total > limit {
-			z.fail(w, ts, report.AnomalyDeflateBomb, "inflated output exceeds "+strconv.FormatInt(w.s.opts.MaxInflateRatio, 10)+"x the compressed input")
-			return
-		}
-		w.deliver(lvl+1, ts, out)
-		if z.stopped {
-			return
+	z.w, z.lvl, z.ts = w, lvl, ts
+	z.limit = max(w.s.opts.MaxInflateRatio*z.wire, minInflateAllowance)
+	trailing, err := z.dec.write(p)
+	z.w = nil
+	switch {
+	case z.bomb:
+		z.fail(w, ts, report.AnomalyDeflateBomb, "inflated output exceeds "+strconv.FormatInt(w.s.opts.MaxInflateRatio, 10)+"x the compressed input")
+	case err == errFlateStopped:
+		// The session stopped dissecting while the output went up.
+	case err != nil:
+		z.done = true
+		z.fail(w, ts, report.AnomalyDeflateCorrupt, err.Error())
+	case z.dec.state == fsEnd:
+		z.done = true
+		if trailing {
+			z.fail(w, ts, report.AnomalyDeflateAfterEnd, "data after the end of the compressed stream")
 		}
 	}
+}
+
+// out receives inflated output (borrowed) from the decoder during write.
+func (z *inflater) out(p []byte) bool {
+	z.total += int64(len(p))
+	if z.total > z.limit {
+		z.bomb = true
+		return false
+	}
+	z.w.deliver(z.lvl+1, z.ts, p)
+	return !z.stopped
 }
 
 // gap: a DEFLATE stream cannot be resumed after a loss.
@@ -115,19 +100,8 @@ func (z *inflater) gap(w *wire, _ int, ts time.Time, _ int) {
 	}
 }
 
-// close releases the decoder coroutine.
-func (z *inflater) close() {
-	if z.release != nil {
-		z.release()
-		z.in = nil
-	}
-}
-
 // stop gives up decoding; what follows is only counted.
-func (z *inflater) stop() {
-	z.stopped = true
-	z.close()
-}
+func (z *inflater) stop() { z.stopped = true }
 
 // fail gives up inflating this direction and records why.
 func (z *inflater) fail(w *wire, ts time.Time, kind report.AnomalyKind, detail string) {

@@ -32,6 +32,28 @@ const (
 	maxCapturedLiteral = 256
 	// maxListItems caps items parsed from capability-like lists.
 	maxListItems = 256
+	// minMaxLine is the smallest MaxLine honoured: a line must hold a tag,
+	// a command name and a literal header.
+	minMaxLine = 64
+	// maxTagLen is the longest tag believed; a longer first word is not a
+	// tag (real clients use a few characters).
+	maxTagLen = 64
+	// maxCommandWord caps each word of a command name (longer ones are cut).
+	maxCommandWord = 31
+	// maxResponseKind caps an unknown response keyword kept as a kind.
+	maxResponseKind = 32
+	// maxIDParams caps the ID parameters kept (RFC 2971 §3.3 allows 30).
+	maxIDParams = 32
+	// maxDetailExcerpt caps a line quoted in an anomaly's detail.
+	maxDetailExcerpt = 80
+	// maxLiteralDigits is the most digits a literal size can have (int64).
+	maxLiteralDigits = 19
+	// argsInline and litHdrInline are the argument and literal-header
+	// bytes a session holds without allocating.
+	argsInline   = 256
+	litHdrInline = 24
+	// txnListInitial is the first capacity of a session's transaction list.
+	txnListInitial = 16
 )
 
 // Options configures a Session. The zero value means "all defaults".
@@ -58,8 +80,8 @@ func (o Options) withDefaults() Options {
 	if o.MaxLine <= 0 {
 		o.MaxLine = DefaultMaxLine
 	}
-	if o.MaxLine < 64 {
-		o.MaxLine = 64
+	if o.MaxLine < minMaxLine {
+		o.MaxLine = minMaxLine
 	}
 	if o.MaxPending <= 0 {
 		o.MaxPending = DefaultMaxPending

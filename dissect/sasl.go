@@ -6,26 +6,49 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/imapscope/imapscope/report"
 )
 
-// startAuth begins an AUTHENTICATE exchange once the command line is sent.
-func (s *Session) startAuth(t *txn, ts time.Time) {
-	sc := argScanner{p: s.args}
-	k, a, b, ok := sc.next()
-	if !ok {
+// startAuth begins an AUTHENTICATE exchange from its command line: the
+// mechanism is the first argument, when the position scan could delimit it
+// as a mechanism name (sec), and an initial response may follow it
+// (SASL-IR, RFC 4959). The response is read here, from the line itself:
+// it never reaches the arguments unless secrets were asked for.
+func (s *Session) startAuth(t *txn, line []byte, sec lineSecret, ts time.Time) {
+	switch {
+	case sec.value != nil:
+		t.mech = upperASCII(sec.value)
+	case s.opts.ShowSecrets && sec.kind == secAuth && sec.argStart < len(line):
+		t.mech = upperASCII(line[sec.argStart:wordEnd(line, sec.argStart)])
+	}
+	if t.mech == "" {
 		return
 	}
-	t.mech = strings.ToUpper(stringArg(s.args, k, a, b))
 	s.lastMech = t.mech
-	if k2, a2, b2, ok := sc.next(); ok {
-		// SASL-IR (RFC 4959): the initial response is on the command line.
-		t.saslInitial = true
-		s.keepSASL(t, s.args[a2:b2])
-		s.saslIdentity(t, s.args[a2:b2], k2, ts)
+	i := sec.argEnd
+	for i < len(line) && isSeparator(line[i]) {
+		i++
 	}
-	if !t.done {
-		s.authTxn = t
+	if i == len(line) {
+		return
 	}
+	ir := line[i:wordEnd(line, i)]
+	t.saslInitial = true
+	kind := tokAtom
+	if ir[0] == '"' || ir[0] == '{' || ir[0] == '~' {
+		kind = tokQuoted // not base64: its identity is not decoded
+	}
+	s.keepSASL(t, ir)
+	s.saslIdentity(t, ir, kind, ts)
+}
+
+// wordEnd returns the index of the first separator in line at or after i.
+func wordEnd(line []byte, i int) int {
+	for i < len(line) && !isSeparator(line[i]) {
+		i++
+	}
+	return i
 }
 
 // saslResponse handles one client line of an AUTHENTICATE exchange.
@@ -78,8 +101,10 @@ func (s *Session) saslIdentity(t *txn, b64 []byte, kind int, ts time.Time) {
 	if err != nil || (t.mech == "LOGIN" && !printable(dec[:n])) {
 		// Some clients send AUTHENTICATE LOGIN's user name in clear.
 		if t.mech == "LOGIN" && t.saslStep == 1 && printable(b64) {
-			s.anomaly("sasl_not_base64", "AUTHENTICATE LOGIN user name sent without base64 encoding", t.t.Tag, ts)
-			s.rep.User = string(b64)
+			s.anomaly(report.AnomalySASLNotBase64, "AUTHENTICATE LOGIN user name sent without base64 encoding", t.t.Tag, ts)
+			if validUser(b64) && !t.injected {
+				s.rep.User = string(b64)
+			}
 		}
 		return
 	}
@@ -118,7 +143,7 @@ func (s *Session) saslIdentity(t *txn, b64 []byte, kind int, ts time.Time) {
 	for i := range dec {
 		dec[i] = 0
 	}
-	if user != "" && printable([]byte(user)) && len(user) <= 256 {
+	if validUser([]byte(user)) && !t.injected {
 		s.rep.User = user
 	}
 }

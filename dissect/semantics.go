@@ -66,11 +66,13 @@ func (s *Session) setCapabilities(rest []byte) {
 func (s *Session) commandSent(t *txn, ts time.Time) {
 	switch t.kind {
 	case kLogin:
-		if u, ok := s.firstArg(s.args); ok {
-			s.rep.User = u
+		if s.red.user != "" && !t.injected {
+			s.rep.User = s.red.user
 		}
 	case kAuthenticate:
-		s.startAuth(t, ts)
+		if !t.done && !t.cut {
+			s.authTxn = t
+		}
 	case kIdle:
 		s.idleTxn = t
 	case kID:
@@ -207,7 +209,7 @@ func idParams(p []byte) map[string]string {
 		return nil
 	}
 	m := make(map[string]string, len(w)/2)
-	for i := 0; i+1 < len(w) && len(m) < 32; i += 2 {
+	for i := 0; i+1 < len(w) && len(m) < maxIDParams; i += 2 {
 		m[strings.ToLower(w[i])] = w[i+1]
 	}
 	return m

@@ -203,6 +203,11 @@ func (s *Session) tagged(f *framer, ts time.Time, line []byte) int64 {
 			k, more := cutAtom(after)
 			kind, after = responseKind(k), more
 		}
+		if t == nil && s.unshownTag(tag) {
+			s.anomaly(report.AnomalyUnknownTag, "tagged data for a tag taken from a client line that was not shown, which no pending command has", "", ts)
+			s.srv = nil
+			return s.serverLiteral(after, ts)
+		}
 		if t == nil {
 			s.anomaly(report.AnomalyUnknownTag, "tagged data for tag "+string(tag)+", which no pending command has", string(tag), ts)
 			s.srv = nil
@@ -219,9 +224,19 @@ func (s *Session) tagged(f *framer, ts time.Time, line []byte) int64 {
 		return s.serverLiteral(after, ts)
 	}
 	if t == nil {
-		i := s.anomaly(report.AnomalyUnknownTag, "completion for tag "+string(tag)+", which no pending command has", string(tag), ts)
+		shown, detail := string(tag), "completion for tag "+string(tag)+", which no pending command has"
+		if s.unshownTag(tag) {
+			// The server echoes the first word of a line that was not shown.
+			shown, detail = "", "completion for a tag taken from a client line that was not shown (may hold secrets), which no pending command has"
+		}
+		i := s.anomaly(report.AnomalyUnknownTag, detail, shown, ts)
 		if len(s.unknown) < maxUnmatched {
-			s.unknown = append(s.unknown, unmatched{tag: string(tag), anomaly: i})
+			u := unmatched{tag: string(tag), anomaly: i}
+			if status != "" && status != "BYE" {
+				code, text := respCode(after)
+				u.status, u.code, u.text, u.ts, u.gaps = report.Status(status), s.text(code), s.text(text), ts, s.rep.Gaps
+			}
+			s.unknown = append(s.unknown, u)
 		}
 		s.srv = nil
 		return noLiteral

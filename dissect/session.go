@@ -74,8 +74,11 @@ type Session struct {
 	litOK    bool   // the literal being received is being captured
 	litHdr   []byte // header of the literal being received ("{12}")
 
-	argsArr   [256]byte // initial backing of args
-	litHdrArr [24]byte  // initial backing of litHdr
+	red redaction    // what of the client message is secret (redact_args.go)
+	inj tlsInjection // STARTTLS command injection (injection.go)
+
+	argsArr   [argsInline]byte   // initial backing of args
+	litHdrArr [litHdrInline]byte // initial backing of litHdr
 }
 
 // unmatched remembers a completion that arrived for no known command, so
@@ -83,6 +86,13 @@ type Session struct {
 type unmatched struct {
 	tag     string
 	anomaly int // index into rep.Anomalies
+	// The completion itself, applied to the command when it turns up
+	// after a gap (a client segment held behind a capture hole is released
+	// late).
+	status     report.Status
+	code, text string
+	ts         time.Time
+	gaps       int // the session's gaps when it arrived
 }
 
 // maxUnmatched bounds the unmatched-completion memory.

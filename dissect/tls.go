@@ -30,6 +30,9 @@ type tlsSlot struct {
 }
 
 func (t *tlsSlot) write(w *wire, lvl int, ts time.Time, p []byte) {
+	if w.dir == FromServer && t.records == 0 {
+		w.s.serverAfterStartTLS(p, ts) // plain text instead of a handshake
+	}
 	t.records += int64(len(p))
 	if t.stopped {
 		return

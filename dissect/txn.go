@@ -14,7 +14,12 @@ type txn struct {
 	tr   report.Transaction // t points here: one allocation per command
 	kind cmdKind
 
-	argsDone bool // Args were finished (and redacted)
+	argsDone bool // Args were finished
+	injected bool // sent after STARTTLS, before the server's answer to it
+	cut      bool // the command line was cut by a gap or the end of the capture
+	// early is a completion with the command's tag that arrived before the
+	// command did: applied once the command is sent.
+	early *unmatched
 
 	mech        string // AUTHENTICATE mechanism
 	saslStep    int    // SASL responses seen
@@ -42,6 +47,9 @@ const (
 	noteNeverCompleted
 	noteTagReused
 	noteGivenUp
+	noteCaptureEnded
+	noteInjected
+	noteEarlyCompletion
 )
 
 // text is the note as it reads in the report.
@@ -65,6 +73,12 @@ func (n txnNote) text() string {
 		return "tag reused before completion"
 	case noteGivenUp:
 		return "given up: too many pending commands"
+	case noteCaptureEnded:
+		return "command cut: the capture ended inside its line"
+	case noteInjected:
+		return "injected: sent after STARTTLS, before the server answered it"
+	case noteEarlyCompletion:
+		return "completion seen before the command (held behind a capture gap)"
 	}
 	return ""
 }
@@ -106,6 +120,11 @@ func (s *Session) newTxn(tag, command string, ts time.Time) *txn {
 			if a := s.unknown[i].anomaly; a >= 0 {
 				s.rep.Anomalies[a].Kind = report.AnomalyCompletionBeforeCommand
 				s.rep.Anomalies[a].Detail = "completion tagged " + tag + " arrived before the client sent " + tag
+			}
+			if s.unknown[i].status != "" && s.rep.Gaps > s.unknown[i].gaps {
+				// A gap since: the command was held behind it.
+				u := s.unknown[i]
+				t.early = &u
 			}
 			s.unknown = append(s.unknown[:i], s.unknown[i+1:]...)
 			break
@@ -170,7 +189,7 @@ func (s *Session) store(t *txn) {
 		return
 	}
 	if s.rep.Transactions == nil {
-		s.rep.Transactions = make([]*report.Transaction, 0, 16)
+		s.rep.Transactions = make([]*report.Transaction, 0, txnListInitial)
 	}
 	s.rep.Transactions = append(s.rep.Transactions, t.t)
 }
@@ -226,6 +245,18 @@ func (s *Session) complete(t *txn, status report.Status, code, text []byte, ts t
 	s.removePending(t)
 	s.applyCompletion(t, status)
 	s.emit(t)
+}
+
+// applyEarly completes t with a completion that arrived before it, once t
+// has been sent (its arguments finished).
+func (s *Session) applyEarly(t *txn) {
+	u := t.early
+	if u == nil || t.done {
+		return
+	}
+	t.early = nil
+	t.note(noteEarlyCompletion)
+	s.complete(t, u.status, unsafeBytes(u.code), unsafeBytes(u.text), u.ts)
 }
 
 // latencyMS is the time from a to b in milliseconds (0 when b precedes a).

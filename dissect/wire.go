@@ -130,6 +130,7 @@ func (w *wire) gapAt(lvl int, ts time.Time, n int) {
 		w.layers[lvl].gap(w, lvl, ts, n)
 		return
 	}
+	w.s.cutLine(&w.fr, ts, noteCommandCut) // a command line the gap cuts is still reported
 	w.fr.gap(int64(n))
 }
 
@@ -180,9 +181,6 @@ func (w *wire) setEOL(b byte) { w.fr.altEOL = b }
 // close ends the direction at ts: what the end cut is reported when the
 // IMAP stream was read without any layer.
 func (w *wire) close(ts time.Time) {
-	if w.inf != nil {
-		w.inf.close()
-	}
 	if w.n == 0 && w.fr.mode != modeOpaque {
 		w.fr.endOfStream(ts)
 	}

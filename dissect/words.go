@@ -124,7 +124,7 @@ func trailingLiteral(line []byte) (literalHeader, bool) {
 	for start > 0 && line[start-1] >= '0' && line[start-1] <= '9' {
 		start--
 	}
-	if start == end || start == 0 || line[start-1] != '{' || end-start > 19 {
+	if start == end || start == 0 || line[start-1] != '{' || end-start > maxLiteralDigits {
 		return h, false
 	}
 	open := start - 1

@@ -2,10 +2,10 @@
 // byte streams. It is the only imapscope package that imports gopacket: a
 // thin adapter around gopacket's pcapgo readers and TCP reassembly.
 //
-// # Ownership
+// # Scope
 //
-// Owned by the reassembly engineer. The contract with the rest of the
-// program is handler.go (ConnFactory, Conn); everything below the byte
+// This is the only package (with its live subpackage) that imports
+// gopacket. The contract with the rest of the program is handler.go (ConnFactory, Conn); everything below the byte
 // stream lives here: capture sources (pcap, pcapng, gzip, stdin), link-layer
 // decoding (Ethernet with 802.1Q/QinQ, Linux SLL and SLL2, raw IPv4/IPv6,
 // BSD null and OpenBSD loop), TCP reassembly, worker sharding, and the

@@ -105,10 +105,15 @@ func TestPublicNDPIImaps(t *testing.T) {
 			t.Errorf("client stream does not start with a TLS handshake: %.10q", cs)
 		}
 	}
-	// Default ports: nothing on 993.
+	// Default ports include 993 (implicit TLS): the same two connections.
 	f, _ = runPublic(t, "nDPI_imaps.pcap", Options{Workers: 1})
+	if len(f.conns) != 2 {
+		t.Errorf("%d conns with default ports, want 2", len(f.conns))
+	}
+	// Ports that exclude 993: nothing.
+	f, _ = runPublic(t, "nDPI_imaps.pcap", Options{Workers: 1, Ports: []uint16{143}})
 	if len(f.conns) != 0 {
-		t.Errorf("%d conns with default ports", len(f.conns))
+		t.Errorf("%d conns on 143 only", len(f.conns))
 	}
 }
 

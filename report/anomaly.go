@@ -99,6 +99,10 @@ const (
 	// AnomalySASLNotBase64: an AUTHENTICATE LOGIN response (the user name)
 	// was sent without the base64 encoding SASL requires.
 	AnomalySASLNotBase64 AnomalyKind = "sasl_not_base64"
+	// AnomalyStartTLSInjection: the client sent bytes after STARTTLS before
+	// the server answered it, or the server sent plain text after its OK
+	// and before the TLS handshake (CVE-2011-0411 command injection).
+	AnomalyStartTLSInjection AnomalyKind = "starttls_injection"
 
 	// COMPRESS=DEFLATE.
 
@@ -135,7 +139,7 @@ var AnomalyKinds = []AnomalyKind{
 	AnomalyUnknownTag, AnomalyCompletionBeforeCommand, AnomalyTagReused, AnomalyTagCaseMismatch,
 	AnomalyCompletionWithoutStatus, AnomalyUnexpectedContinuation, AnomalyNeverCompleted,
 	AnomalyTaggedDataWithoutFeature,
-	AnomalySASLNotBase64,
+	AnomalySASLNotBase64, AnomalyStartTLSInjection,
 	AnomalyDeflateCorrupt, AnomalyDeflateGap, AnomalyDeflateBomb, AnomalyDeflateAfterEnd,
 	AnomalyTooManyPending, AnomalyTransactionsDropped, AnomalyAnomaliesDropped,
 }

@@ -97,6 +97,9 @@ func (j *JSONLWriter) WriteTransaction(sessionID int, t *Transaction) error {
 // finite reports whether f can be encoded in JSON.
 func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
 
+// maxPooledLine is the largest line buffer kept for reuse.
+const maxPooledLine = 1 << 20
+
 // lineAppenders recycles the buffers of JSON lines.
 var lineAppenders = sync.Pool{New: func() any { return &jsonAppender{compact: true} }}
 
@@ -104,7 +107,7 @@ func getLineAppender() *jsonAppender { return lineAppenders.Get().(*jsonAppender
 
 // putLineAppender recycles e unless its buffer grew unusually large.
 func putLineAppender(e *jsonAppender) {
-	if cap(e.b) > 1<<20 {
+	if cap(e.b) > maxPooledLine {
 		return
 	}
 	e.b, e.depth, e.first = e.b[:0], 0, false

@@ -12,6 +12,7 @@ cd "$(dirname "$0")/.."
 
 targets="
 ./dissect FuzzSession
+./dissect FuzzRedaction
 ./pipeline FuzzPcap
 ./reassembly FuzzReadFrom
 ./reassembly FuzzPacket

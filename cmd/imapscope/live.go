@@ -14,10 +14,12 @@ import (
 	"time"
 
 	"github.com/imapscope/imapscope/dissect"
+	"github.com/imapscope/imapscope/internal/outfile"
 	"github.com/imapscope/imapscope/pipeline"
 	"github.com/imapscope/imapscope/reassembly"
 	"github.com/imapscope/imapscope/reassembly/live"
 	"github.com/imapscope/imapscope/report"
+	"github.com/imapscope/imapscope/tlsdecrypt"
 )
 
 const liveUsage = `Usage: imapscope live -i IFACE [flags]
@@ -141,6 +143,16 @@ func (cfg *liveConfig) validate(pos []string) string {
 			return err.Error()
 		}
 	}
+	if cfg.format != "jsonl" {
+		if err := checkColumns(cfg.columns); err != nil {
+			return err.Error()
+		}
+	}
+	if cfg.pcapOut != "" && cfg.output != "-" {
+		if err := outfile.CheckNotInput(cfg.pcapOut, cfg.output); err != nil {
+			return fmt.Sprintf("-w %s and -o %s are the same file", cfg.pcapOut, cfg.output)
+		}
+	}
 	return ""
 }
 
@@ -150,16 +162,38 @@ func captureLive(cfg liveConfig, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "imapscope live: "+format+"\n", a...)
 		return exitFailure
 	}
+	// Signals are caught before any file exists, so that an interrupted
+	// set-up still removes its temporary file.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var ident *live.Identity
+	if cfg.user != "" {
+		// Looked up first: a wrong --user touches no file.
+		id, err := live.LookupUser(cfg.user)
+		if err != nil {
+			return fail("%v", err)
+		}
+		ident = id
+	}
 	out := stdout
 	if cfg.output != "" && cfg.output != "-" {
-		f, err := os.OpenFile(cfg.output, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+		f, err := outfile.Append(cfg.output, outfile.Options{Private: cfg.showSecrets})
 		if err != nil {
 			return fail("%v", err)
 		}
 		defer f.Close()
 		out = f
 	}
-	tty := cfg.output == "" && isTerminal(stdout)
+	var pcapFile *outfile.File
+	if cfg.pcapOut != "" {
+		// Packets carry clear-text credentials: the capture is private.
+		f, err := outfile.Create(cfg.pcapOut, outfile.Options{Private: true})
+		if err != nil {
+			return fail("%v", err)
+		}
+		defer f.Abort() // no-op once committed or published
+		pcapFile = f
+	}
 	keys, ok := loadKeyLogs(cfg.keylogs, stderr, "live")
 	if !ok {
 		return exitUsage
@@ -167,53 +201,8 @@ func captureLive(cfg liveConfig, stdout, stderr io.Writer) int {
 	reloadCtx, stopReload := context.WithCancel(context.Background())
 	defer stopReload()
 	go reloadKeyLogs(reloadCtx, keys, stderr)
-	pc := pipeline.Config{
-		Reassembly: reassembly.Options{Ports: cfg.ports, Workers: cfg.workers, IdleTimeout: cfg.idleTimeout},
-		Dissect:    dissect.Options{ShowSecrets: cfg.showSecrets, TLSKeys: keyLookup(keys)},
-		Stream:     liveStream(cfg, out, tty),
-		Live: &pipeline.LiveConfig{
-			Source: live.Config{
-				Interface:   cfg.iface,
-				Ports:       cfg.ports,
-				Expr:        cfg.expr,
-				BufferSize:  cfg.bufferMiB << 20,
-				Fanout:      cfg.fanoutGroup >= 0,
-				FanoutGroup: uint16(max(cfg.fanoutGroup, 0)),
-				Promiscuous: !cfg.noPromisc,
-			},
-			Run: live.RunOptions{Count: cfg.count},
-		},
-	}
-	var pcapFile *os.File
-	if cfg.pcapOut != "" {
-		f, err := os.Create(cfg.pcapOut)
-		if err != nil {
-			return fail("%v", err)
-		}
-		pcapFile = f
-		pc.Live.Run.Pcapng = f
-	}
-	if cfg.statsInterval > 0 {
-		pc.Live.Run.StatsEvery = cfg.statsInterval
-		pc.Live.Run.OnStats = func(st live.Stats) { fmt.Fprintln(stderr, statsLine("stats", st)) }
-	}
-	pc.Live.Opened = func(src *live.Source) error {
-		if cfg.user != "" {
-			if err := live.DropPrivileges(cfg.user); err != nil {
-				return err
-			}
-		}
-		if cfg.showSecrets && !cfg.quiet {
-			fmt.Fprintln(stderr, "imapscope: --show-secrets: passwords and SASL secrets will appear in the output")
-		}
-		if !cfg.quiet {
-			fmt.Fprintf(stderr, "imapscope live: capturing on %s (%s), ports %s\n", cfg.iface, src.Link(), cfg.ports.String())
-		}
-		return nil
-	}
+	pc := livePipeline(cfg, out, cfg.output == "" && isTerminal(stdout), stderr, pcapFile, ident, keys)
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	if cfg.duration > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, cfg.duration)
@@ -222,8 +211,8 @@ func captureLive(cfg liveConfig, stdout, stderr io.Writer) int {
 	res, runErr := pipeline.Run(ctx, pc)
 	stop()
 	code := exitOK
-	if pcapFile != nil {
-		if err := pcapFile.Close(); err != nil && runErr == nil {
+	if pcapFile != nil && res.Captured { // otherwise Abort (deferred) keeps an older file
+		if err := pcapFile.Commit(); err != nil && runErr == nil {
 			runErr = fmt.Errorf("-w %s: %w", cfg.pcapOut, err)
 		}
 	}
@@ -254,6 +243,60 @@ func captureLive(cfg liveConfig, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stderr, line)
 	return code
+}
+
+// livePipeline is the pipeline configuration of the live capture cfg
+// asks for, streaming to out and teeing packets to pcapFile (if any); the
+// privileges drop to ident (if any) once the source is open; notes go to
+// stderr.
+func livePipeline(cfg liveConfig, out io.Writer, tty bool, stderr io.Writer, pcapFile *outfile.File, ident *live.Identity, keys *tlsdecrypt.KeyLog) pipeline.Config {
+	pc := pipeline.Config{
+		Reassembly: reassembly.Options{Ports: cfg.ports, Workers: cfg.workers, IdleTimeout: cfg.idleTimeout},
+		Dissect:    dissect.Options{ShowSecrets: cfg.showSecrets, TLSKeys: keyLookup(keys)},
+		Stream:     liveStream(cfg, out, tty),
+		Live: &pipeline.LiveConfig{
+			Source: live.Config{
+				Interface:   cfg.iface,
+				Ports:       cfg.ports,
+				Expr:        cfg.expr,
+				BufferSize:  cfg.bufferMiB << 20,
+				Fanout:      cfg.fanoutGroup >= 0,
+				FanoutGroup: uint16(max(cfg.fanoutGroup, 0)),
+				Promiscuous: !cfg.noPromisc,
+			},
+			Run: live.RunOptions{Count: cfg.count},
+		},
+	}
+	if pcapFile != nil {
+		pc.Live.Run.Pcapng = pcapFile
+	}
+	if cfg.statsInterval > 0 {
+		pc.Live.Run.StatsEvery = cfg.statsInterval
+		pc.Live.Run.OnStats = func(st live.Stats) { fmt.Fprintln(stderr, statsLine("stats", st)) }
+	}
+	pc.Live.Opened = func(src *live.Source) error {
+		// The -w capture goes into place now, while still privileged
+		// enough to rename in its directory: it is kept however the
+		// capture ends.
+		if err := pcapFile.Publish(); err != nil {
+			return fmt.Errorf("-w %s: %w", cfg.pcapOut, err)
+		}
+		if ident != nil {
+			if err := ident.Drop(); errors.Is(err, live.ErrThreadsUnreachable) {
+				fmt.Fprintf(stderr, "imapscope live: warning: %v\n", err)
+			} else if err != nil {
+				return err
+			}
+		}
+		if cfg.showSecrets && !cfg.quiet {
+			fmt.Fprintln(stderr, "imapscope: --show-secrets: passwords and SASL secrets will appear in the output")
+		}
+		if !cfg.quiet {
+			fmt.Fprintf(stderr, "imapscope live: capturing on %s (%s), ports %s\n", cfg.iface, src.Link(), cfg.ports.String())
+		}
+		return nil
+	}
+	return pc
 }
 
 // liveStream streams finished sessions (and with --emit transactions each

@@ -11,6 +11,9 @@ import (
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
+// outputBufferSize is the buffer in front of a report's output.
+const outputBufferSize = 64 << 10
+
 // Exit codes.
 const (
 	exitOK      = 0 // input read fully

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/imapscope/imapscope/internal/outfile"
 	"github.com/imapscope/imapscope/report"
 )
 
@@ -64,10 +65,19 @@ func runMerge(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "imapscope merge: %v\n", err)
 		return exitUsage
 	}
+	if outputIsInput("merge", "o", cfg.output, inputs, stderr) {
+		return exitUsage
+	}
 	tty := cfg.output == "" && isTerminal(stdout)
 	format := resolveFormat("merge", cfg, tty, stderr)
 	if format == "" {
 		return exitUsage
+	}
+	if format == "table" {
+		if err := checkColumns(cfg.columns); err != nil {
+			fmt.Fprintf(stderr, "imapscope merge: %v\n", err)
+			return exitUsage
+		}
 	}
 	reps := make([]*report.Report, 0, len(inputs))
 	for _, in := range inputs {
@@ -95,30 +105,28 @@ func runMerge(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	merged.Tool = "imapscope " + version
 	out := stdout
-	var file *os.File
-	if cfg.output != "" && cfg.output != "-" {
-		if file, err = os.Create(cfg.output); err != nil {
-			fmt.Fprintf(stderr, "imapscope: %v\n", err)
-			return exitFailure
-		}
+	// A report merged from private ones (written with --show-secrets) is
+	// private too.
+	file, err := createOutput(cfg.output, outfile.AnyPrivate(inputs...))
+	if err != nil {
+		fmt.Fprintf(stderr, "imapscope: %v\n", err)
+		return exitFailure
+	}
+	defer file.Abort() // no-op once committed
+	if file != nil {
 		out = file
 	}
-	bw := bufio.NewWriterSize(out, 64<<10)
+	bw := bufio.NewWriterSize(out, outputBufferSize)
 	if code := filterAndWrite(bw, merged, format, cfg, tty, stderr); code != exitOK {
-		if file != nil {
-			file.Close()
-		}
 		return code
 	}
 	if ferr := bw.Flush(); ferr != nil {
 		fmt.Fprintf(stderr, "imapscope: writing output: %v\n", ferr)
 		return exitFailure
 	}
-	if file != nil {
-		if cerr := file.Close(); cerr != nil {
-			fmt.Fprintf(stderr, "imapscope: writing output: %v\n", cerr)
-			return exitFailure
-		}
+	if cerr := file.Commit(); cerr != nil {
+		fmt.Fprintf(stderr, "imapscope: writing output: %v\n", cerr)
+		return exitFailure
 	}
 	if !cfg.quiet {
 		fmt.Fprintf(stderr, "imapscope: merged %d reports, %d sessions\n", len(reps), len(merged.Sessions))

@@ -12,6 +12,9 @@ import (
 // progressMinBytes is the input size from which a progress bar is shown.
 const progressMinBytes = 4 << 20
 
+// progressRedrawBytes is how much input is read between two redraws.
+const progressRedrawBytes = 256 << 10
+
 // progress draws a bar on standard error while the inputs are read: bytes
 // read of total, rate, ETA and sessions found. The zero-cost nil *progress is
 // used when no bar is shown.
@@ -51,7 +54,7 @@ func (p *progress) hook() func(bytesRead, connections int64) {
 		return nil
 	}
 	return func(n, conns int64) {
-		if n-p.last < 256<<10 { // redraw at most every 256 KiB
+		if n-p.last < progressRedrawBytes {
 			return
 		}
 		p.last = n

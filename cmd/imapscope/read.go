@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/imapscope/imapscope/dissect"
+	"github.com/imapscope/imapscope/internal/outfile"
 	"github.com/imapscope/imapscope/pipeline"
 	"github.com/imapscope/imapscope/reassembly"
 	"github.com/imapscope/imapscope/report"
@@ -124,6 +125,9 @@ func runReadCommand(name, usage string, args []string, stdout, stderr io.Writer)
 	if cfg.statsOnly {
 		cfg.stats = true
 	}
+	if outputIsInput(name, "o", cfg.output, inputs, stderr) {
+		return exitUsage
+	}
 	return readInputs(cfg, inputs, stdout, stderr)
 }
 
@@ -209,16 +213,25 @@ func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
 	if format == "" {
 		return exitUsage
 	}
-	out := stdout
-	var file *os.File
-	if cfg.output != "" && cfg.output != "-" {
-		f, err := os.Create(cfg.output)
-		if err != nil {
-			fmt.Fprintf(stderr, "imapscope: %v\n", err)
-			return exitFailure
+	if format == "table" {
+		if err := checkColumns(cfg.columns); err != nil {
+			fmt.Fprintf(stderr, "imapscope %s: %v\n", name, err)
+			return exitUsage
 		}
-		file = f
-		out = f
+	}
+	// Signals are caught before the output file exists, so that an
+	// interrupted run always gets to remove its temporary file.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	out := io.Writer(stdout)
+	file, err := createOutput(cfg.output, cfg.showSecrets)
+	if err != nil {
+		fmt.Fprintf(stderr, "imapscope: %v\n", err)
+		return exitFailure
+	}
+	defer file.Abort() // no-op once committed: every early return keeps the old file
+	if file != nil {
+		out = file
 	}
 	if cfg.showSecrets && !cfg.quiet {
 		fmt.Fprintln(stderr, "imapscope: --show-secrets: passwords and SASL secrets will appear in the output")
@@ -228,7 +241,7 @@ func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	keys = embeddedSecrets(keys, inputs)
-	bw := bufio.NewWriterSize(out, 64<<10)
+	bw := bufio.NewWriterSize(out, outputBufferSize)
 
 	prog := newProgress(stderr, inputs, cfg.quiet)
 	pc := pipeline.Config{
@@ -247,9 +260,8 @@ func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
 		}
 		pc.Stream = stream
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	res, err := pipeline.Run(ctx, pc)
+	err = interruptedErr(ctx, err)
 	prog.done()
 	if res.Report != nil {
 		keyLogStats(keys, res.Report.Capture)
@@ -344,17 +356,37 @@ func topOrNone(n int) int {
 	return n
 }
 
+// interruptedErr returns ctx's error when a signal arrived during a run that
+// otherwise ended well (the reader may have been blocked on a pipe and
+// never seen it): an interrupted run is reported as one, and does not
+// replace an output file.
+func interruptedErr(ctx context.Context, err error) error {
+	if err == nil && ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return err
+}
+
 // finish flushes the output and turns the run's outcome into an exit code.
-func finish(bw *bufio.Writer, file *os.File, st reassembly.Stats, err error, stderr io.Writer, quiet bool) int {
+// An output file replaces the old one only when the run neither failed nor
+// was interrupted; otherwise it is discarded and the old file kept.
+func finish(bw *bufio.Writer, file *outfile.File, st reassembly.Stats, err error, stderr io.Writer, quiet bool) int {
 	if ferr := bw.Flush(); ferr != nil {
 		fmt.Fprintf(stderr, "imapscope: writing output: %v\n", ferr)
 		return exitFailure
 	}
-	if file != nil {
-		if cerr := file.Close(); cerr != nil {
-			fmt.Fprintf(stderr, "imapscope: writing output: %v\n", cerr)
-			return exitFailure
+	if file != nil && err != nil {
+		file.Abort()
+		why := err.Error()
+		if errors.Is(err, context.Canceled) {
+			why = "interrupted"
 		}
+		fmt.Fprintf(stderr, "imapscope: %s; no report written, %s left as it was\n", why, file.Name())
+		return exitFailure
+	}
+	if cerr := file.Commit(); cerr != nil {
+		fmt.Fprintf(stderr, "imapscope: writing output: %v\n", cerr)
+		return exitFailure
 	}
 	switch {
 	case err != nil && errors.Is(err, context.Canceled):

@@ -8,9 +8,9 @@
 // root and "ip netns"; Start skips the test (with the reason) otherwise,
 // and installs dovecot-imapd with apt-get when Dovecot is missing.
 //
-// Owned by the live-capture engineer. Not safe for concurrent use by
-// several goroutines of one test; several tests may each run their own
-// server (namespaces are named after the process and a counter).
+// Not safe for concurrent use by several goroutines of one test; several
+// tests may each run their own server (namespaces are named after the
+// process and a counter).
 package dovecottest
 
 import (

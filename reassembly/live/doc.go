@@ -4,11 +4,12 @@
 // that feeds a reassembly.Engine while driving its flushing from the wall
 // clock.
 //
-// # Ownership
+// # Scope
 //
-// Owned by the live-capture engineer. Like its parent reassembly, this is
-// the only kind of package that imports gopacket; cmd/imapscope live wires
-// it to the pipeline and report writers.
+// Like its parent reassembly, this is the only kind of package that
+// imports gopacket (and x/net/bpf, pcapgo for the -w pcapng copy):
+// pipeline.Run drives a live capture through it, and cmd/imapscope only
+// fills in Config and RunOptions.
 //
 // # Behaviour
 //

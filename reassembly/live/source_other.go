@@ -37,6 +37,3 @@ func (s *Source) KernelDrops() (int64, error) { return 0, ErrUnsupported }
 
 // Close does nothing outside Linux.
 func (s *Source) Close() {}
-
-// DropPrivileges is not implemented outside Linux.
-func DropPrivileges(string) error { return ErrUnsupported }
