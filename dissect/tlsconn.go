@@ -51,12 +51,13 @@ func (t *tlsDecrypter) Gap(dir Direction, n int) {
 }
 
 // tlsAnomalyKinds maps tlsdecrypt's anomaly kinds to the report's.
+// tls_not_tls is not one: bytes after STARTTLS that are not TLS are the
+// STARTTLS-injection and not-IMAP checks' business.
 var tlsAnomalyKinds = map[string]report.AnomalyKind{
 	"tls_key_missing":         report.AnomalyTLSKeyMissing,
 	"tls_auth_failed":         report.AnomalyTLSAuthFailed,
 	"tls_gap":                 report.AnomalyTLSGap,
 	"tls_alert":               report.AnomalyTLSAlert,
-	"tls_not_tls":             report.AnomalyTLSNotTLS,
 	"tls_cipher_unsupported":  report.AnomalyTLSCipherUnsupported,
 	"tls_handshake_truncated": report.AnomalyTLSHandshakeTruncated,
 }

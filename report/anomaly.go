@@ -34,9 +34,6 @@ const (
 	AnomalyTLSGap AnomalyKind = "tls_gap"
 	// AnomalyTLSAlert: a fatal TLS alert (decrypted or in clear).
 	AnomalyTLSAlert AnomalyKind = "tls_alert"
-	// AnomalyTLSNotTLS: a record header was not TLS; the rest of the
-	// direction is not decrypted.
-	AnomalyTLSNotTLS AnomalyKind = "tls_not_tls"
 	// AnomalyTLSCipherUnsupported: the negotiated suite is not one imapscope
 	// decrypts (CCM, 3DES, RC4…).
 	AnomalyTLSCipherUnsupported AnomalyKind = "tls_cipher_unsupported"
@@ -132,7 +129,7 @@ const (
 // AnomalyKinds lists every anomaly kind, in the order of docs/anomalies.md.
 var AnomalyKinds = []AnomalyKind{
 	AnomalyNotIMAP, AnomalyMidstream, AnomalyResync,
-	AnomalyTLSKeyMissing, AnomalyTLSAuthFailed, AnomalyTLSGap, AnomalyTLSAlert, AnomalyTLSNotTLS,
+	AnomalyTLSKeyMissing, AnomalyTLSAuthFailed, AnomalyTLSGap, AnomalyTLSAlert,
 	AnomalyTLSCipherUnsupported, AnomalyTLSHandshakeTruncated,
 	AnomalyLineTooLong, AnomalyLiteralTooLarge, AnomalyTruncatedLiteral, AnomalyTruncatedLine,
 	AnomalyUnterminatedQuoted, AnomalyMalformedCommand, AnomalyMalformedResponse,
