@@ -1,5 +1,7 @@
 package dissect
 
+import "github.com/imapscope/imapscope/tlsdecrypt"
+
 // Default limits. Each bounds memory or work that a hostile or broken peer
 // could otherwise make unbounded.
 const (
@@ -70,6 +72,9 @@ type Options struct {
 	// Capabilities, if set, shares parsed capability lists between the
 	// sessions given the same Options (nil: each session parses its own).
 	Capabilities *CapabilityCache
+	// TLSKeys, if set, decrypts TLS sessions whose secrets it holds (a key
+	// log); without it TLS sessions get fingerprints and certificates only.
+	TLSKeys tlsdecrypt.KeyLookup
 }
 
 func (o Options) withDefaults() Options {

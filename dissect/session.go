@@ -29,9 +29,11 @@ func (d Direction) String() string {
 type Session struct {
 	opts Options
 	rep  *report.Session
-	sink Sink       // told of each finished transaction; may be nil
-	w    [2]wire    // each direction's byte path, indexed by Direction
-	tls  tlsSniffer // the connection's TLS layer, once TLS starts
+	sink Sink          // told of each finished transaction; may be nil
+	w    [2]wire       // each direction's byte path, indexed by Direction
+	tls  *tlsDecrypter // the connection's TLS layer, once TLS starts
+	// inTLS: a TLS record was decrypted; commands from now on are in_tls.
+	inTLS bool
 
 	// order holds the pending commands in the order they were sent; byTag
 	// indexes them once there are more than pendingScan of them.
@@ -180,6 +182,9 @@ func (s *Session) Close(ts time.Time, closed bool) *report.Session {
 	}
 	s.w[FromClient].close(ts)
 	s.w[FromServer].close(ts)
+	if s.tls != nil {
+		s.tls.fill(s.rep, s.rep.Start.Time)
+	}
 	if s.cli != nil {
 		s.finishArgs(s.cli)
 	}

@@ -108,7 +108,7 @@ func (s *Session) newTxn(tag, command string, ts time.Time) *txn {
 	}
 	t := &s.slab[0]
 	s.slab = s.slab[1:]
-	t.tr = report.Transaction{Tag: tag, Command: command, Start: report.Time{Time: ts}}
+	t.tr = report.Transaction{Tag: tag, Command: command, Start: report.Time{Time: ts}, InTLS: s.inTLS}
 	t.t = &t.tr
 	t.kind = kindOf(command)
 	t.t.Mailbox = s.dialect.mailbox

@@ -25,6 +25,26 @@ const (
 	// copy was kept, as the receiver keeps it.
 	AnomalyOverlapConflict AnomalyKind = "overlap_conflict"
 
+	// TLS (key-log decryption, tlsdecrypt).
+
+	// AnomalyTLSKeyMissing: a key log was given but held no secrets for the
+	// connection's client random; its records stay encrypted.
+	AnomalyTLSKeyMissing AnomalyKind = "tls_key_missing"
+	// AnomalyTLSAuthFailed: a TLS record did not authenticate with the
+	// logged keys (damaged, or keys of another connection); it is skipped.
+	AnomalyTLSAuthFailed AnomalyKind = "tls_auth_failed"
+	// AnomalyTLSGap: bytes were lost inside TLS; the next record was found
+	// and its sequence number tried.
+	AnomalyTLSGap AnomalyKind = "tls_gap"
+	// AnomalyTLSAlert: a fatal TLS alert (decrypted or in clear).
+	AnomalyTLSAlert AnomalyKind = "tls_alert"
+	// AnomalyTLSCipherUnsupported: the negotiated suite is not one imapscope
+	// decrypts (CCM, 3DES, RC4…).
+	AnomalyTLSCipherUnsupported AnomalyKind = "tls_cipher_unsupported"
+	// AnomalyTLSHandshakeTruncated: a handshake message exceeded the size
+	// limit (64 KiB); its tail was dropped and counted.
+	AnomalyTLSHandshakeTruncated AnomalyKind = "tls_handshake_truncated"
+
 	// Framing.
 
 	// AnomalyLineTooLong: a line exceeded the line limit; its middle was
@@ -148,6 +168,8 @@ const (
 // AnomalyKinds lists every anomaly kind, in the order of docs/anomalies.md.
 var AnomalyKinds = []AnomalyKind{
 	AnomalyNotIMAP, AnomalyMidstream, AnomalyResync, AnomalyOverlapConflict,
+	AnomalyTLSKeyMissing, AnomalyTLSAuthFailed, AnomalyTLSGap, AnomalyTLSAlert,
+	AnomalyTLSCipherUnsupported, AnomalyTLSHandshakeTruncated,
 	AnomalyLineTooLong, AnomalyLiteralTooLarge, AnomalyTruncatedLiteral, AnomalyTruncatedLine,
 	AnomalyUnterminatedQuoted, AnomalyMalformedCommand, AnomalyMalformedResponse,
 	AnomalyUnknownTag, AnomalyCompletionBeforeCommand, AnomalyTagReused, AnomalyTagCaseMismatch,

@@ -1,6 +1,5 @@
 package report
 
-
 // The appender's part for Result and MailboxView (see json_fast.go): fields
 // in the order of their declarations in result.go.
 

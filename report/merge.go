@@ -48,6 +48,8 @@ func Merge(reps ...*Report) (*Report, error) {
 			capture.DecodeErrors += c.DecodeErrors
 			capture.EmptyConnections += c.EmptyConnections
 			capture.PacketsOverConnectionLimit += c.PacketsOverConnectionLimit
+			capture.KeyLogEntries += c.KeyLogEntries
+			capture.KeyLogMalformed += c.KeyLogMalformed
 			capture.TruncatedInput = capture.TruncatedInput || c.TruncatedInput
 			if c.Damage != "" {
 				damage = append(damage, c.Damage)

@@ -63,6 +63,11 @@ type CaptureStats struct {
 	Defragmented     int64 `json:"defragmented,omitempty"`
 	AtomicFragments  int64 `json:"atomic_fragments,omitempty"`
 	FragmentOverlaps int64 `json:"fragment_overlaps,omitempty"`
+	// KeyLogEntries counts the TLS connections with secrets in the key logs
+	// given (--keylog); KeyLogMalformed the key-log lines that could not be
+	// parsed. Key material itself never appears.
+	KeyLogEntries   int64 `json:"keylog_entries,omitempty"`
+	KeyLogMalformed int64 `json:"keylog_malformed,omitempty"`
 }
 
 // Session is one IMAP conversation: one TCP connection to a server port.
@@ -106,7 +111,20 @@ type Session struct {
 	StartTLS   bool   `json:"starttls,omitempty"`
 	TLSSNI     string `json:"tls_sni,omitempty"`
 	TLSVersion string `json:"tls_version,omitempty"`
-	Compressed bool   `json:"compressed"`
+	// TLSDecrypted is true when records of the session were decrypted with a key log.
+	TLSDecrypted bool `json:"tls_decrypted,omitempty"`
+	// TLSCipher is the negotiated cipher suite's IANA name.
+	TLSCipher string `json:"tls_cipher,omitempty"`
+	// TLSALPN is the client's ALPN list.
+	TLSALPN []string `json:"tls_alpn,omitempty"`
+	// JA3 and JA3S are the Salesforce fingerprints (MD5 hex) of the ClientHello and ServerHello.
+	JA3  string `json:"ja3,omitempty"`
+	JA3S string `json:"ja3s,omitempty"`
+	// JA4 is FoxIO's JA4 fingerprint of the ClientHello.
+	JA4 string `json:"ja4,omitempty"`
+	// TLSCert describes the server's certificate, when it was visible.
+	TLSCert    *TLSCert `json:"tls_cert,omitempty"`
+	Compressed bool     `json:"compressed"`
 	// Compressed byte counts (on the wire) and inflated counts, when COMPRESS was used.
 	CompressedClientBytes int64 `json:"compressed_client_bytes,omitempty"`
 	CompressedServerBytes int64 `json:"compressed_server_bytes,omitempty"`
@@ -177,6 +195,8 @@ type Transaction struct {
 	// (SELECT, EXAMINE, STATUS, APPEND, CREATE, DELETE, RENAME, SUBSCRIBE,
 	// UNSUBSCRIBE), when it is known.
 	NamedMailbox string `json:"named_mailbox,omitempty"`
+	// InTLS is true when the command was read from decrypted TLS.
+	InTLS bool `json:"in_tls,omitempty"`
 	// Note explains an incomplete or damaged transaction.
 	Note string `json:"note,omitempty"`
 	// SASL holds the client's AUTHENTICATE responses, decoded where they are
@@ -185,6 +205,18 @@ type Transaction struct {
 	// Result is what the server's answer said (message counts, UIDs,
 	// search hits…); absent when the command drew nothing parsed.
 	Result *Result `json:"result,omitempty"`
+}
+
+// TLSCert describes a server's end-entity certificate.
+type TLSCert struct {
+	SubjectCN string   `json:"subject_cn"`
+	SANs      []string `json:"sans"`
+	Issuer    string   `json:"issuer"`
+	NotBefore Time     `json:"not_before"`
+	NotAfter  Time     `json:"not_after"`
+	SHA256    string   `json:"sha256"`
+	// Expired is true when the capture time was past NotAfter.
+	Expired bool `json:"expired"`
 }
 
 // Status is a completion status; the empty Status means "never completed" and renders as JSON null.

@@ -16,6 +16,8 @@ targets="
 ./pipeline FuzzPcap
 ./reassembly FuzzReadFrom
 ./reassembly FuzzPacket
+./tlsdecrypt FuzzConn
+./tlsdecrypt FuzzKeyLog
 "
 
 status=0

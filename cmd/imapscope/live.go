@@ -19,6 +19,7 @@ import (
 	"github.com/imapscope/imapscope/reassembly"
 	"github.com/imapscope/imapscope/reassembly/live"
 	"github.com/imapscope/imapscope/report"
+	"github.com/imapscope/imapscope/tlsdecrypt"
 )
 
 const liveUsage = `Usage: imapscope live -i IFACE [flags]
@@ -50,6 +51,7 @@ type liveConfig struct {
 	emit          string
 	output        string
 	pcapOut       string
+	keylogs       fileList
 	ports         portList
 	workers       int
 	duration      time.Duration
@@ -90,6 +92,7 @@ func runLive(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&cfg.bufferMiB, "buffer-size", live.DefaultBufferSize>>20, "kernel capture ring size in `MiB`")
 	fs.BoolVar(&cfg.noPromisc, "no-promisc", false, "do not put the interface in promiscuous mode")
 	fs.BoolVar(&cfg.showSecrets, "show-secrets", false, "show passwords and SASL secrets instead of <redacted>")
+	fs.Var(&cfg.keylogs, "keylog", "decrypt TLS with the NSS key log `FILE`, re-read as it grows (repeatable)")
 	fs.BoolVar(&cfg.summary, "summary", false, "table: sessions only, no transaction rows")
 	fs.StringVar(&cfg.columns, "columns", "", columnsHelp())
 	fs.BoolVar(&cfg.noColor, "no-color", false, "table: never colour statuses")
@@ -214,7 +217,14 @@ func captureLive(cfg liveConfig, stdout, stderr io.Writer) int {
 		defer f.Abort() // no-op once committed or published
 		pcapFile = f
 	}
-	pc := livePipeline(cfg, out, cfg.output == "" && isTerminal(stdout), stderr, pcapFile, ident)
+	keys, ok := loadKeyLogs(cfg.keylogs, stderr, "live")
+	if !ok {
+		return exitUsage
+	}
+	reloadCtx, stopReload := context.WithCancel(context.Background())
+	defer stopReload()
+	go reloadKeyLogs(reloadCtx, keys, stderr)
+	pc := livePipeline(cfg, out, cfg.output == "" && isTerminal(stdout), stderr, pcapFile, ident, keys)
 
 	if cfg.duration > 0 {
 		var cancel context.CancelFunc
@@ -262,10 +272,10 @@ func captureLive(cfg liveConfig, stdout, stderr io.Writer) int {
 // asks for, streaming to out and teeing packets to pcapFile (if any); the
 // privileges drop to ident (if any) once the source is open; notes go to
 // stderr.
-func livePipeline(cfg liveConfig, out io.Writer, tty bool, stderr io.Writer, pcapFile *outfile.File, ident *live.Identity) pipeline.Config {
+func livePipeline(cfg liveConfig, out io.Writer, tty bool, stderr io.Writer, pcapFile *outfile.File, ident *live.Identity, keys *tlsdecrypt.KeyLog) pipeline.Config {
 	pc := pipeline.Config{
 		Reassembly: reassembly.Options{Ports: cfg.ports, Workers: cfg.workers, IdleTimeout: cfg.idleTimeout},
-		Dissect:    dissect.Options{ShowSecrets: cfg.showSecrets},
+		Dissect:    dissect.Options{ShowSecrets: cfg.showSecrets, TLSKeys: keyLookup(keys)},
 		Stream:     liveStream(cfg, out, tty),
 		Live: &pipeline.LiveConfig{
 			Source: live.Config{

@@ -42,6 +42,7 @@ type readConfig struct {
 	ports       portList
 	workers     int
 	showSecrets bool
+	keylogs     fileList
 	noDissect   bool
 	summary     bool
 	columns     string
@@ -84,6 +85,7 @@ func runReadCommand(name, usage string, args []string, stdout, stderr io.Writer)
 	fs.Var(&cfg.ports, "ports", "comma-separated IMAP server `ports`")
 	fs.IntVar(&cfg.workers, "workers", 0, "reassembly workers (default: number of CPUs)")
 	fs.BoolVar(&cfg.showSecrets, "show-secrets", false, "show passwords and SASL secrets instead of <redacted>")
+	fs.Var(&cfg.keylogs, "keylog", "decrypt TLS with the NSS key log `FILE` (SSLKEYLOGFILE format; repeatable)")
 	if !cfg.statsOnly {
 		fs.BoolVar(&cfg.noDissect, "no-dissect", false, "reassemble only and count bytes (benchmark floor); no IMAP work")
 		fs.BoolVar(&cfg.summary, "summary", false, "table: sessions only, no transaction rows")
@@ -240,13 +242,18 @@ func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
 	if cfg.showSecrets && !cfg.quiet {
 		fmt.Fprintln(stderr, "imapscope: --show-secrets: passwords and SASL secrets will appear in the output")
 	}
+	keys, ok := loadKeyLogs(cfg.keylogs, stderr, name)
+	if !ok {
+		return exitUsage
+	}
+	keys = embeddedSecrets(keys, inputs)
 	bw := bufio.NewWriterSize(out, outputBufferSize)
 
 	prog := newProgress(stderr, inputs, cfg.quiet)
 	pc := pipeline.Config{
 		Inputs:     inputs,
 		Reassembly: reassembly.Options{Ports: cfg.ports, Workers: cfg.workers, IdleTimeout: cfg.idleTimeout},
-		Dissect:    dissect.Options{ShowSecrets: cfg.showSecrets},
+		Dissect:    dissect.Options{ShowSecrets: cfg.showSecrets, TLSKeys: keyLookup(keys)},
 		Tool:       "imapscope " + programVersion(),
 		NoDissect:  cfg.noDissect,
 		Progress:   prog.hook(),
@@ -265,6 +272,9 @@ func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
 	res, err := pipeline.Run(ctx, pc)
 	err = interruptedErr(ctx, err)
 	prog.done()
+	if res.Report != nil {
+		keyLogStats(keys, res.Report.Capture)
+	}
 	st := res.Stats
 	if outErr := (*pipeline.OutputError)(nil); errors.As(err, &outErr) {
 		fmt.Fprintf(stderr, "imapscope: writing output: %v\n", outErr.Err)

@@ -1,0 +1,94 @@
+package dissect
+
+import (
+	"time"
+
+	"github.com/imapscope/imapscope/report"
+	"github.com/imapscope/imapscope/tlsdecrypt"
+)
+
+// tlsDecrypter is the tlsLayer backed by tlsdecrypt: it reads the hellos
+// and the certificate (fingerprints, SNI, version, cipher) and, given the
+// session's key log, decrypts the records; plaintext goes up the wire to
+// DEFLATE or the framer exactly like clear text.
+type tlsDecrypter struct {
+	s      *Session
+	c      *tlsdecrypt.Conn
+	opaque bool // nothing more to learn (no keys, both sides encrypted)
+	anoms  int  // tlsdecrypt anomalies already reported
+	// up is each direction's emit from the wire; wrap marks the session
+	// in_tls before passing plaintext on (made once: no per-call closure).
+	up   [2]func(plain []byte)
+	wrap [2]func(plain []byte)
+}
+
+// newTLSDecrypter makes the connection's TLS layer.
+func newTLSDecrypter(s *Session) *tlsDecrypter {
+	return &tlsDecrypter{s: s, c: tlsdecrypt.NewConn(s.opts.TLSKeys, tlsdecrypt.Limits{})}
+}
+
+// Feed implements tlsLayer.
+func (t *tlsDecrypter) Feed(dir Direction, p []byte, emit func(plain []byte)) {
+	if t.opaque {
+		return
+	}
+	if t.wrap[dir] == nil {
+		t.wrap[dir] = func(plain []byte) { t.s.inTLS = true; t.up[dir](plain) }
+	}
+	t.up[dir] = emit
+	t.c.Feed(int(dir), p, t.wrap[dir])
+	t.opaque = t.c.Opaque()
+	t.reportAnomalies(t.s.w[dir].ts)
+}
+
+// Gap implements tlsLayer.
+func (t *tlsDecrypter) Gap(dir Direction, n int) {
+	if t.opaque {
+		return
+	}
+	t.c.Gap(int(dir), n)
+	t.reportAnomalies(t.s.w[dir].ts)
+}
+
+// tlsAnomalyKinds maps tlsdecrypt's anomaly kinds to the report's.
+// tls_not_tls is not one: bytes after STARTTLS that are not TLS are the
+// STARTTLS-injection and not-IMAP checks' business.
+var tlsAnomalyKinds = map[string]report.AnomalyKind{
+	"tls_key_missing":         report.AnomalyTLSKeyMissing,
+	"tls_auth_failed":         report.AnomalyTLSAuthFailed,
+	"tls_gap":                 report.AnomalyTLSGap,
+	"tls_alert":               report.AnomalyTLSAlert,
+	"tls_cipher_unsupported":  report.AnomalyTLSCipherUnsupported,
+	"tls_handshake_truncated": report.AnomalyTLSHandshakeTruncated,
+}
+
+// reportAnomalies turns new tlsdecrypt anomalies into session anomalies.
+func (t *tlsDecrypter) reportAnomalies(ts time.Time) {
+	a := t.c.Anomalies()
+	for ; t.anoms < len(a); t.anoms++ {
+		if k, ok := tlsAnomalyKinds[a[t.anoms].Kind]; ok {
+			t.s.anomaly(k, a[t.anoms].Detail, "", ts)
+		}
+	}
+}
+
+// fill copies what is known about the connection into the report.
+func (t *tlsDecrypter) fill(rep *report.Session, at time.Time) {
+	in := t.c.Info()
+	rep.TLSSNI = in.SNI
+	rep.TLSVersion = in.Version
+	if rep.TLSVersion == "" {
+		rep.TLSVersion = t.c.OfferedVersion()
+	}
+	rep.TLSDecrypted = in.Decrypted
+	rep.TLSCipher = in.Cipher
+	rep.TLSALPN = in.ALPN
+	rep.JA3, rep.JA3S, rep.JA4 = in.JA3, in.JA3S, in.JA4
+	if c := in.Cert; c != nil && c.ParseError == "" {
+		rep.TLSCert = &report.TLSCert{
+			SubjectCN: c.SubjectCN, SANs: c.SANs, Issuer: c.Issuer,
+			NotBefore: report.Time{Time: c.NotBefore}, NotAfter: report.Time{Time: c.NotAfter},
+			SHA256: c.SHA256, Expired: c.ExpiredAt(at),
+		}
+	}
+}
