@@ -20,10 +20,12 @@ vet:
 RACE ?= $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v "$$($(GO) env CC)" >/dev/null 2>&1 && echo -race)
 
 # test: vet, the unit tests (race-enabled where cgo works) and the golden tests over pcaps/.
+# -timeout 40m: the pipeline package runs every capture under every fault
+# and worker count; under -race on a loaded 2-core host it passes 10 minutes.
 test: vet
 	CGO_ENABLED=0 $(GO) build ./...
 	@[ -n "$(RACE)" ] || echo "make test: no C compiler or cgo disabled: running without the race detector"
-	$(GO) test $(RACE) -count=1 ./...
+	$(GO) test $(RACE) -count=1 -timeout 40m ./...
 
 demo: build
 	./$(BIN) read --format table $(DEMO_PCAP)
