@@ -195,8 +195,9 @@ func TestReadHTMLAndECS(t *testing.T) {
 		t.Errorf("html --stats: exit %d, no statistics sections", code)
 	}
 	code, out, _ := runCLI(t, "read", "--format", "ecs", "--quiet", "--status", "OK", demoPcap)
-	// One session event and its 10 OK transactions.
-	if code != exitOK || strings.Count(out, "\n") != 11 || strings.Count(out, `"dataset":"imapscope.session"`) != 1 || !strings.Contains(out, `"outcome":"success"`) {
+	// One session event, its 10 OK transactions and the cleartext_login
+	// finding's anomaly event.
+	if code != exitOK || strings.Count(out, "\n") != 12 || strings.Count(out, `"dataset":"imapscope.anomaly"`) != 1 || strings.Count(out, `"dataset":"imapscope.session"`) != 1 || !strings.Contains(out, `"outcome":"success"`) {
 		t.Errorf("ecs: exit %d, %d lines", code, strings.Count(out, "\n"))
 	}
 }
