@@ -185,7 +185,14 @@ func (e *jsonAppender) strMap(k string, m map[string]string) {
 }
 
 // intMap writes a map[string]int with sorted keys, omitted when empty.
-func (e *jsonAppender) intMap(k string, m map[string]int) {
+func (e *jsonAppender) intMap(k string, m map[string]int) { appendCountMap(e, k, m) }
+
+// int64Map is intMap for int64 counts.
+func (e *jsonAppender) int64Map(k string, m map[string]int64) { appendCountMap(e, k, m) }
+
+// appendCountMap writes a map of integer counts with sorted keys, omitted
+// when empty (methods cannot be generic, so intMap and int64Map share it).
+func appendCountMap[V int | int64](e *jsonAppender, k string, m map[string]V) {
 	if len(m) == 0 {
 		return
 	}
@@ -196,22 +203,6 @@ func (e *jsonAppender) intMap(k string, m map[string]int) {
 		e.string(mk)
 		e.colon()
 		e.b = strconv.AppendInt(e.b, int64(m[mk]), 10)
-	}
-	e.close('}')
-}
-
-// int64Map is intMap for int64 counts.
-func (e *jsonAppender) int64Map(k string, m map[string]int64) {
-	if len(m) == 0 {
-		return
-	}
-	e.key(k)
-	e.open('{')
-	for _, mk := range sortedKeys(m) {
-		e.elem()
-		e.string(mk)
-		e.colon()
-		e.b = strconv.AppendInt(e.b, m[mk], 10)
 	}
 	e.close('}')
 }
