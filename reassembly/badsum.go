@@ -29,12 +29,18 @@ import (
 
 // pendingSeg is a held bad segment of one direction.
 type pendingSeg struct {
-	ok      bool
-	tcp     layers.TCP // a copy; Payload points into payload
-	payload []byte
-	flow    gopacket.Flow // the flow it is assembled under
-	ts      time.Time
-	idx     uint64
+	ok bool
+	// tcp is decoded again from raw, a copy of the segment (header and
+	// payload): a copy of the layers.TCP value alone would keep pointing
+	// into the packet buffer, which the reader reuses, for the ports
+	// gopacket keys the connection by (TCP.TransportFlow), so the segment
+	// was later assembled under another packet's ports, as a new
+	// connection.
+	tcp  layers.TCP
+	raw  []byte
+	flow gopacket.Flow // the flow it is assembled under
+	ts   time.Time
+	idx  uint64
 }
 
 // end is the sequence number after the segment's bytes.
@@ -65,11 +71,12 @@ func (sh *shard) holdBad(netFlow, genFlow gopacket.Flow, tcp *layers.TCP, ts tim
 			sh.feedPending(s, d) // the sender went on
 		}
 	}
+	p.raw = append(append(p.raw[:0], tcp.Contents...), tcp.Payload...)
+	if p.tcp.DecodeFromBytes(p.raw, gopacket.NilDecodeFeedback) != nil {
+		p.ok = false
+		return false // cannot happen: the same bytes decoded before
+	}
 	p.ok, p.flow, p.ts, p.idx = true, genFlow, ts, idx
-	p.tcp = *tcp
-	p.tcp.Options, p.tcp.Contents = nil, nil
-	p.payload = append(p.payload[:0], tcp.Payload...)
-	p.tcp.Payload = p.payload
 	if !s.held {
 		s.held = true
 		sh.held++

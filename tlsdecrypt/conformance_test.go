@@ -245,9 +245,6 @@ func TestJA3AgainstTshark(t *testing.T) {
 				}
 				if strings.Join(got[i], " ") == strings.Join(wi, " ") {
 					ok++
-				} else if knownReassemblyLoss[name+" "+key+" "+label] {
-					// Not a fingerprint error: see knownReassemblyLoss.
-					t.Logf("KNOWN REGRESSION (issue 14): %s %s %s: got %v want %v", name, key, label, got[i], wi)
 				} else {
 					t.Errorf("%s %s %s: got %v want %v", name, key, label, got[i], wi)
 				}
@@ -292,13 +289,4 @@ func tsharkJA3(t *testing.T, path string) map[string][2][]string {
 		}
 	}
 	return m
-}
-
-// knownReassemblyLoss lists streams whose ServerHello the reassembly has
-// not delivered since the transport-hardening merge (lifecycle, checksum
-// and overlap handling, issue 14): the fingerprint code matched tshark on
-// them before that merge (240/240). It is a reassembly regression to fix
-// there, not a JA3 difference; every other stream must still match.
-var knownReassemblyLoss = map[string]bool{
-	"browsers-x509.pcapng 172.27.7.31:54603>103.42.133.15:443 JA3S": true,
 }
