@@ -115,7 +115,10 @@ func (sh *shard) feedPending(s *stream, d Direction) {
 		return
 	}
 	p.ok = false
+	cur := sh.curSum
+	sh.curSum = sumBad // what Accept is to know of this segment
 	sh.asm.AssembleWithContext(p.flow, &p.tcp, sh.nextCtx(p.ts, p.idx))
+	sh.curSum = cur
 }
 
 // dropPending drops what a stream still holds (at its end).

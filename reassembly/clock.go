@@ -1,6 +1,7 @@
 package reassembly
 
 import (
+	"math"
 	"time"
 
 	"github.com/gopacket/gopacket"
@@ -34,9 +35,26 @@ type heldPacket struct {
 	data []byte // a copy, reused
 }
 
-// suspect says whether a packet stamped ts jumps ahead of the clock.
-func (e *Engine) suspect(ts time.Time) bool {
-	return !e.now.IsZero() && ts.Sub(e.now) > e.clockJumpLimit()
+// suspect says whether a packet stamped ns (captureNanos) jumps ahead of
+// the clock.
+func (e *Engine) suspect(ns int64) bool {
+	return e.clockSet && ns-e.nowNs > e.jumpNs // both >= 0: no overflow
+}
+
+// captureNanos returns t in nanoseconds since 1970, clamped to [0,
+// MaxInt64] (1970 to 2262): the capture clock compares these, not
+// time.Time values. Capture formats store times from 1970; times past
+// 2262, which only a corrupt record gives, all compare equal (they are
+// held as clock outliers anyway).
+func captureNanos(t time.Time) int64 {
+	s := t.Unix()
+	switch {
+	case s < 0:
+		return 0
+	case s >= math.MaxInt64/1_000_000_000:
+		return math.MaxInt64
+	}
+	return s*1_000_000_000 + int64(t.Nanosecond())
 }
 
 // hold keeps a copy of the packet until the next one.
@@ -57,5 +75,5 @@ func (e *Engine) releaseHeld(next time.Time) {
 		ci.Timestamp = e.now
 		e.stats.ClockOutliers++
 	}
-	e.process(ci, h.data, h.lt, nil, 0)
+	e.process(ci, captureNanos(ci.Timestamp), h.data, h.lt, nil, 0)
 }

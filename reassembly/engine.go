@@ -23,11 +23,16 @@ type Engine struct {
 	workers *workerSet // Workers > 1
 	stats   Stats      // reader-side counters
 	now     time.Time  // latest capture time seen
-	flushed time.Time  // capture time of the last flush pass
-	idx     uint64     // index of the next packet
-	read    int64      // input bytes read, for Options.Progress
-	blocks  *blockPool // blocks of plain pcap inputs, made on first use
-	closed  bool
+	// The capture clock as captureNanos, compared on every packet (two
+	// time.Time.Sub calls cost 260 instructions a packet): now, the time
+	// of the last flush pass, and whether either is set.
+	nowNs, flushedNs int64
+	clockSet         bool
+	jumpNs           int64      // clockJumpLimit in nanoseconds
+	idx              uint64     // index of the next packet
+	read             int64      // input bytes read, for Options.Progress
+	blocks           *blockPool // blocks of plain pcap inputs, made on first use
+	closed           bool
 	// lastBadLink is the last unsupported link type named in stats.
 	lastBadLink layers.LinkType
 	held        heldPacket // a packet whose time is not trusted yet (clock.go)
@@ -38,6 +43,7 @@ type Engine struct {
 func NewEngine(opts Options, f ConnFactory) *Engine {
 	o := opts.withDefaults()
 	e := &Engine{opts: o, ports: newPortSet(o.Ports), dec: newDecoder()}
+	e.jumpNs = int64(e.clockJumpLimit())
 	f.Workers(o.Workers)
 	if o.Workers == 1 {
 		e.inline = newShard(&o, f, e.ports, o.MaxBufferedPagesTotal, 0)
@@ -68,15 +74,17 @@ func (e *Engine) packet(ci gopacket.CaptureInfo, data []byte, lt layers.LinkType
 	if e.held.ok {
 		e.releaseHeld(ci.Timestamp)
 	}
-	if e.suspect(ci.Timestamp) {
+	ns := captureNanos(ci.Timestamp)
+	if e.suspect(ns) {
 		e.hold(ci, data, lt)
 		return
 	}
-	e.process(ci, data, lt, blk, off)
+	e.process(ci, ns, data, lt, blk, off)
 }
 
-// process decodes and routes one packet whose capture time is trusted.
-func (e *Engine) process(ci gopacket.CaptureInfo, data []byte, lt layers.LinkType, blk *block, off int) {
+// process decodes and routes one packet whose capture time is trusted; ns
+// is that time as captureNanos.
+func (e *Engine) process(ci gopacket.CaptureInfo, ns int64, data []byte, lt layers.LinkType, blk *block, off int) {
 	idx := e.idx
 	e.idx++
 	if e.inline != nil && idx%progressEvery == 0 {
@@ -84,7 +92,7 @@ func (e *Engine) process(ci gopacket.CaptureInfo, data []byte, lt layers.LinkTyp
 	}
 	e.stats.Packets++
 	e.stats.Bytes += int64(len(data))
-	e.tick(ci.Timestamp)
+	e.tick(ci.Timestamp, ns)
 
 	if e.workers != nil {
 		// The reader only routes packets: the workers decode them.
@@ -157,19 +165,19 @@ func (e *Engine) route(h uint64, data []byte, ipOff int, v6 bool, ts time.Time, 
 
 // tick advances capture time and runs a flush pass every FlushInterval.
 // Flush points depend only on the input, so output is the same whatever the
-// number of workers.
-func (e *Engine) tick(ts time.Time) {
-	if ts.After(e.now) {
-		e.now = ts
-	}
-	if e.flushed.IsZero() {
-		e.flushed = e.now
+// number of workers. ns is ts as captureNanos.
+func (e *Engine) tick(ts time.Time, ns int64) {
+	if !e.clockSet {
+		e.now, e.nowNs, e.flushedNs, e.clockSet = ts, ns, ns, true
 		return
 	}
-	if e.now.Sub(e.flushed) < e.opts.FlushInterval {
-		return
+	if ns > e.nowNs {
+		e.now, e.nowNs = ts, ns
 	}
-	e.flushed = e.now
+	if e.nowNs-e.flushedNs < int64(e.opts.FlushInterval) {
+		return // both are >= 0 and flushedNs <= nowNs: no overflow
+	}
+	e.flushedNs = e.nowNs
 	e.flushAt(e.idx - 1) // before the packet being processed
 }
 
@@ -198,10 +206,10 @@ func (e *Engine) Flush(now time.Time) {
 	if e.held.ok {
 		e.releaseHeld(now)
 	}
-	if now.After(e.now) {
-		e.now = now
+	if ns := captureNanos(now); !e.clockSet || ns > e.nowNs {
+		e.now, e.nowNs, e.clockSet = now, ns, true
 	}
-	e.flushed = e.now
+	e.flushedNs = e.nowNs
 	e.flushAt(e.idx) // before the next packet
 }
 

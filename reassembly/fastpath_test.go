@@ -116,3 +116,60 @@ func TestFlowHashSymmetric(t *testing.T) {
 		t.Error("ports do not change the hash")
 	}
 }
+
+// TestDecodeFastMatchesLayers: on every frame decodeFast takes, the
+// generic walk gives the same result, flow, offsets, TCP header, payload
+// and checksum verdict.
+func TestDecodeFastMatchesLayers(t *testing.T) {
+	badOpt := []byte{2, 0, 0, 0}
+	goodOpt := []byte{1, 1, 1, 0}
+	fast := 0
+	for _, link := range []layers.LinkType{layers.LinkTypeEthernet, layers.LinkTypeLinuxSLL, layers.LinkTypeRaw, layers.LinkTypeIPv4, layers.LinkTypeIPv6} {
+		c := newCapture(t, link)
+		k := c.conn("10.0.0.1", "10.0.0.2", 40000, 143)
+		if link == layers.LinkTypeIPv6 {
+			k = c.conn("2001:db8::1", "2001:db8::2", 40001, 143)
+		}
+		k.add(handshake()...)
+		k.add(sv(0, "* OK ready\r\n"), cl(0, "a1 NOOP\r\n"), seg{flags: "FA", off: 12})
+		if link != layers.LinkTypeIPv6 {
+			for _, p := range [][]byte{
+				rawIPv4(0x45, -1, 0, 6, nil, rawTCP(1234, 143, 6, badOpt, "x")),
+				rawIPv4(0x45, -1, 0, 6, nil, rawTCP(1234, 143, 6, goodOpt, "x")),
+				rawIPv4(0x45, -1, 0, 6, nil, rawTCP(1234, 143, 4, nil, "x")),
+				rawIPv4(0x45, -1, 0, 6, nil, rawTCP(1234, 143, 15, nil, "x")),
+				rawIPv4(0x45, 30, 0, 6, nil, rawTCP(1234, 143, 5, nil, "x")),
+				append(rawIPv4(0x45, 41, 0, 6, nil, rawTCP(1234, 143, 5, nil, "x")), 0, 0, 0),
+			} {
+				c.addIP(p, false, 0)
+			}
+		}
+		for i, p := range c.pkts {
+			a, b := newDecoder(), newDecoder()
+			ra, ok := a.decodeFast(link, p.data)
+			if !ok {
+				continue
+			}
+			fast++
+			rb := b.decodeLayers(link, p.data)
+			if ra != rb {
+				t.Errorf("%v packet %d: decodeFast %d, decodeLayers %d", link, i, ra, rb)
+				continue
+			}
+			if ra != decodedTCP {
+				continue
+			}
+			ta, tb := &a.tcp, &b.tcp
+			if a.netFlow != b.netFlow || a.v6 != b.v6 || a.netOff != b.netOff ||
+				ta.TransportFlow() != tb.TransportFlow() || ta.Seq != tb.Seq || ta.Ack != tb.Ack ||
+				ta.SYN != tb.SYN || ta.ACK != tb.ACK || ta.FIN != tb.FIN || ta.RST != tb.RST ||
+				string(ta.Contents) != string(tb.Contents) || string(ta.Payload) != string(tb.Payload) ||
+				tcpChecksum(a) != tcpChecksum(b) {
+				t.Errorf("%v packet %d: decodeFast and decodeLayers differ:\n%+v\n%+v", link, i, ta, tb)
+			}
+		}
+	}
+	if fast < 30 {
+		t.Errorf("decodeFast took only %d frames", fast)
+	}
+}

@@ -49,6 +49,7 @@ type shard struct {
 
 	// Checksums (badsum.go).
 	curSum sumState // checksum of the packet being assembled
+	curDec *decoder // its decoder, for a sumLater checksum
 	held   int      // streams holding a bad segment
 }
 
@@ -83,7 +84,7 @@ func (sh *shard) nextCtx(ts time.Time, idx uint64) *pktCtx {
 // assemble hands one TCP segment to the assembler. tcp and its payload are
 // borrowed for the call.
 func (sh *shard) assemble(dec *decoder, ts time.Time, idx uint64) {
-	netFlow, tcp := dec.netFlow, &dec.tcp
+	tcp := &dec.tcp
 	sh.lastIdx = idx
 	sh.key = 2*idx + 1
 	defer sh.recoverPanic("reassembling")
@@ -93,15 +94,19 @@ func (sh *shard) assemble(dec *decoder, ts time.Time, idx uint64) {
 		tcp.Payload = nil
 		sh.stats.Skip.RSTPayload++
 	}
-	sh.curSum = tcpChecksum(dec)
+	if len(tcp.Payload) > 0 {
+		sh.curSum = tcpChecksum(dec)
+	} else {
+		sh.curSum, sh.curDec = sumLater, dec
+	}
 	if sh.held > 0 {
-		sh.resolvePending(netFlow, tcp, sh.curSum != sumBad)
+		sh.resolvePending(dec.netFlow, tcp, sh.curSum != sumBad)
 	}
-	realFlow := netFlow
+	netFlow := dec.netFlow // the real flow stays in dec
 	if tcp.SYN || sh.reused > 0 {
-		netFlow = sh.generation(netFlow, tcp, ts)
+		netFlow = sh.generation(dec.netFlow, tcp, ts)
 	}
-	if sh.curSum == sumBad && sh.holdBad(realFlow, netFlow, tcp, ts, idx) {
+	if sh.curSum == sumBad && sh.holdBad(dec.netFlow, netFlow, tcp, ts, idx) {
 		return
 	}
 	sh.asm.AssembleWithContext(netFlow, tcp, sh.nextCtx(ts, idx))

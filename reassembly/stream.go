@@ -134,8 +134,13 @@ func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, d gr.TCPFlowDi
 	if ci.Timestamp.After(s.lastTs) {
 		s.lastTs = ci.Timestamp
 	}
-	if s.sh.curSum == sumGood {
+	switch s.sh.curSum {
+	case sumGood:
 		s.sumGood[s.dir(d)] = true
+	case sumLater:
+		if !s.sumGood[s.dir(d)] && tcpChecksum(s.sh.curDec) == sumGood {
+			s.sumGood[s.dir(d)] = true
+		}
 	}
 	if tcp.SYN && !s.synSeen[s.dir(d)] {
 		s.synSeen[s.dir(d)], s.isn[s.dir(d)] = true, tcp.Seq
@@ -150,7 +155,9 @@ func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, d gr.TCPFlowDi
 			s.rst, s.rstIdx = true, c.idx
 		}
 	}
-	s.checkOverlap(tcp, ci.Timestamp, s.dir(d), nextSeq)
+	if len(tcp.Payload) > 0 && nextSeq != invalidSequence {
+		s.checkOverlap(tcp, ci.Timestamp, s.dir(d), nextSeq)
+	}
 	s.watchHoles(tcp, ci.Timestamp, s.dir(d), nextSeq)
 	return true
 }
