@@ -53,6 +53,10 @@ type decoder struct {
 	mpls    mplsLayer
 	pppoe   pppoeLayer
 
+	// tcpHdr is the fixed TCP header decodeTCP hands to gopacket: d.tcp's
+	// ports (TransportFlow) point into it until the next decode.
+	tcpHdr [20]byte
+
 	// Results of the last decodedTCP.
 	netFlow gopacket.Flow
 	v6      bool
@@ -144,7 +148,7 @@ func (d *decoder) decodeFast(lt layers.LinkType, data []byte) (res decodeResult,
 		}
 		d.netFlow, d.v6, seg = d.ip4.NetworkFlow(), false, d.ip4.Payload
 	}
-	if d.tcp.DecodeFromBytes(seg, d) != nil {
+	if d.decodeTCP(seg) != nil {
 		return decodeError, true
 	}
 	d.netOff = fp.ipOff
@@ -174,7 +178,13 @@ func (d *decoder) decodeLayers(lt layers.LinkType, data []byte) decodeResult {
 		if !ok {
 			return decodeNotOurs
 		}
-		if err := dec.DecodeFromBytes(data, d); err != nil {
+		var err error
+		if typ == layers.LayerTypeTCP {
+			err = d.decodeTCP(data)
+		} else {
+			err = dec.DecodeFromBytes(data, d)
+		}
+		if err != nil {
 			return decodeError
 		}
 		switch typ {
@@ -218,4 +228,31 @@ func (d *decoder) nextLayer(typ gopacket.LayerType, dec gopacket.DecodingLayer) 
 		}
 	}
 	return dec.NextLayerType()
+}
+
+// decodeTCP decodes the TCP segment seg into d.tcp as
+// layers.TCP.DecodeFromBytes does, without its options: nothing reads them
+// (reassembly needs ports, numbers, flags and payload; gopacket's
+// Assembler does not look at options either), and building d.tcp.Options
+// was most of the decoder's cost, about 200 instructions a segment that
+// carries timestamps. A header with options is decoded from a copy of its
+// fixed 20 bytes whose data offset says 5, and Contents, Payload and
+// DataOffset are then set from the real header; d.tcp.Options stays
+// empty. Options never make gopacket fail (it stops at one it cannot
+// follow), so the errors are the same: those of the fixed header and data
+// offset, which gopacket checks on seg itself (TestDecodeTCPMatchesGopacket).
+func (d *decoder) decodeTCP(seg []byte) error {
+	if len(seg) < 20 || seg[12]>>4 <= 5 || int(seg[12]>>4)*4 > len(seg) {
+		return d.tcp.DecodeFromBytes(seg, d) // no options, or an error
+	}
+	doff := int(seg[12]>>4) * 4
+	h := &d.tcpHdr
+	copy(h[:], seg[:20])
+	h[12] = 5<<4 | h[12]&0x0f
+	if err := d.tcp.DecodeFromBytes(h[:], d); err != nil {
+		return err // cannot happen: 20 bytes, data offset 5
+	}
+	d.tcp.DataOffset = seg[12] >> 4
+	d.tcp.Contents, d.tcp.Payload = seg[:doff], seg[doff:]
+	return nil
 }

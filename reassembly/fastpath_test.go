@@ -2,8 +2,10 @@ package reassembly
 
 import (
 	"encoding/binary"
+	"math/rand/v2"
 	"testing"
 
+	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 )
 
@@ -171,5 +173,62 @@ func TestDecodeFastMatchesLayers(t *testing.T) {
 	}
 	if fast < 30 {
 		t.Errorf("decodeFast took only %d frames", fast)
+	}
+}
+
+// TestDecodeTCPMatchesGopacket: decodeTCP gives gopacket's result, header
+// fields, flow, contents and payload on segments with and without options
+// (good, malformed, MPTCP, end-of-list padding) and on broken headers.
+func TestDecodeTCPMatchesGopacket(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	opts := [][]byte{
+		nil,
+		{1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2},   // NOP NOP timestamps
+		{2, 4, 5, 0xb4, 1, 3, 3, 7, 4, 2, 0, 0}, // MSS, WS, SACK-permitted, EOL padding
+		{2, 0, 0, 0},                            // length 0: gopacket stops there
+		{30, 12, 0x20, 0x81, 1, 2, 3, 4, 5, 6, 7, 8}, // MPTCP MP_CAPABLE
+		{5, 10, 0, 0, 0, 1, 0, 0, 0, 2, 1, 1},        // SACK block
+		{8, 40, 0, 0},                                // length past the option area
+	}
+	n := 0
+	for _, o := range opts {
+		for _, payload := range []string{"", "a1 NOOP\r\n"} {
+			seg := rawTCP(40000, 143, byte(5+len(o)/4), o, payload)
+			for i := 4; i < 20; i++ {
+				if i != 12 {
+					seg[i] = byte(rng.UintN(256)) // numbers, flags, window, checksum, urgent
+				}
+			}
+			seg[12] |= byte(rng.UintN(2)) // NS
+			cases := [][]byte{seg, seg[:len(seg)-len(payload)], seg[:19], seg[:20+len(o)/2]}
+			bad := append([]byte(nil), seg...)
+			bad[12] = 4<<4 | bad[12]&0x0f // data offset < 5
+			cases = append(cases, bad)
+			for _, c := range cases {
+				n++
+				d := newDecoder()
+				var g layers.TCP
+				errA, errB := d.decodeTCP(c), g.DecodeFromBytes(c, gopacket.NilDecodeFeedback)
+				if (errA == nil) != (errB == nil) {
+					t.Fatalf("% x: decodeTCP error %v, gopacket %v", c, errA, errB)
+				}
+				if errA != nil {
+					continue
+				}
+				a := &d.tcp
+				if a.SrcPort != g.SrcPort || a.DstPort != g.DstPort || a.Seq != g.Seq || a.Ack != g.Ack ||
+					a.DataOffset != g.DataOffset || a.FIN != g.FIN || a.SYN != g.SYN || a.RST != g.RST ||
+					a.PSH != g.PSH || a.ACK != g.ACK || a.URG != g.URG || a.ECE != g.ECE || a.CWR != g.CWR ||
+					a.NS != g.NS || a.Window != g.Window || a.Checksum != g.Checksum || a.Urgent != g.Urgent ||
+					a.TransportFlow() != g.TransportFlow() ||
+					string(a.Contents) != string(g.Contents) || string(a.Payload) != string(g.Payload) ||
+					cap(a.Contents) != cap(g.Contents) {
+					t.Fatalf("% x:\ndecodeTCP %+v\ngopacket  %+v", c, a, &g)
+				}
+			}
+		}
+	}
+	if n < 50 {
+		t.Fatalf("only %d segments", n)
 	}
 }
