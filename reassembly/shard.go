@@ -51,6 +51,8 @@ type shard struct {
 	curSum sumState // checksum of the packet being assembled
 	curDec *decoder // its decoder, for a sumLater checksum
 	held   int      // streams holding a bad segment
+
+	oooBufs bufPool // free buffers of out-of-order bytes (overlap.go)
 }
 
 func newShard(o *Options, f ConnFactory, ports *portSet, maxPagesTotal, worker int) *shard {

@@ -277,6 +277,11 @@ func (s *stream) finish(ts time.Time, closed bool) {
 	s.sh.open--
 	s.ended = true
 	s.sh.dropPending(s)
+	for d := range s.ooo {
+		q := &s.ooo[d]
+		q.segs, q.bytes = nil, 0
+		q.release(&s.sh.oooBufs)
+	}
 	if ts.Before(s.lastTs) {
 		ts = s.lastTs
 	}
