@@ -29,6 +29,9 @@
 //     counted in Stats.Skip.
 //   - TCP checksums are verified: a bad segment never wins over a good copy
 //     unless checksum offload is evident for its direction (badsum.go).
+//     Segments without payload are verified only while their direction
+//     has not shown a good checksum: only payload can be held or lose.
+//   - TCP options are not decoded (decodeTCP): nothing here reads them.
 //     Of two different copies of queued bytes the first wins and the Conn
 //     is told (overlap.go).
 //   - A packet stamped far ahead of the capture clock does not move it

@@ -132,7 +132,12 @@ func (sh *shard) register(s *stream, netFlow gopacket.Flow, tcp *layers.TCP) {
 	k := makeTupleKey(netFlow, tcp)
 	st := sh.tuples[k]
 	if st == nil {
-		st = &tupleState{}
+		if n := len(sh.tupleFree); n > 0 {
+			st = sh.tupleFree[n-1]
+			sh.tupleFree = sh.tupleFree[:n-1]
+		} else {
+			st = &tupleState{}
+		}
 		sh.tuples[k] = st
 	}
 	st.cur = s
@@ -157,5 +162,7 @@ func (sh *shard) unregister(s *stream) {
 			sh.reused--
 		}
 		delete(sh.tuples, s.tkey)
+		*st = tupleState{}
+		sh.tupleFree = append(sh.tupleFree, st)
 	}
 }
