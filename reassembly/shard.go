@@ -47,8 +47,8 @@ type shard struct {
 	// tupleFree holds entries removed from tuples, for reuse: one
 	// allocation per connection otherwise (a third of the floor's).
 	tupleFree []*tupleState
-	reused int  // entries of tuples past generation 0
-	adopt  Conn // the Conn a retried handshake takes over, for New
+	reused    int  // entries of tuples past generation 0
+	adopt     Conn // the Conn a retried handshake takes over, for New
 
 	// Checksums (badsum.go).
 	curSum sumState // checksum of the packet being assembled
