@@ -176,6 +176,32 @@ func TestDecodeFastMatchesLayers(t *testing.T) {
 	}
 }
 
+// FuzzDecodeTCP: on any bytes, decodeTCP fails exactly when gopacket does
+// and otherwise agrees with it on every field the reassembly reads.
+func FuzzDecodeTCP(f *testing.F) {
+	f.Add(rawTCP(40000, 143, 8, []byte{1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2}, "x"))
+	f.Add(rawTCP(40000, 143, 6, []byte{2, 0, 0, 0}, ""))
+	f.Add(rawTCP(40000, 143, 5, nil, "a1 NOOP\r\n"))
+	f.Fuzz(func(t *testing.T, seg []byte) {
+		d := newDecoder()
+		var g layers.TCP
+		errA, errB := d.decodeTCP(seg), g.DecodeFromBytes(seg, gopacket.NilDecodeFeedback)
+		if (errA == nil) != (errB == nil) {
+			t.Fatalf("decodeTCP error %v, gopacket %v", errA, errB)
+		}
+		if errA != nil {
+			return
+		}
+		a := &d.tcp
+		if a.SrcPort != g.SrcPort || a.DstPort != g.DstPort || a.Seq != g.Seq || a.Ack != g.Ack ||
+			a.DataOffset != g.DataOffset || a.SYN != g.SYN || a.ACK != g.ACK || a.FIN != g.FIN || a.RST != g.RST ||
+			a.TransportFlow() != g.TransportFlow() || string(a.Contents) != string(g.Contents) ||
+			string(a.Payload) != string(g.Payload) || cap(a.Contents) != cap(g.Contents) {
+			t.Fatalf("decodeTCP %+v\ngopacket  %+v", a, &g)
+		}
+	})
+}
+
 // TestDecodeTCPMatchesGopacket: decodeTCP gives gopacket's result, header
 // fields, flow, contents and payload on segments with and without options
 // (good, malformed, MPTCP, end-of-list padding) and on broken headers.

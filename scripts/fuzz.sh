@@ -16,6 +16,7 @@ targets="
 ./pipeline FuzzPcap
 ./reassembly FuzzReadFrom
 ./reassembly FuzzPacket
+./reassembly FuzzDecodeTCP
 ./tlsdecrypt FuzzConn
 ./tlsdecrypt FuzzKeyLog
 "
