@@ -46,7 +46,7 @@ func rawTCP(sp, dp uint16, doff byte, opts []byte, payload string) []byte {
 // link type it knows, and checks that one worker (full decoding on the
 // reader) and several (parseFast on the reader) count and deliver the same.
 func TestFastPathMatchesDecoder(t *testing.T) {
-	badOpt := []byte{2, 0, 0, 0}  // MSS with length 0: gopacket rejects it
+	badOpt := []byte{2, 0, 0, 0}  // MSS with length 0: gopacket stops reading options there
 	goodOpt := []byte{1, 1, 1, 0} // NOPs and EOL
 	ipOpt := []byte{1, 1, 1, 0}   // IPv4 NOPs
 	for _, link := range []layers.LinkType{layers.LinkTypeEthernet, layers.LinkTypeLinuxSLL, layers.LinkTypeRaw, layers.LinkTypeIPv4, layers.LinkTypeNull} {
