@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -170,5 +171,37 @@ func checkClearPartUnchanged(t *testing.T, n int, keyed, blind *report.Session, 
 	}
 	if ts.TLSVersion == "TLSv1.2" && (blind.TLSCert == nil) != (keyed.TLSCert == nil) {
 		t.Errorf("session %d: TLS 1.2 certificate seen with keys %v, without %v", n, keyed.TLSCert != nil, blind.TLSCert != nil)
+	}
+}
+
+// TestTLSCapturesKeyedGolden renders every pcaps/tls capture decrypted with
+// its key log as JSON and tables, compared with NAME.keylog.golden.json and
+// .txt (-update rewrites them); the JSON must validate against the schema.
+// The report package's ECS and TSV checks read these goldens too.
+func TestTLSCapturesKeyedGolden(t *testing.T) {
+	truths, _ := filepath.Glob("../pcaps/tls/*.truth.json")
+	if len(truths) == 0 {
+		t.Fatal("no truth files under ../pcaps/tls")
+	}
+	for _, path := range truths {
+		base := strings.TrimSuffix(path, ".truth.json")
+		t.Run(filepath.Base(base), func(t *testing.T) {
+			_, capture, keylog := loadTLSTruth(t, path)
+			rep := analyze(t, capture, dissect.Options{TLSKeys: keyLogFor(t, capture, keylog)})
+			rep.Inputs = []string{filepath.Base(capture)}
+			var js bytes.Buffer
+			if err := report.WriteJSON(&js, rep); err != nil {
+				t.Fatal(err)
+			}
+			if err := report.ValidateJSON(js.Bytes()); err != nil {
+				t.Fatalf("schema: %v", err)
+			}
+			golden.Check(t, base+".keylog.golden.json", js.Bytes())
+			var tb bytes.Buffer
+			if err := report.WriteTable(&tb, rep, report.TableOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			golden.Check(t, base+".keylog.golden.txt", tb.Bytes())
+		})
 	}
 }
