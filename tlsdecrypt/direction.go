@@ -54,7 +54,8 @@ func (d *direction) record(typ uint8, version uint16, body []byte, resync bool) 
 		return true
 	}
 	if cap(d.out) < len(body) {
-		d.out = make([]byte, 0, maxCiphertext)
+		putRecordBuf(d.out)
+		d.out = getRecordBuf()
 	}
 	pl, inner, ok := d.tryOpen(typ, version, body, resync || d.uncertain)
 	if !ok {

@@ -60,6 +60,9 @@ func (f *framer) feed(p []byte, sink recordSink) {
 		f.skip -= n
 		p = p[n:]
 	}
+	if f.buf == nil && len(p) > 0 {
+		f.buf = getRecordBuf() // one pooled record buffer, not grown by appends
+	}
 	if f.resync {
 		f.buf = append(f.buf, p...)
 		f.scan(sink)
