@@ -17,6 +17,7 @@ targets="
 ./reassembly FuzzReadFrom
 ./reassembly FuzzPacket
 ./tlsdecrypt FuzzConn
+./tlsdecrypt FuzzConnRecorded
 ./tlsdecrypt FuzzKeyLog
 "
 
