@@ -9,6 +9,8 @@
 #   w2     imapscope read --format json -o /dev/null --workers 2 FILE
 #   jsonl  imapscope read --format jsonl -o /dev/null --workers 1 FILE
 # and prints a Markdown table (median wall time, MB/s, packets/s, peak RSS).
+# Then the tls block (end of file): an all-IMAPS capture with its key log
+# decrypted (read --keylog) against the same traffic in clear text.
 #
 # Environment:
 #   BENCH_DIR     capture cache directory      (default /tmp/imapscope-bench)
