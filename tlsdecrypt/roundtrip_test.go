@@ -121,7 +121,6 @@ type session struct {
 	keylog         []byte
 	clientSent     []byte // plaintext the client wrote
 	serverSent     []byte // plaintext the server wrote
-	clientRandomOK bool
 }
 
 // exchange runs a short IMAP-like conversation between a crypto/tls client
