@@ -124,7 +124,8 @@ func (o Options) withDefaults() (Options, error) {
 
 // Summary is the ground truth of a generated capture.
 type Summary struct {
-	// Sessions is the number of TCP connections (all complete, port 143).
+	// Sessions is the number of TCP connections (all complete; port 143, or
+	// TLSServerPort in TLSOn).
 	Sessions int
 	// IPv6Sessions is how many of them run over IPv6.
 	IPv6Sessions int
