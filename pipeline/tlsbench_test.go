@@ -94,7 +94,7 @@ func BenchmarkFullTLSTwin(b *testing.B) {
 }
 
 // maxTLSConnAllocs bounds the allocations decrypting adds per TLS
-// connection (about 64 measured on 2026-12-02, 236 before the buffer pool,
+// connection (about 56 measured on 2026-12-02, 236 before the buffer pool,
 // certificate and fingerprint caches and one-HMAC key schedule).
 const maxTLSConnAllocs = 80
 

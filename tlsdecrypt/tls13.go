@@ -18,7 +18,8 @@ const (
 // expandLabel is HKDF-Expand-Label (RFC 8446 §7.1).
 func expandLabel(h crypto.Hash, secret []byte, label string, context []byte, n int) ([]byte, error) {
 	if n <= h.Size() {
-		return expandLabelBlock(hmac.New(h.New, secret), false, nil, label, context, n), nil
+		var info [64]byte
+		return expandLabelBlock(hmac.New(h.New, secret), false, nil, info[:0], label, context, n), nil
 	}
 	var buf [4 + 255 + 255]byte
 	return hkdf.Expand(h.New, secret, string(hkdfLabel(buf[:0], label, context, n)), n)
@@ -29,10 +30,11 @@ func expandLabel(h crypto.Hash, secret []byte, label string, context []byte, n i
 // block (RFC 5869 §2.3), T(1) = HMAC(secret, HkdfLabel ‖ 0x01), is the whole
 // output — for every TLS 1.3 key, IV and next traffic secret. The result
 // is appended to dst. One HMAC per secret serves all its labels, instead
-// of crypto/hkdf's several allocations per label.
-func expandLabelBlock(m hash.Hash, used bool, dst []byte, label string, context []byte, n int) []byte {
-	var buf [32]byte // escapes through m.Write: for TLS 1.3's labels a small heap array, not 515 bytes
-	info := append(hkdfLabel(buf[:0], label, context, n), 1)
+// of crypto/hkdf's several allocations per label. scratch holds the
+// HkdfLabel (a long label or context grows it).
+func expandLabelBlock(m hash.Hash, used bool, dst, scratch []byte, label string, context []byte, n int) []byte {
+	info := append(hkdfLabel(scratch[:0], label, context, n), 1) // scratch: m.Write makes it escape
+
 	if used {
 		m.Reset()
 	}
@@ -62,12 +64,12 @@ func newCipher13(s *suite, secret []byte) (*recordCipher, error) {
 	}
 	c := &recordCipher{s: s, tls13: true, secret: secret}
 	m := hmac.New(s.prf.New, secret)
-	key := expandLabelBlock(m, false, c.sum[:0], "key", nil, s.keyLen)
+	key := expandLabelBlock(m, false, c.sum[:0], c.info[:0], "key", nil, s.keyLen)
 	var err error
 	if c.aead, err = newAEAD(s, key); err != nil { // the AEAD keeps its own copy of the key
 		return nil, err
 	}
-	iv := expandLabelBlock(m, true, c.sum[:0], "iv", nil, tls13IVLen)
+	iv := expandLabelBlock(m, true, c.sum[:0], c.info[:0], "iv", nil, tls13IVLen)
 	copy(c.iv[:], iv)
 	return c, nil
 }
