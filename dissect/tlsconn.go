@@ -86,9 +86,11 @@ func (t *tlsDecrypter) fill(rep *report.Session, at time.Time) {
 	rep.JA3, rep.JA3S, rep.JA4 = in.JA3, in.JA3S, in.JA4
 	if c := in.Cert; c != nil && c.ParseError == "" {
 		rep.TLSCert = &report.TLSCert{
-			SubjectCN: c.SubjectCN, SANs: c.SANs, Issuer: c.Issuer,
+			SubjectCN: c.SubjectCN, SANs: c.SANs[:len(c.SANs):len(c.SANs)], Issuer: c.Issuer, // shared (cached): clipped
 			NotBefore: report.Time{Time: c.NotBefore}, NotAfter: report.Time{Time: c.NotAfter},
 			SHA256: c.SHA256, Expired: c.ExpiredAt(at),
 		}
 	}
+	t.c.Release() // Session.Close is the only caller: the connection is over
+	t.opaque = true
 }

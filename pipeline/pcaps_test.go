@@ -112,7 +112,9 @@ func TestCapturesMatchTruth(t *testing.T) {
 				if want == nil {
 					want = ts.Transactions
 				}
-				// Under TLS only what precedes the switch is visible.
+				// Under TLS without keys only what precedes the switch is
+				// visible; TestTLSCapturesDecryptedTruth (tlstruth_test.go)
+				// compares the whole truth with the key logs.
 				switch ts.TLS {
 				case "implicit":
 					want = nil

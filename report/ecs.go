@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 )
@@ -86,17 +85,6 @@ type ecsNetwork struct {
 	Bytes       int64  `json:"bytes"`
 }
 
-type ecsTLS struct {
-	Established     bool          `json:"established"`
-	Version         string        `json:"version,omitempty"`
-	VersionProtocol string        `json:"version_protocol,omitempty"`
-	Client          *ecsTLSClient `json:"client,omitempty"`
-}
-
-type ecsTLSClient struct {
-	ServerName string `json:"server_name"`
-}
-
 // ecsIMAP is the custom imap.* field set. SessionID is the session's uid,
 // SessionNumber its number within the run.
 type ecsIMAP struct {
@@ -116,6 +104,9 @@ type ecsIMAP struct {
 	ClientLiteralBytes *int64  `json:"client_literal_bytes,omitempty"`
 	ServerLiteralBytes *int64  `json:"server_literal_bytes,omitempty"`
 	Note               string  `json:"note,omitempty"`
+
+	// TLS facts ECS has no field for (see ecs_tls.go).
+	TLS *ecsIMAPTLS `json:"tls,omitempty"`
 
 	// Session events.
 	Greeting      string   `json:"greeting,omitempty"`
@@ -264,15 +255,4 @@ func ecsSplit(ep string) (string, int) {
 	}
 	p, _ := strconv.Atoi(port)
 	return host, p
-}
-
-// ecsTLSVersion splits a version as the dissector names it ("TLS 1.3",
-// "SSL 3.0") into ECS's tls.version ("1.3") and tls.version_protocol
-// ("tls"); both are empty when unknown.
-func ecsTLSVersion(v string) (version, protocol string) {
-	proto, num, ok := strings.Cut(v, " ")
-	if !ok || num == "" {
-		return "", ""
-	}
-	return num, strings.ToLower(proto)
 }

@@ -40,13 +40,7 @@ func newECSBase(s *Session) ecsEvent {
 		ev.User = &ecsUser{Name: s.User}
 		ev.Related.User = []string{s.User}
 	}
-	if s.TLS {
-		v, proto := ecsTLSVersion(s.TLSVersion)
-		ev.TLS = &ecsTLS{Established: true, Version: v, VersionProtocol: proto}
-		if s.TLSSNI != "" {
-			ev.TLS.Client = &ecsTLSClient{ServerName: s.TLSSNI}
-		}
-	}
+	ev.TLS, ev.IMAP.TLS = newECSTLS(s)
 	return ev
 }
 
@@ -77,6 +71,7 @@ func sessionEvent(base ecsEvent, s *Session) ecsEvent {
 	im.Greeting, im.Capabilities, im.AuthMechanism, im.Mailboxes = s.Greeting, s.Capabilities, s.AuthMechanism, s.Mailboxes
 	im.StartTLS, im.Compressed, im.NotIMAP, im.Midstream, im.Closed = s.StartTLS, s.Compressed, s.NotIMAP, s.Midstream, &closed
 	im.Gaps, im.GapBytes, im.Transactions, im.Anomalies = s.Gaps, s.GapBytes, &ntx, &nan
+	ev.TLS = withECSCert(ev.TLS, s.TLSCert)
 	ev.Message = "IMAP session " + s.Client + " → " + s.Server
 	return ev
 }

@@ -296,5 +296,11 @@ func tlsLabel(s *Session) string {
 	if s.StartTLS {
 		l = "STARTTLS " + l
 	}
+	if c := shortCipher(s.TLSCipher); c != "" { // table_tls.go
+		l += " " + c
+	}
+	if s.TLSDecrypted {
+		l += " decrypted"
+	}
 	return l
 }

@@ -65,6 +65,7 @@ var sessionColumns = []column[*Session]{
 		return escapeTruncate(strings.Join(uniqueMailboxes(s), ","), MaxListWidth)
 	}},
 	{"flags", "FLAGS", false, func(s *Session, _ *TableOptions) string { return strings.Join(sessionFlags(s), ",") }},
+	tlsColumn, // table_tls.go
 	{"transactions", "TXNS", true, func(s *Session, _ *TableOptions) string { return strconv.Itoa(len(s.Transactions)) }},
 	{"ok", "OK", true, func(s *Session, o *TableOptions) string { return countCell(s, "OK", o) }},
 	{"no", "NO", true, func(s *Session, o *TableOptions) string { return countCell(s, "NO", o) }},
@@ -169,7 +170,7 @@ func WriteTable(w io.Writer, r *Report, opts TableOptions) error {
 		}
 	}
 	ew := &errWriter{w: w}
-	scols := pickColumns(sessionColumns, opts.Columns)
+	scols := tlsColumnIfUsed(pickColumns(sessionColumns, opts.Columns), r, opts)
 	if len(scols) > 0 {
 		rows := make([][]string, len(r.Sessions))
 		for i, s := range r.Sessions {

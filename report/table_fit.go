@@ -18,7 +18,7 @@ const (
 // sessionDropOrder lists the session table's columns from least to most
 // valuable: a table too wide for the terminal loses them in this order.
 // id, client, server, user and transactions are always kept.
-var sessionDropOrder = []string{"gaps", "bye", "incomplete", "flags", "dialect", "client_bytes", "server_bytes",
+var sessionDropOrder = []string{"gaps", "bye", "incomplete", "flags", "tls", "dialect", "client_bytes", "server_bytes",
 	"duration", "mailboxes", "start", "anomalies", "bad", "no", "ok"}
 
 // transactionDropOrder lists the transaction table's columns from least

@@ -9,6 +9,8 @@
 #   w2     imapscope read --format json -o /dev/null --workers 2 FILE
 #   jsonl  imapscope read --format jsonl -o /dev/null --workers 1 FILE
 # and prints a Markdown table (median wall time, MB/s, packets/s, peak RSS).
+# Then the tls block (end of file): an all-IMAPS capture with its key log
+# decrypted (read --keylog) against the same traffic in clear text.
 #
 # Environment:
 #   BENCH_DIR     capture cache directory      (default /tmp/imapscope-bench)
@@ -133,3 +135,93 @@ awk -v r="$jsonl_rss" -v a="${wall[w1]}" -v l="${wall[jsonl]}" 'BEGIN {
 	printf "- Peak RSS with `--format jsonl`: **%.1f MiB**.\n", r / 1024
 	printf "- `--format jsonl` vs `--format json` (workers 1): jsonl takes **%.2fx** the time of json.\n", l / a
 }'
+
+# ---------------------------------------------------------------------------
+# BEGIN tls block (issue 13): all-IMAPS capture decrypted with its key log
+# versus the same IMAP traffic in clear text. benchgen -tls writes real TLS
+# made by crypto/tls (TLS 1.3 AES-128-GCM, 25% TLS 1.2 ECDHE-ECDSA-AES128-GCM)
+# on port 993 plus the key log; -tls-twin the same messages in clear text on
+# 143. Runs alternate for BENCH_ROUNDS rounds; the throughput ratio is
+# clear-text wall / decrypting wall (the same IMAP bytes). Target >= 0.4.
+# Then allocations per packet from go test -bench (target <= 0.1).
+#   BENCH_TLS=0        skip this block
+#   BENCH_TLS_SIZE     size of the TLS capture (default BENCH_SIZE)
+if [[ "${BENCH_TLS:-1}" != 0 ]]; then
+	tls_size=${BENCH_TLS_SIZE:-$BENCH_SIZE}
+	tls_cap="$BENCH_DIR/imaps-${tls_size}-seed${BENCH_SEED}-${gen_id}.pcap"
+	tls_keys="${tls_cap%.pcap}.keylog"
+	tls_sum="${tls_cap%.pcap}.summary"
+	if [[ -s "$tls_cap" && -s "$tls_keys" && -s "$tls_sum" ]]; then
+		echo "bench: reusing $tls_cap" >&2
+	else
+		echo "bench: generating $tls_cap and its key log" >&2
+		bin/benchgen -o "$tls_cap.tmp" -size "$tls_size" -seed "$BENCH_SEED" -tls -keylog "$tls_keys.tmp" > "$tls_sum.tmp"
+		mv "$tls_cap.tmp" "$tls_cap"
+		mv "$tls_keys.tmp" "$tls_keys"
+		mv "$tls_sum.tmp" "$tls_sum"
+	fi
+	tls_sessions=$(awk '$1 == "sessions:" { print $2 }' "$tls_sum")
+	tls_packets=$(awk '$1 == "packets:" { print $2 }' "$tls_sum")
+	twin_cap="$BENCH_DIR/imaps-twin-${tls_sessions}-seed${BENCH_SEED}-${gen_id}.pcap"
+	twin_sum="${twin_cap%.pcap}.summary"
+	if [[ ! -s "$twin_cap" || ! -s "$twin_sum" ]]; then
+		echo "bench: generating the clear-text twin $twin_cap" >&2
+		bin/benchgen -o "$twin_cap.tmp" -sessions "$tls_sessions" -seed "$BENCH_SEED" -tls-twin > "$twin_sum.tmp"
+		mv "$twin_cap.tmp" "$twin_cap"
+		mv "$twin_sum.tmp" "$twin_sum"
+	fi
+	twin_payload=$(awk '$1 == "bytes:" { print $NF }' "$twin_sum")
+	cat "$tls_cap" "$twin_cap" > /dev/null
+	tls_results="$BENCH_DIR/tls-results.$$"
+	: > "$tls_results"
+	trap 'rm -f "$results" "$results.one" "$tls_results" "$tls_results.one"' EXIT
+	# tls_run NAME ARGS...: one timed run, appends "NAME WALL RSS_KB".
+	tls_run() {
+		local name=$1
+		shift
+		if ! bin/benchgen measure -out "$tls_results.one" -- "$IMAPSCOPE" "$@" > /dev/null; then
+			die "run $name failed: $IMAPSCOPE $*"
+		fi
+		local wall rss code
+		read -r wall rss code < "$tls_results.one"
+		echo "bench:   $name ${wall}s ${rss}KB" >&2
+		echo "$name $wall $rss" >> "$tls_results"
+	}
+	for ((r = 1; r <= BENCH_ROUNDS; r++)); do
+		echo "bench: tls round $r/$BENCH_ROUNDS" >&2
+		# shellcheck disable=SC2086
+		if ((r % 2)); then
+			tls_run imaps read --keylog "$tls_keys" --format json -o /dev/null --workers 1 $BENCH_FLAGS "$tls_cap"
+			tls_run clear read --format json -o /dev/null --workers 1 $BENCH_FLAGS "$twin_cap"
+		else
+			tls_run clear read --format json -o /dev/null --workers 1 $BENCH_FLAGS "$twin_cap"
+			tls_run imaps read --keylog "$tls_keys" --format json -o /dev/null --workers 1 $BENCH_FLAGS "$tls_cap"
+		fi
+	done
+	tls_med() {
+		awk -v n="$1" '$1 == n { print $2 }' "$tls_results" | sort -n |
+			awk '{ w[NR] = $1 } END { printf "%.3f", (NR % 2) ? w[(NR + 1) / 2] : (w[NR / 2] + w[NR / 2 + 1]) / 2 }'
+	}
+	tls_rss() { awk -v n="$1" '$1 == n && $3 > m { m = $3 } END { print m + 0 }' "$tls_results"; }
+	w_tls=$(tls_med imaps)
+	w_clear=$(tls_med clear)
+	echo
+	echo "All-IMAPS: \`bin/benchgen -size $tls_size -seed $BENCH_SEED -tls -keylog K\` — $(stat -c %s "$tls_cap") bytes, $tls_packets packets, $tls_sessions sessions; clear-text twin \`-sessions $tls_sessions -tls-twin\`, IMAP payload $twin_payload bytes."
+	echo
+	echo "| Run | Command | Wall (s) | IMAP MB/s | Peak RSS (MB) |"
+	echo "|---|---|---:|---:|---:|"
+	awk -v w="$w_tls" -v p="$twin_payload" -v r="$(tls_rss imaps)" 'BEGIN { printf "| imaps | `imapscope read --keylog K --format json -o /dev/null --workers 1 FILE` | %.2f | %.0f | %.0f |\n", w, p / 1048576 / w, r / 1024 }'
+	awk -v w="$w_clear" -v p="$twin_payload" -v r="$(tls_rss clear)" 'BEGIN { printf "| clear | `imapscope read --format json -o /dev/null --workers 1 TWIN` | %.2f | %.0f | %.0f |\n", w, p / 1048576 / w, r / 1024 }'
+	echo
+	awk -v t="$w_tls" -v c="$w_clear" 'BEGIN {
+		printf "- Decrypting full dissection runs at **%.2fx** the throughput of the same traffic in clear text (target >= 0.4: %s).\n", c / t, (c / t >= 0.4) ? "met" : "NOT met"
+	}'
+	if [[ "${BENCH_TLS_ALLOCS:-1}" != 0 ]] && command -v "$GO" > /dev/null; then
+		echo "bench: go test -bench BenchmarkFullTLS (allocations per packet)" >&2
+		allocs=$("$GO" test ./pipeline -run '^$' -bench '^BenchmarkFullTLS$' -benchtime 2x 2>/dev/null |
+			awk '/^BenchmarkFullTLS/ { for (i = 1; i < NF; i++) if ($(i + 1) == "allocs/packet") print $i }')
+		[[ -n "$allocs" ]] && awk -v a="$allocs" 'BEGIN { printf "- Allocations per packet decrypting (BenchmarkFullTLS, pipeline/tlsbench_test.go): **%.3f** (target <= 0.1: %s).\n", a, (a <= 0.1) ? "met" : "NOT met" }'
+	fi
+fi
+# END tls block
+# ---------------------------------------------------------------------------

@@ -18,6 +18,7 @@ targets="
 ./reassembly FuzzPacket
 ./reassembly FuzzDecodeTCP
 ./tlsdecrypt FuzzConn
+./tlsdecrypt FuzzConnRecorded
 ./tlsdecrypt FuzzKeyLog
 "
 

@@ -18,7 +18,7 @@ type direction struct {
 	uncertain bool          // a gap made seq unknown: try a few
 	notTLS    bool
 
-	out  []byte          // plaintext buffer, reused
+	out  []byte          // plaintext buffer, pooled, held during one record
 	emit func(pl []byte) // set during Feed
 }
 
@@ -53,9 +53,10 @@ func (d *direction) record(typ uint8, version uint16, body []byte, resync bool) 
 		d.seq++
 		return true
 	}
-	if cap(d.out) < len(body) {
-		d.out = make([]byte, 0, maxCiphertext)
+	if d.out == nil {
+		d.out = getRecordBuf() // pooled, returned after the record: plaintext is only lent to emit
 	}
+	defer d.releaseOut()
 	pl, inner, ok := d.tryOpen(typ, version, body, resync || d.uncertain)
 	if !ok {
 		if resync {
@@ -72,6 +73,12 @@ func (d *direction) record(typ uint8, version uint16, body []byte, resync bool) 
 	c.info.Decrypted = true
 	d.content(inner, pl)
 	return true
+}
+
+// releaseOut returns the plaintext buffer to the pool between records.
+func (d *direction) releaseOut() {
+	putRecordBuf(d.out)
+	d.out = nil
 }
 
 // isProtected reports whether a record of type typ is encrypted now.

@@ -91,6 +91,10 @@ func (h *hsReassembler) feed(p []byte, sink hsSink) {
 }
 
 // clientHello holds what is read from a ClientHello.
+// maxHelloExts bounds the extension list preallocated for a hello (a
+// longer list grows as usual).
+const maxHelloExts = 64
+
 type clientHello struct {
 	version     uint16 // legacy_version
 	random      [32]byte
@@ -122,6 +126,7 @@ func parseClientHello(b []byte) *clientHello {
 	ch.ciphers = cs.u16s()
 	r.vec8() // compression methods
 	exts := r.vec16()
+	ch.exts = make([]uint16, 0, min(len(exts.b)/4, maxHelloExts)) // one allocation, not a growing slice
 	for len(exts.b) >= 4 {
 		typ := exts.u16()
 		body := exts.vec16()
@@ -202,6 +207,7 @@ func parseServerHello(b []byte) *serverHello {
 	sh.cipher = r.u16()
 	r.u8() // compression method
 	exts := r.vec16()
+	sh.exts = make([]uint16, 0, min(len(exts.b)/4, maxHelloExts))
 	for len(exts.b) >= 4 {
 		typ := exts.u16()
 		body := exts.vec16()

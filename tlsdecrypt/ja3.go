@@ -6,11 +6,12 @@ import (
 	"strconv"
 )
 
-// JA3 returns Salesforce's JA3 string of a ClientHello —
+// appendJA3Text appends Salesforce's JA3 string of a ClientHello —
 // "version,ciphers,extensions,groups,point formats", decimal values joined
-// with "-", GREASE values removed — and its MD5 hex.
-func ja3(ch *clientHello) (text, hash string) {
-	b := strconv.AppendUint(nil, uint64(ch.version), 10)
+// with "-", GREASE values removed — to b (its MD5 hex is the JA3; see
+// fingerprints).
+func appendJA3Text(b []byte, ch *clientHello) []byte {
+	b = strconv.AppendUint(b, uint64(ch.version), 10)
 	b = append(b, ',')
 	b = appendDecList(b, ch.ciphers)
 	b = append(b, ',')
@@ -24,18 +25,17 @@ func ja3(ch *clientHello) (text, hash string) {
 		}
 		b = strconv.AppendUint(b, uint64(p), 10)
 	}
-	return string(b), md5Hex(b)
+	return b
 }
 
-// ja3s returns the JA3S string of a ServerHello — "version,cipher,extensions"
-// — and its MD5 hex.
-func ja3s(sh *serverHello) (text, hash string) {
-	b := strconv.AppendUint(nil, uint64(sh.legacyVersion), 10)
+// appendJA3SText appends the JA3S string of a ServerHello —
+// "version,cipher,extensions" — to b (its MD5 hex is the JA3S).
+func appendJA3SText(b []byte, sh *serverHello) []byte {
+	b = strconv.AppendUint(b, uint64(sh.legacyVersion), 10)
 	b = append(b, ',')
 	b = strconv.AppendUint(b, uint64(sh.cipher), 10)
 	b = append(b, ',')
-	b = appendDecList(b, sh.exts)
-	return string(b), md5Hex(b)
+	return appendDecList(b, sh.exts)
 }
 
 // appendDecList appends the non-GREASE values of v in decimal, "-"-joined.

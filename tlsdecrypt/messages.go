@@ -15,7 +15,7 @@ func (d *direction) message(typ uint8, body []byte, truncated bool) {
 		if !c.certSeen {
 			c.certSeen = true
 			if der := leafCertificate(body, c.tls13); der != nil {
-				c.info.Cert = parseCertificate(der)
+				c.info.Cert = cachedCertificate(der)
 			}
 		}
 	case typ == hsNewSessionTicket && d.d == FromServer:
@@ -54,9 +54,9 @@ func (d *direction) keyUpdate() {
 // clientHello records a ClientHello's fingerprints and random.
 func (c *Conn) clientHello(ch *clientHello) {
 	c.random, c.hasRandom = ch.random, true
+	fp := fingerprints(ch)
 	if len(c.hellos) < maxHellos {
-		_, j3 := ja3(ch)
-		c.hellos = append(c.hellos, helloPrint{ja3: j3, ja4: ja4(ch)})
+		c.hellos = append(c.hellos, helloPrint{ja3: fp.ja3, ja4: fp.ja4})
 	}
 	if c.ch != nil {
 		return // the second ClientHello after a HelloRetryRequest: keep the first's fingerprints
@@ -64,8 +64,7 @@ func (c *Conn) clientHello(ch *clientHello) {
 	c.ch = ch
 	c.info.SNI = ch.sni
 	c.info.ALPN = ch.alpn
-	c.info.JA3Text, c.info.JA3 = ja3(ch)
-	c.info.JA4 = ja4(ch)
+	c.info.JA3Text, c.info.JA3, c.info.JA4 = fp.ja3Text, fp.ja3, fp.ja4
 }
 
 // serverHello records the negotiated parameters and sets up the keys.
@@ -85,7 +84,7 @@ func (c *Conn) serverHello(sh *serverHello) {
 	c.suite = lookupSuite(sh.cipher)
 	c.info.Version = VersionName(sh.version)
 	c.info.Cipher = CipherSuiteName(sh.cipher)
-	c.info.JA3SText, c.info.JA3S = ja3s(sh)
+	c.info.JA3SText, c.info.JA3S = serverFingerprints(sh)
 	c.info.EMS = sh.ems
 	c.info.EncThenMAC = sh.etm && !c.tls13
 	if c.tls13 {

@@ -32,7 +32,7 @@ type recordSink interface {
 // framer cuts one direction's byte stream into TLS records. It is push
 // based: fed arbitrary slices, it buffers at most one record.
 type framer struct {
-	buf    []byte // an incomplete record, or bytes being scanned after a gap
+	buf    []byte // an incomplete record, or bytes being scanned after a gap (pooled; nil when none)
 	skip   int    // bytes of a damaged record still to discard
 	resync bool   // after a gap at an unknown record boundary: scanning
 	bad    bool   // a header was implausible: the direction is not TLS
@@ -61,6 +61,9 @@ func (f *framer) feed(p []byte, sink recordSink) {
 		p = p[n:]
 	}
 	if f.resync {
+		if f.buf == nil {
+			f.buf = getRecordBuf()
+		}
 		f.buf = append(f.buf, p...)
 		f.scan(sink)
 		return
@@ -80,6 +83,9 @@ func (f *framer) feed(p []byte, sink recordSink) {
 		p = p[recordHeaderLen+n:]
 	}
 	if len(p) > 0 && !f.bad {
+		if f.buf == nil {
+			f.buf = getRecordBuf() // pooled: held only while a record is incomplete
+		}
 		f.buf = append(f.buf[:0], p...)
 	}
 }
@@ -115,7 +121,8 @@ func (f *framer) fill(p []byte, sink recordSink) []byte {
 	if k == need {
 		b := f.buf
 		sink.record(b[0], binary.BigEndian.Uint16(b[1:3]), b[recordHeaderLen:], false)
-		f.buf = f.buf[:0]
+		putRecordBuf(f.buf) // an idle connection holds no record buffer
+		f.buf = nil
 	}
 	return p
 }

@@ -3,7 +3,9 @@ package tlsdecrypt
 import (
 	"crypto"
 	"crypto/hkdf"
+	"crypto/hmac"
 	"errors"
+	"hash"
 )
 
 // TLS 1.3 constants (RFC 8446).
@@ -13,15 +15,42 @@ const (
 	maxTLS13Plaintext = 1<<14 + 1
 )
 
-// expandLabel is HKDF-Expand-Label (RFC 8446 §7.1) with an empty context.
+// expandLabel is HKDF-Expand-Label (RFC 8446 §7.1).
 func expandLabel(h crypto.Hash, secret []byte, label string, context []byte, n int) ([]byte, error) {
-	full := "tls13 " + label
-	info := make([]byte, 0, 4+len(full)+len(context))
-	info = append(info, byte(n>>8), byte(n), byte(len(full)))
-	info = append(info, full...)
-	info = append(info, byte(len(context)))
-	info = append(info, context...)
-	return hkdf.Expand(h.New, secret, string(info), n)
+	if n <= h.Size() {
+		var info [64]byte
+		return expandLabelBlock(hmac.New(h.New, secret), false, nil, info[:0], label, context, n), nil
+	}
+	var buf [4 + 255 + 255]byte
+	return hkdf.Expand(h.New, secret, string(hkdfLabel(buf[:0], label, context, n)), n)
+}
+
+// expandLabelBlock is HKDF-Expand-Label for n ≤ the hash size with m an
+// HMAC keyed with the secret (reset first when used): one HKDF-Expand
+// block (RFC 5869 §2.3), T(1) = HMAC(secret, HkdfLabel ‖ 0x01), is the whole
+// output — for every TLS 1.3 key, IV and next traffic secret. The result
+// is appended to dst. One HMAC per secret serves all its labels, instead
+// of crypto/hkdf's several allocations per label. scratch holds the
+// HkdfLabel (a long label or context grows it).
+func expandLabelBlock(m hash.Hash, used bool, dst, scratch []byte, label string, context []byte, n int) []byte {
+	info := append(hkdfLabel(scratch[:0], label, context, n), 1) // scratch: m.Write makes it escape
+
+	if used {
+		m.Reset()
+	}
+	m.Write(info)
+	out := m.Sum(dst)
+	return out[:len(dst)+n]
+}
+
+// hkdfLabel appends the HkdfLabel structure of RFC 8446 §7.1: length,
+// "tls13 " ‖ label, context.
+func hkdfLabel(b []byte, label string, context []byte, n int) []byte {
+	b = append(b, byte(n>>8), byte(n), byte(len("tls13 ")+len(label)))
+	b = append(b, "tls13 "...)
+	b = append(b, label...)
+	b = append(b, byte(len(context)))
+	return append(b, context...)
 }
 
 // newCipher13 derives a direction's record keys from a traffic secret
@@ -33,18 +62,14 @@ func newCipher13(s *suite, secret []byte) (*recordCipher, error) {
 	if len(secret) != s.prf.Size() {
 		return nil, errors.New("tlsdecrypt: traffic secret length does not fit the suite")
 	}
-	key, err := expandLabel(s.prf, secret, "key", nil, s.keyLen)
-	if err != nil {
-		return nil, err
-	}
-	iv, err := expandLabel(s.prf, secret, "iv", nil, tls13IVLen)
-	if err != nil {
-		return nil, err
-	}
 	c := &recordCipher{s: s, tls13: true, secret: secret}
-	if c.aead, err = newAEAD(s, key); err != nil {
+	m := hmac.New(s.prf.New, secret)
+	key := expandLabelBlock(m, false, c.sum[:0], c.info[:0], "key", nil, s.keyLen)
+	var err error
+	if c.aead, err = newAEAD(s, key); err != nil { // the AEAD keeps its own copy of the key
 		return nil, err
 	}
+	iv := expandLabelBlock(m, true, c.sum[:0], c.info[:0], "iv", nil, tls13IVLen)
 	copy(c.iv[:], iv)
 	return c, nil
 }

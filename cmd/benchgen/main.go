@@ -2,6 +2,7 @@
 // benchmarks and prints its ground truth.
 //
 //	benchgen -o FILE [-size 1GB | -sessions N] [-seed S] [-ipv6 0.1] [-concurrency 200]
+//	         [-tls -keylog KEYLOG [-tls12 0.25] | -tls-twin]
 //	benchgen measure [-out FILE] -- CMD [ARGS...]
 //
 // The measure form runs a command and reports its wall time and peak RSS
@@ -42,6 +43,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 	ipv6 := fs.Float64("ipv6", benchgen.DefaultIPv6Share, "share of sessions over IPv6 (0..1)")
 	conc := fs.Int("concurrency", benchgen.DefaultConcurrency, "sessions open at once")
 	quiet := fs.Bool("q", false, "do not print the summary")
+	useTLS := fs.Bool("tls", false, "IMAP over TLS on port 993, made with crypto/tls (needs -keylog)")
+	keylog := fs.String("keylog", "", "with -tls: write the NSS key log to `FILE`")
+	tls12 := fs.Float64("tls12", benchgen.DefaultTLS12Share, "with -tls: share of sessions using TLS 1.2 (0..1)")
+	twin := fs.Bool("tls-twin", false, "the clear-text twin of a -tls capture with the same options (same IMAP messages, port 143)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -52,6 +57,17 @@ func run(args []string, stdout, stderr io.Writer) error {
 	opts := benchgen.Options{Sessions: *sessions, Seed: *seed, IPv6Share: *ipv6, Concurrency: *conc}
 	if *ipv6 == 0 {
 		opts.IPv6Share = -1 // explicit zero: no IPv6
+	}
+	if *useTLS && *twin || *useTLS != (*keylog != "") {
+		return fmt.Errorf("-tls needs -keylog FILE (and excludes -tls-twin)")
+	}
+	if *twin {
+		opts.TLS = benchgen.TLSTwin
+	}
+	if *tls12 == 0 {
+		opts.TLS12Share = -1
+	} else {
+		opts.TLS12Share = *tls12
 	}
 	if *size != "" {
 		n, err := benchgen.ParseSize(*size)
@@ -71,10 +87,23 @@ func run(args []string, stdout, stderr io.Writer) error {
 	} else {
 		stdout = stderr // keep the capture clean
 	}
+	var kf *os.File
+	if *useTLS {
+		var err error
+		if kf, err = os.Create(*keylog); err != nil {
+			return err
+		}
+		opts.TLS, opts.KeyLog = benchgen.TLSOn, kf
+	}
 	start := time.Now()
 	sum, err := benchgen.Write(w, opts)
 	if f != nil {
 		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if kf != nil {
+		if cerr := kf.Close(); err == nil {
 			err = cerr
 		}
 	}

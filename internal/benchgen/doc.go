@@ -10,10 +10,18 @@
 // Sequence and acknowledgement numbers are exact, segments carry at most
 // 1448 payload bytes and every checksum is valid.
 //
-// Output is a pure function of Options: the same options produce a
-// byte-identical file. Every session draws from its own PCG stream seeded
+// Output of the clear-text mode is a pure function of Options: the same
+// options produce a byte-identical file. Every session draws from its own PCG stream seeded
 // from (Options.Seed, session number), so sessions do not depend on the
 // scheduling of the others.
+//
+// Options.TLS = TLSOn writes the same kind of traffic as IMAP over TLS on
+// port 993, made by crypto/tls (TLS 1.3 AES-128-GCM, and a TLS 1.2
+// ECDHE-ECDSA-AES128-GCM share), with the client's NSS key log written to
+// Options.KeyLog; TLSTwin writes the same IMAP messages in clear text, for
+// comparisons. Such captures are reproducible in structure (sessions,
+// messages, sizes, packets, times) but not byte for byte: crypto/tls takes
+// its randomness from crypto/rand (see tls.go).
 //
 // The Summary returned with a capture is its ground truth (sessions, packets,
 // tagged commands per kind, literals), so a dissector under test can be

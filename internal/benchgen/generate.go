@@ -66,6 +66,8 @@ type generator struct {
 	cliMAC  net.HardwareAddr
 	cliIP   net.IP
 
+	tls *tlsSetup // TLSOn only
+
 	heap      []*session
 	free      []*session
 	started   int
@@ -84,6 +86,11 @@ func Write(w io.Writer, opts Options) (Summary, error) {
 		return Summary{}, err
 	}
 	g := newGenerator(w, o)
+	if o.TLS == TLSOn {
+		if g.tls, err = newTLSSetup(o); err != nil {
+			return g.sum, err
+		}
+	}
 	if err := g.run(); err != nil {
 		return g.sum, fmt.Errorf("benchgen: write capture: %w", err)
 	}
@@ -154,6 +161,7 @@ func (g *generator) startSession(ts int64) {
 		s = new(session)
 	}
 	s.reset(g.started, g.opts.Seed, ts, g.opts.IPv6Share, &g.sum)
+	s.resetTLS(g.opts.TLS, g.opts.Seed, g.tls, &g.sum)
 	g.started++
 	g.sum.Sessions++
 	if s.v6 {
@@ -182,7 +190,11 @@ func (g *generator) run() error {
 		n := g.cw.n + int64(g.bw.Buffered()) - before
 		s.bytes += n
 		g.openBytes += n
-		if s.fill() {
+		more := s.fill()
+		if s.err != nil {
+			return s.err
+		}
+		if more {
 			g.down(0)
 			continue
 		}
@@ -209,7 +221,7 @@ func (g *generator) writePacket(s *session) error {
 	h := s.host + 1<<16 + 1 // client host number: 10.1.0.1 and up
 	g.cliMAC[0], g.cliMAC[1], g.cliMAC[2] = 0x02, 0x42, byte(h>>24)
 	g.cliMAC[3], g.cliMAC[4], g.cliMAC[5] = byte(h>>16), byte(h>>8), byte(h)
-	cliPort, srvPort := layers.TCPPort(s.port), layers.TCPPort(ServerPort)
+	cliPort, srvPort := layers.TCPPort(s.port), layers.TCPPort(s.srvPort)
 	var ls []gopacket.SerializableLayer
 	if s.v6 {
 		copy(g.cliIP, serverIP6)

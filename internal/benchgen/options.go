@@ -3,6 +3,7 @@ package benchgen
 import (
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +20,25 @@ const (
 	DefaultIPv6Share = 0.10
 	// DefaultSeed seeds the generator when Seed is zero.
 	DefaultSeed = 1
+	// DefaultTLS12Share is the share of TLSOn sessions made with TLS 1.2
+	// (ECDHE-ECDSA-AES128-GCM); the others are TLS 1.3 (AES-128-GCM).
+	DefaultTLS12Share = 0.25
+)
+
+// TLSMode selects whether sessions are encrypted.
+type TLSMode uint8
+
+const (
+	// TLSOff: clear-text IMAP on port 143 (the original captures,
+	// unchanged).
+	TLSOff TLSMode = iota
+	// TLSOn: IMAP over TLS on port 993, made with crypto/tls; the client
+	// secrets go to Options.KeyLog.
+	TLSOn
+	// TLSTwin: the clear-text twin of a TLSOn capture with the same options:
+	// the same IMAP messages, unencrypted, on port 143 (segments and times
+	// differ with the records' sizes).
+	TLSTwin
 )
 
 // Limits of the generated traffic.
@@ -31,8 +51,10 @@ const (
 	// minBody and maxBody bound the size of a message body literal.
 	minBody = 2 << 10
 	maxBody = 200 << 10
-	// ServerPort is the IMAP port every session connects to.
+	// ServerPort is the IMAP port every clear-text session connects to.
 	ServerPort = 143
+	// TLSServerPort is the port of TLSOn sessions (IMAPS).
+	TLSServerPort = 993
 )
 
 // ErrOptions reports invalid generator options; errors returned by Write and
@@ -57,6 +79,16 @@ type Options struct {
 	// Concurrency is the number of sessions open at once. Zero means
 	// DefaultConcurrency.
 	Concurrency int
+	// TLS selects clear text (TLSOff, the default), TLS or the clear-text
+	// twin of a TLS capture. In TLSOn and TLSTwin the message contents draw
+	// from the session's stream and times and segmentation from a second
+	// one, so both modes carry the same IMAP messages.
+	TLS TLSMode
+	// KeyLog receives the NSS key log of a TLSOn capture (nil: none kept).
+	KeyLog io.Writer
+	// TLS12Share is the share (0..1) of TLSOn sessions using TLS 1.2. Zero
+	// means DefaultTLS12Share; a negative value means none.
+	TLS12Share float64
 }
 
 // withDefaults returns o with zero fields replaced by defaults, or an error
@@ -79,12 +111,21 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Concurrency == 0 {
 		o.Concurrency = DefaultConcurrency
 	}
+	if o.TLS > TLSTwin || o.TLS12Share > 1 {
+		return o, fmt.Errorf("%w: unknown TLS mode or TLS 1.2 share above 1", ErrOptions)
+	}
+	if o.TLS12Share == 0 {
+		o.TLS12Share = DefaultTLS12Share
+	} else if o.TLS12Share < 0 {
+		o.TLS12Share = 0
+	}
 	return o, nil
 }
 
 // Summary is the ground truth of a generated capture.
 type Summary struct {
-	// Sessions is the number of TCP connections (all complete, port 143).
+	// Sessions is the number of TCP connections (all complete; port 143, or
+	// TLSServerPort in TLSOn).
 	Sessions int
 	// IPv6Sessions is how many of them run over IPv6.
 	IPv6Sessions int
@@ -102,6 +143,9 @@ type Summary struct {
 	// client APPEND bodies); LiteralBytes is the sum of their declared sizes.
 	Literals     int
 	LiteralBytes int64
+	// TLSSessions counts the sessions over TLS, TLS12Sessions those of
+	// them using TLS 1.2.
+	TLSSessions, TLS12Sessions int
 	// MaxConcurrent is the largest number of sessions open at once.
 	MaxConcurrent int
 	// First and Last are the timestamps of the first and last packets.
@@ -112,6 +156,9 @@ type Summary struct {
 func (s Summary) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "sessions:       %d (%d IPv6, max %d concurrent)\n", s.Sessions, s.IPv6Sessions, s.MaxConcurrent)
+	if s.TLSSessions > 0 {
+		fmt.Fprintf(&b, "tls:            %d (%d TLS 1.2, %d TLS 1.3)\n", s.TLSSessions, s.TLS12Sessions, s.TLSSessions-s.TLS12Sessions)
+	}
 	fmt.Fprintf(&b, "packets:        %d\n", s.Packets)
 	fmt.Fprintf(&b, "bytes:          %d (%s), payload %d\n", s.Bytes, FormatSize(s.Bytes), s.PayloadBytes)
 	fmt.Fprintf(&b, "commands:       %d\n", s.Commands)

@@ -35,6 +35,8 @@ const (
 	stIdleResp
 	stLogout
 	stLogoutResp
+	// stTLSFlight is a TLS handshake flight (arg: its index); TLSOn only.
+	stTLSFlight
 )
 
 // commandKinds lists the tagged command names counted in Summary, in

@@ -41,17 +41,23 @@ type packet struct {
 // session is one IMAP connection being generated. Sessions are recycled: a
 // finished session's buffers serve the next one.
 type session struct {
-	id    int
-	pcg   rand.PCG
-	r     *rand.Rand
-	v6    bool
-	host  int // client host number, for addresses
-	port  uint16
-	flow  uint32 // IPv6 flow label
-	ipID  [2]uint16
-	start int64
-	rtt   int64 // round-trip time, ns
-	mss   int
+	id      int
+	pcg     rand.PCG
+	r       *rand.Rand // message contents (and, in TLSOff, everything)
+	pcgT    rand.PCG
+	rt      *rand.Rand // times and segmentation: r in TLSOff, its own stream otherwise
+	srvPort uint16
+	tl      *tlsPair // the session's TLS connection (TLSOn)
+	plain   []byte   // a message before encryption (TLSOn)
+	err     error    // first TLS error; ends the capture
+	v6      bool
+	host    int // client host number, for addresses
+	port    uint16
+	flow    uint32 // IPv6 flow label
+	ipID    [2]uint16
+	start   int64
+	rtt     int64 // round-trip time, ns
+	mss     int
 
 	nxt    [2]uint32 // next sequence number per side
 	tsBase [2]uint32
@@ -101,11 +107,61 @@ func (s *session) reset(id int, seed uint64, ts int64, v6share float64, sum *Sum
 	s.bytes = 0
 	s.convo.build(r, sum)
 	s.cur.ts = ts
+	s.rt, s.srvPort, s.tl, s.err = s.r, ServerPort, nil, nil
+}
+
+// resetTLS sets up the TLS modes after reset: a timing stream of its own
+// and, in TLSOn, the connection whose handshake flights become the first
+// steps.
+func (s *session) resetTLS(mode TLSMode, seed uint64, ts *tlsSetup, sum *Summary) {
+	if mode == TLSOff {
+		return
+	}
+	s.pcgT.Seed(seed^0x746c73, uint64(s.id)+1)
+	if s.rt == s.r {
+		s.rt = rand.New(&s.pcgT)
+	}
+	if mode != TLSOn {
+		return
+	}
+	s.srvPort = TLSServerPort
+	tls12 := s.rt.Float64() < ts.share12
+	s.tl, s.err = ts.newTLSPair(tls12)
+	if s.err != nil {
+		return
+	}
+	sum.TLSSessions++
+	if tls12 {
+		sum.TLS12Sessions++
+	}
+	hs := make([]step, len(s.tl.flights))
+	for i, f := range s.tl.flights {
+		hs[i] = step{kind: stTLSFlight, dir: f.from, arg: i}
+	}
+	s.convo.steps = append(hs, s.convo.steps...)
+}
+
+// renderStep puts the wire bytes of st into s.buf: the message itself in
+// clear text, its TLS records in TLSOn, or a handshake flight.
+func (s *session) renderStep(st step) {
+	switch {
+	case s.tl == nil:
+		s.buf = s.convo.render(s.buf[:0], s.r, st)
+	case st.kind == stTLSFlight:
+		s.buf = append(s.buf[:0], s.tl.flights[st.arg].b...)
+	default:
+		s.plain = s.convo.render(s.plain[:0], s.r, st)
+		rec, err := s.tl.seal(st.dir, s.plain)
+		if err != nil && s.err == nil {
+			s.err = err
+		}
+		s.buf = append(s.buf[:0], rec...)
+	}
 }
 
 // between returns a random duration in [lo, hi).
 func (s *session) between(lo, hi time.Duration) int64 {
-	return int64(lo) + s.r.Int64N(int64(hi-lo))
+	return int64(lo) + s.rt.Int64N(int64(hi-lo))
 }
 
 // emit fills s.cur as a packet from side d at the current time.
@@ -212,7 +268,7 @@ func (s *session) fillData() bool {
 			s.cur.ts += s.stepDelay(s.convo.steps[s.stepIdx], st)
 		}
 		s.stepIdx = next
-		s.buf = s.convo.render(s.buf[:0], s.r, st)
+		s.renderStep(st)
 		s.off = 0
 	} else {
 		s.cur.ts += s.between(5*time.Microsecond, 150*time.Microsecond)
@@ -235,7 +291,7 @@ func (s *session) fillData() bool {
 	}
 	if s.ackOwed || last {
 		s.unacked = 0
-		s.ackEvery = 1 + s.r.IntN(3)/2 // mostly every second segment
+		s.ackEvery = 1 + s.rt.IntN(3)/2 // mostly every second segment
 	}
 	return true
 }
