@@ -69,6 +69,20 @@ func captures(t *testing.T) []string {
 	return out
 }
 
+// readTruth reads the truth file beside the capture pcap.
+func readTruth(t *testing.T, pcap string) truthFile {
+	t.Helper()
+	var truth truthFile
+	b, err := os.ReadFile(strings.TrimSuffix(pcap, ".pcap") + ".truth.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &truth); err != nil {
+		t.Fatalf("%s: %v", pcap, err)
+	}
+	return truth
+}
+
 func analyze(t *testing.T, path string, dopts dissect.Options) *report.Report {
 	t.Helper()
 	rep, st, err := Analyze(context.Background(), []string{path}, reassembly.Options{Workers: 1, Ports: []uint16{143, 220, 993}}, dopts, "imapscope test")
@@ -94,14 +108,7 @@ func statusString(s *string) string {
 func TestCapturesMatchTruth(t *testing.T) {
 	for _, path := range captures(t) {
 		t.Run(strings.TrimPrefix(path, "../pcaps/"), func(t *testing.T) {
-			var truth truthFile
-			b, err := os.ReadFile(strings.TrimSuffix(path, ".pcap") + ".truth.json")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := json.Unmarshal(b, &truth); err != nil {
-				t.Fatal(err)
-			}
+			truth := readTruth(t, path)
 			rep := analyze(t, path, dissect.Options{})
 			if len(rep.Sessions) != len(truth.Sessions) {
 				t.Fatalf("%d sessions, truth has %d", len(rep.Sessions), len(truth.Sessions))
@@ -228,9 +235,7 @@ func TestCapturesGolden(t *testing.T) {
 func TestSecretsRedacted(t *testing.T) {
 	for _, path := range captures(t) {
 		t.Run(strings.TrimPrefix(path, "../pcaps/"), func(t *testing.T) {
-			var truth truthFile
-			b, _ := os.ReadFile(strings.TrimSuffix(path, ".pcap") + ".truth.json")
-			_ = json.Unmarshal(b, &truth)
+			truth := readTruth(t, path)
 			secrets := append([]string(nil), truth.Passwords...)
 			cleartext := false // some credentials crossed the wire unencrypted
 			for _, s := range truth.Sessions {
