@@ -95,6 +95,20 @@ func analyze(t *testing.T, path string, dopts dissect.Options) *report.Report {
 	return rep
 }
 
+// txnLines lists a session's transactions as "TAG COMMAND STATUS", with
+// null for the status of one never completed.
+func txnLines(s *report.Session, null string) []string {
+	var out []string
+	for _, x := range s.Transactions {
+		st := string(x.Status)
+		if st == "" {
+			st = null
+		}
+		out = append(out, x.Tag+" "+x.Command+" "+st)
+	}
+	return out
+}
+
 func statusString(s *string) string {
 	if s == nil {
 		return "null"
@@ -139,14 +153,7 @@ func TestCapturesMatchTruth(t *testing.T) {
 						t.Errorf("session %d: STARTTLS not recognised", i+1)
 					}
 				}
-				var g, w []string
-				for _, x := range got.Transactions {
-					st := string(x.Status)
-					if st == "" {
-						st = "null"
-					}
-					g = append(g, x.Tag+" "+x.Command+" "+st)
-				}
+				g, w := txnLines(got, "null"), []string(nil)
 				for _, x := range want {
 					w = append(w, x.Tag+" "+x.Command+" "+statusString(x.Status))
 				}
