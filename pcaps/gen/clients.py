@@ -13,12 +13,11 @@ import os
 import sys
 import threading
 import time
-import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import imapcap  # noqa: E402
 import logs2truth  # noqa: E402
-from imapcap import (TIMAP, Raw, Truth, USERS, SERVER, TLS_NAME, expect_error,  # noqa: E402,F401
+from imapcap import (TIMAP, Raw, Truth, raw_auth, USERS, SERVER, TLS_NAME, expect_error,  # noqa: E402,F401
                      message, mutf7, text_body)
 
 # --------------------------------------------------------------- scenarios
@@ -129,27 +128,23 @@ def sc_concurrent(truth):
 def sc_auth(truth):
     u, pw = "alice", USERS["alice"]
     # 1. AUTHENTICATE PLAIN, empty initial response: wait for "+ "
-    r = Raw(truth, client="python-raw", user=u)
-    r.sess["passwords"].append(pw)
+    r = raw_auth(truth, u, pw, client="python-raw", prefix="a")
     r.cmd("CAPABILITY")
     r.auth_plain(u, pw)
     r.cmd("LOGOUT")
     r.close()
     # 2. AUTHENTICATE PLAIN with SASL-IR
-    r = Raw(truth, client="python-raw", user="bob")
-    r.sess["passwords"].append(USERS["bob"])
+    r = raw_auth(truth, "bob", USERS["bob"], client="python-raw", prefix="a")
     r.auth_plain_ir("bob", USERS["bob"])
     r.cmd("LOGOUT")
     r.close()
     # 3. AUTHENTICATE LOGIN (two challenges)
-    r = Raw(truth, client="python-raw", user="carol")
-    r.sess["passwords"].append(USERS["carol"])
+    r = raw_auth(truth, "carol", USERS["carol"], client="python-raw", prefix="a")
     r.auth_login("carol", USERS["carol"])
     r.cmd("LOGOUT")
     r.close()
     # 4. CRAM-MD5, then an aborted AUTHENTICATE and an unknown mechanism in one session
-    r = Raw(truth, client="python-raw", user="dave")
-    r.sess["passwords"].append(USERS["dave"])
+    r = raw_auth(truth, "dave", USERS["dave"], client="python-raw", prefix="a")
     r.auth_abort("PLAIN")                           # abort -> BAD
     r.cmd("AUTHENTICATE X-UNKNOWN-MECH")            # NO
     r.auth_cram("dave", USERS["dave"])
@@ -157,8 +152,7 @@ def sc_auth(truth):
     r.cmd("LOGOUT")
     r.close()
     # 5. a failed AUTHENTICATE PLAIN (wrong password) with SASL-IR
-    r = Raw(truth, client="python-raw", user="alice")
-    r.sess["passwords"].append(imapcap.WRONG)
+    r = raw_auth(truth, "alice", imapcap.WRONG, client="python-raw", prefix="a")
     r.auth_plain_ir("alice", imapcap.WRONG)
     r.cmd("LOGOUT")
     r.close()
@@ -194,11 +188,8 @@ def sc_compress(truth):
     r = Raw(truth, client="python-raw-compress", user="alice", prefix="z")
     r.cmd("CAPABILITY")
     r.login("alice", USERS["alice"])
-    st, _ = r.cmd("COMPRESS DEFLATE")
-    if st != "OK":
+    if r.compress() != "OK":
         raise SystemExit("COMPRESS refused")
-    r.co = zlib.compressobj(6, zlib.DEFLATED, -15)
-    r.dc = zlib.decompressobj(-15)
     r.cmd("SELECT INBOX")
     r.cmd("FETCH 1:4 (FLAGS ENVELOPE)")
     r.cmd("FETCH 6 (BODY.PEEK[])")

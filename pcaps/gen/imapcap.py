@@ -414,6 +414,16 @@ class Raw:
         except OSError:
             pass
 
+    def compress(self):
+        """COMPRESS DEFLATE (RFC 4978); after its OK both directions are raw
+        deflate (wbits -15), each write flushed with Z_SYNC_FLUSH. Returns
+        the status."""
+        st, _ = self.cmd("COMPRESS DEFLATE")
+        if st == "OK":
+            self.co = zlib.compressobj(6, zlib.DEFLATED, -15)
+            self.dc = zlib.decompressobj(-15)
+        return st
+
     # SASL (RFC 4959 SASL-IR, draft-murchison-sasl-login, RFC 2195 CRAM-MD5)
     def auth_plain_ir(self, user, pw):
         """AUTHENTICATE PLAIN with the initial response on the command line."""
@@ -460,6 +470,14 @@ def b64(s):
 
 
 # --------------------------------------------------------------- shared sessions
+def raw_auth(truth, user, pw=None, client="python-raw-auth", prefix="s"):
+    """A raw session that is to authenticate as user with pw (default: the
+    user's own password), recorded in its truth before anything is sent."""
+    r = Raw(truth, client=client, user=user, prefix=prefix)
+    r.sess["passwords"].append(pw or USERS[user])
+    return r
+
+
 def literal_login_session(truth, mbox):
     """imaplib: the password sent as a synchronizing literal, then SELECT
     mbox (wire form) and FETCH its headers."""

@@ -14,12 +14,11 @@ import os
 import socket
 import sys
 import time
-import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import imapcap  # noqa: E402  (reads IMAP_SERVER at import)
 import logs2truth  # noqa: E402
-from imapcap import TIMAP, Raw, Truth, USERS, expect_error, message, mutf7, text_body  # noqa: E402
+from imapcap import TIMAP, Raw, Truth, USERS, raw_auth, expect_error, message, mutf7, text_body  # noqa: E402
 
 XSRV = os.environ.get("XSRV", "cyrus")
 SERVER = imapcap.SERVER
@@ -38,13 +37,6 @@ def q(name):
 
 def seed():
     imapcap.seed(q, parents=XSRV == "courier")
-
-
-def raw_auth(truth, user):
-    """A raw session that is to authenticate as user (prefix "s")."""
-    r = Raw(truth, client="python-raw-auth", user=user, prefix="s")
-    r.sess["passwords"].append(USERS[user])
-    return r
 
 
 # --------------------------------------------------------------- scenarios
@@ -198,10 +190,7 @@ def sc_features(truth):
     # COMPRESS=DEFLATE
     r = Raw(truth, client="python-raw-compress", user="alice", prefix="z")
     r.login("alice", USERS["alice"])
-    st, _ = r.cmd("COMPRESS DEFLATE")
-    if st == "OK":
-        r.co = zlib.compressobj(6, zlib.DEFLATED, -15)
-        r.dc = zlib.decompressobj(-15)
+    r.compress()
     r.cmd("SELECT INBOX")
     r.cmd("FETCH 6 (BODY.PEEK[])")
     r.cmd("FROBNICATE")
