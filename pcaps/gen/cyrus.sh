@@ -7,7 +7,8 @@
 #
 # cyrus-imapd conflicts with dovecot-imapd (both "Provide: imap-server"), so
 # this script does not install it: it installs the non-conflicting
-# cyrus-common (master, ctl_cyrusdb, libraries) and sasl2-bin with apt-get,
+# cyrus-common (master, ctl_cyrusdb, libraries) and sasl2-bin with apt-get
+# (without recommended packages: cyrus-common recommends cyrus-imapd),
 # then fetches cyrus-imapd's .deb with `apt-get download` and unpacks it with
 # `dpkg -x` into the temp dir; master runs that imapd. The system Dovecot is
 # untouched.

@@ -5,7 +5,7 @@
 #   pcaps/gen/tls.sh                          # all captures
 #   pcaps/gen/tls.sh tls13-aes128gcm hrr      # only the named ones
 #
-# Same recipe as pcaps/gen/dovecot.sh: two network namespaces joined by a
+# Same recipe as pcaps/gen/dovecot.sh (both from pcaps/gen/lib.sh): two network namespaces joined by a
 # veth pair (client 10.143.0.1, server 10.143.0.2, MTU 1500, offloads off),
 # a private Dovecot in the foreground in the server namespace (ssl = yes,
 # imaps on 993, STARTTLS on 143, a throwaway RSA certificate for
