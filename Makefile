@@ -5,7 +5,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X main.version=$(VERSION)
 DEMO_PCAP ?= pcaps/dovecot/demo.pcap
 
-.PHONY: all build test vet demo pcaps bench fuzz clean
+.PHONY: all build test vet demo pcaps pcaps-compare bench fuzz clean
 
 all: build
 
@@ -34,13 +34,32 @@ demo: build
 fuzz:
 	GO=$(GO) FUZZTIME=$(or $(FUZZTIME),30s) ./scripts/fuzz.sh
 
-# pcaps: regenerate every capture in pcaps/ (root; installs Dovecot, tcpdump… with apt-get).
+# pcaps: regenerate every capture in pcaps/ (root for the first six: network
+# namespaces, tcpdump; they apt-get install Dovecot, Cyrus, Courier, clients).
+# PCAPS_OUT=DIR writes DIR/dovecot, DIR/cyrus, ... instead of pcaps/, and
+# pcaps-compare then checks DIR against the committed captures (pcaps/README.md).
+PCAPS_SETS := dovecot cyrus courier imap3 conform tls secrets transport
+pcaps_out = $(if $(PCAPS_OUT),OUT=$(abspath $(PCAPS_OUT))/$(1))
 pcaps:
-	bash pcaps/gen/dovecot.sh
-	bash pcaps/gen/cyrus.sh
-	bash pcaps/gen/courier.sh
-	bash pcaps/gen/imap3.sh
-	bash pcaps/gen/conform.sh
+	$(call pcaps_out,dovecot) bash pcaps/gen/dovecot.sh
+	$(call pcaps_out,cyrus) bash pcaps/gen/cyrus.sh
+	$(call pcaps_out,courier) bash pcaps/gen/courier.sh
+	$(call pcaps_out,imap3) bash pcaps/gen/imap3.sh
+	$(call pcaps_out,conform) bash pcaps/gen/conform.sh
+	$(call pcaps_out,tls) bash pcaps/gen/tls.sh
+	$(call pcaps_out,secrets) GO=$(GO) sh pcaps/gen/secrets.sh
+	$(call pcaps_out,transport) GO=$(GO) sh pcaps/gen/transport.sh
+
+# pcaps-compare: PCAPS_OUT's captures against pcaps/: truth files and reports
+# (sessions, commands, statuses, users) for the real captures, bytes for the
+# crafted ones (secrets, transport), which are reproducible.
+pcaps-compare: build
+	@[ -n "$(PCAPS_OUT)" ] || { echo "pcaps-compare: set PCAPS_OUT=DIR (make pcaps PCAPS_OUT=DIR first)"; exit 2; }
+	@fail=0; for d in $(PCAPS_SETS); do \
+	  case $$d in \
+	  secrets|transport) for f in pcaps/$$d/*; do cmp -s "$$f" "$(PCAPS_OUT)/$$d/$${f##*/}" || { echo "$$f differs"; fail=1; }; done ;; \
+	  *) echo "== $$d"; python3 pcaps/gen/compare.py --imapscope $(BIN) pcaps/$$d $(PCAPS_OUT)/$$d || fail=1 ;; \
+	  esac; done; exit $$fail
 
 clean:
 	rm -rf bin

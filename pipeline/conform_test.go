@@ -1,8 +1,6 @@
 package pipeline
 
 import (
-	"encoding/json"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -35,14 +33,7 @@ func TestNoFalseFindings(t *testing.T) {
 			continue
 		}
 		t.Run(name, func(t *testing.T) {
-			var truth truthFile
-			b, err := os.ReadFile(strings.TrimSuffix(path, ".pcap") + ".truth.json")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := json.Unmarshal(b, &truth); err != nil {
-				t.Fatal(err)
-			}
+			truth := readTruth(t, path)
 			rep := analyze(t, path, dissect.Options{})
 			if len(rep.Sessions) != len(truth.Sessions) {
 				t.Fatalf("%d sessions, truth has %d", len(rep.Sessions), len(truth.Sessions))

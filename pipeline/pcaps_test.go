@@ -69,6 +69,20 @@ func captures(t *testing.T) []string {
 	return out
 }
 
+// readTruth reads the truth file beside the capture pcap.
+func readTruth(t *testing.T, pcap string) truthFile {
+	t.Helper()
+	var truth truthFile
+	b, err := os.ReadFile(strings.TrimSuffix(pcap, ".pcap") + ".truth.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &truth); err != nil {
+		t.Fatalf("%s: %v", pcap, err)
+	}
+	return truth
+}
+
 func analyze(t *testing.T, path string, dopts dissect.Options) *report.Report {
 	t.Helper()
 	rep, st, err := Analyze(context.Background(), []string{path}, reassembly.Options{Workers: 1, Ports: []uint16{143, 220, 993}}, dopts, "imapscope test")
@@ -79,6 +93,20 @@ func analyze(t *testing.T, path string, dopts dissect.Options) *report.Report {
 		t.Fatalf("%s: damaged: %s", path, st.Damage)
 	}
 	return rep
+}
+
+// txnLines lists a session's transactions as "TAG COMMAND STATUS", with
+// null for the status of one never completed.
+func txnLines(s *report.Session, null string) []string {
+	var out []string
+	for _, x := range s.Transactions {
+		st := string(x.Status)
+		if st == "" {
+			st = null
+		}
+		out = append(out, x.Tag+" "+x.Command+" "+st)
+	}
+	return out
 }
 
 func statusString(s *string) string {
@@ -94,14 +122,7 @@ func statusString(s *string) string {
 func TestCapturesMatchTruth(t *testing.T) {
 	for _, path := range captures(t) {
 		t.Run(strings.TrimPrefix(path, "../pcaps/"), func(t *testing.T) {
-			var truth truthFile
-			b, err := os.ReadFile(strings.TrimSuffix(path, ".pcap") + ".truth.json")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := json.Unmarshal(b, &truth); err != nil {
-				t.Fatal(err)
-			}
+			truth := readTruth(t, path)
 			rep := analyze(t, path, dissect.Options{})
 			if len(rep.Sessions) != len(truth.Sessions) {
 				t.Fatalf("%d sessions, truth has %d", len(rep.Sessions), len(truth.Sessions))
@@ -134,14 +155,7 @@ func TestCapturesMatchTruth(t *testing.T) {
 						t.Errorf("session %d: STARTTLS not recognised", i+1)
 					}
 				}
-				var g, w []string
-				for _, x := range got.Transactions {
-					st := string(x.Status)
-					if st == "" {
-						st = "null"
-					}
-					g = append(g, x.Tag+" "+x.Command+" "+st)
-				}
+				g, w := txnLines(got, "null"), []string(nil)
 				for _, x := range want {
 					w = append(w, x.Tag+" "+x.Command+" "+statusString(x.Status))
 				}
@@ -230,9 +244,7 @@ func TestCapturesGolden(t *testing.T) {
 func TestSecretsRedacted(t *testing.T) {
 	for _, path := range captures(t) {
 		t.Run(strings.TrimPrefix(path, "../pcaps/"), func(t *testing.T) {
-			var truth truthFile
-			b, _ := os.ReadFile(strings.TrimSuffix(path, ".pcap") + ".truth.json")
-			_ = json.Unmarshal(b, &truth)
+			truth := readTruth(t, path)
 			secrets := append([]string(nil), truth.Passwords...)
 			cleartext := false // some credentials crossed the wire unencrypted
 			for _, s := range truth.Sessions {

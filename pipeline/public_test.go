@@ -99,15 +99,7 @@ func TestPublicCaptures(t *testing.T) {
 			out := renderAll(t, rep)
 			for i, w := range want {
 				s := rep.Sessions[i]
-				var got []string
-				for _, x := range s.Transactions {
-					st := string(x.Status)
-					if st == "" {
-						st = "null"
-					}
-					got = append(got, x.Tag+" "+x.Command+" "+st)
-				}
-				if g := strings.Join(got, ", "); g != w.txns {
+				if g := strings.Join(txnLines(s, "null"), ", "); g != w.txns {
 					t.Errorf("session %d transactions:\n got %s\nwant %s", i+1, g, w.txns)
 				}
 				if s.User != w.user && w.user != "" {

@@ -56,8 +56,6 @@ func SYNACKWild() *Capture {
 	a.Emit(Seg{})
 	a.Greet()
 	a.Login("a1", "alice")
-	a.Select("a2")
-	a.Logout("a3")
-	a.Close()
+	a.Finish()
 	return c
 }

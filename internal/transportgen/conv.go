@@ -83,13 +83,24 @@ func (c *Conv) Logout(tag string) {
 	c.Server("* BYE Logging out\r\n" + tag + " OK Logout completed\r\n")
 }
 
-// Session writes a whole conversation: handshake, greeting, LOGIN of user,
-// SELECT, LOGOUT and the close.
-func (c *Conv) Session(user string) {
+// Open writes the start of a conversation: handshake, greeting and the
+// LOGIN of user (tag a1).
+func (c *Conv) Open(user string) {
 	c.Handshake()
 	c.Greet()
 	c.Login("a1", user)
+}
+
+// Finish writes the end of a conversation: SELECT (a2), LOGOUT (a3) and
+// the close.
+func (c *Conv) Finish() {
 	c.Select("a2")
 	c.Logout("a3")
 	c.Close()
+}
+
+// Session writes a whole conversation: Open, then Finish.
+func (c *Conv) Session(user string) {
+	c.Open(user)
+	c.Finish()
 }

@@ -152,9 +152,7 @@ func IPv6Frag() *Capture {
 func FragOverlap() *Capture {
 	c, t := NewCapture("frag-overlap", "overlapping IPv4 fragments with different bytes (evasion attempt): the datagram is dropped, the retransmission used")
 	a := &Conv{F: NewFlow4("10.0.0.1", "10.0.0.2", 40302, 1000, 5000), Cap: c, T: t}
-	a.Handshake()
-	a.Greet()
-	a.Login("a1", "alice")
+	a.Open("alice")
 	sel := Seg{Payload: []byte("a2 SELECT INBOX\r\n"), NoAdvance: true}
 	pkt := a.F.ipPacket(sel)
 	fr := a.F.fragment(pkt, []int{24}, 303, false)
@@ -185,8 +183,6 @@ func FragFlood() *Capture {
 		c.Frames = append(c.Frames, Frame{TS: *t, Data: fr[0]})
 	}
 	a.Login("a1", "alice")
-	a.Select("a2")
-	a.Logout("a3")
-	a.Close()
+	a.Finish()
 	return c
 }

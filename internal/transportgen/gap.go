@@ -10,9 +10,7 @@ import "time"
 func GapLatency() *Capture {
 	c, t := NewCapture("gap-latency", "a capture gap before a server response: latency uses the capture time of the completion, not its release behind the hole")
 	a := &Conv{F: NewFlow4("10.0.0.1", "10.0.0.2", 40400, 1000, 5000), Cap: c, T: t}
-	a.Handshake()
-	a.Greet()
-	a.Login("a1", "alice")
+	a.Open("alice")
 	a.Emit(Seg{Payload: []byte("a2 LIST \"\" *\r\n")})
 	*t = t.Add(500 * time.Microsecond)
 	lost := []byte("* LIST (\\HasNoChildren) \"/\" INBOX\r\n")
@@ -38,9 +36,7 @@ const literalHole = 1536 << 20 // 1.5 GiB
 func WrapHole() *Capture {
 	c, t := NewCapture("wrap-hole", "a > 1 GiB headers-only hole across the 32-bit sequence wrap: the tail is delivered")
 	a := &Conv{F: NewFlow4("10.0.0.1", "10.0.0.2", 40401, 1000, 0xb0000000), Cap: c, T: t}
-	a.Handshake()
-	a.Greet()
-	a.Login("a1", "alice")
+	a.Open("alice")
 	a.Select("a2")
 	a.Client("a3 FETCH 1 BODY[]\r\n")
 	a.Server("* 1 FETCH (BODY[] {1610612736}\r\n")

@@ -24,9 +24,7 @@ func SASLLostOK() *Capture {
 	a.Client(b64("\x00alice\x00secret-alice") + "\r\n")
 	a.F.SSeq += uint32(len("a1 OK [CAPABILITY IMAP4rev1] Logged in\r\n")) // not captured
 	a.Emit(Seg{})
-	a.Select("a2")
-	a.Logout("a3")
-	a.Close()
+	a.Finish()
 	return c
 }
 
@@ -36,9 +34,7 @@ func SASLLostOK() *Capture {
 func Append0() *Capture {
 	c, t := NewCapture("append-0", "APPEND {0} refused with BAD: the literal is never sent and the next command is a command")
 	a := &Conv{F: NewFlow4("10.0.0.1", "10.0.0.2", 40501, 1000, 5000), Cap: c, T: t}
-	a.Handshake()
-	a.Greet()
-	a.Login("a1", "alice")
+	a.Open("alice")
 	a.Client("a2 APPEND INBOX {0}\r\n")
 	a.Server("a2 BAD [TOOBIG] Empty message not allowed\r\n")
 	a.Client("a3 NOOP\r\n")
@@ -100,9 +96,7 @@ func DigestMD5() *Capture {
 	a.Server("+ " + b64("rspauth=ea40f60335c427b5527b84dbabcdfffd") + "\r\n")
 	a.Client("\r\n")
 	a.Server("a1 OK Logged in\r\n")
-	a.Select("a2")
-	a.Logout("a3")
-	a.Close()
+	a.Finish()
 	return c
 }
 
@@ -155,8 +149,6 @@ func NTLM() *Capture {
 	a.Server("+ " + base64.StdEncoding.EncodeToString(t2) + "\r\n")
 	a.Client(base64.StdEncoding.EncodeToString(ntlmType3("CORP", "bob", "WS01")) + "\r\n")
 	a.Server("a1 OK Logged in\r\n")
-	a.Select("a2")
-	a.Logout("a3")
-	a.Close()
+	a.Finish()
 	return c
 }

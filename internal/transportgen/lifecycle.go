@@ -8,9 +8,7 @@ import "time"
 func RSTReuse() *Capture {
 	c, t := NewCapture("rst-reuse", "a connection ends with RST; the same 4-tuple is reused by a new SYN within the idle timeout (NAT or fixed client port)")
 	a := &Conv{F: NewFlow4("10.0.0.1", "10.0.0.2", 40000, 1000, 5000), Cap: c, T: t}
-	a.Handshake()
-	a.Greet()
-	a.Login("a1", "alice")
+	a.Open("alice")
 	a.Select("a2")
 	a.Emit(Seg{RST: true})
 	*t = t.Add(time.Second)
@@ -25,9 +23,7 @@ func RSTReuse() *Capture {
 func FINLostReuse() *Capture {
 	c, t := NewCapture("fin-lost-reuse", "the old connection's FIN was not captured and the 4-tuple is reused by a new connection")
 	a := &Conv{F: NewFlow4("10.0.0.1", "10.0.0.2", 40001, 1000, 5000), Cap: c, T: t}
-	a.Handshake()
-	a.Greet()
-	a.Login("a1", "alice")
+	a.Open("alice")
 	a.Select("a2")
 	a.Logout("a3")
 	*t = t.Add(2 * time.Second)
@@ -46,12 +42,7 @@ func SYNRetry() *Capture {
 	a.Emit(Seg{SYN: true})
 	*t = t.Add(time.Second)
 	f.CSeq = 3900000000
-	a.Handshake()
-	a.Greet()
-	a.Login("a1", "alice")
-	a.Select("a2")
-	a.Logout("a3")
-	a.Close()
+	a.Session("alice")
 	return c
 }
 
@@ -60,9 +51,7 @@ func SYNRetry() *Capture {
 func RSTPayload() *Capture {
 	c, t := NewCapture("rst-payload", "an RST carrying payload: the payload is no stream data")
 	a := &Conv{F: NewFlow4("10.0.0.1", "10.0.0.2", 40003, 1000, 5000), Cap: c, T: t}
-	a.Handshake()
-	a.Greet()
-	a.Login("a1", "alice")
+	a.Open("alice")
 	a.Select("a2")
 	a.Emit(Seg{RST: true, Payload: []byte("a3 DELETE INBOX\r\n")})
 	return c

@@ -10,9 +10,7 @@ import "time"
 func OverlapConflict() *Capture {
 	c, t := NewCapture("overlap-conflict", "two different copies of the same sequence range in the out-of-order queue (injection / IDS evasion)")
 	a := &Conv{F: NewFlow4("10.0.0.1", "10.0.0.2", 40200, 1000, 5000), Cap: c, T: t}
-	a.Handshake()
-	a.Greet()
-	a.Login("a1", "alice")
+	a.Open("alice")
 	x := a.F.CSeq
 	a.Emit(Seg{SetSeq: true, Seq: x + 3, Payload: []byte("SELECT INBOX\r\n"), NoAdvance: true})
 	a.Emit(Seg{SetSeq: true, Seq: x + 3, Payload: []byte("DELETE INBOX\r\n"), NoAdvance: true})
@@ -31,14 +29,10 @@ func OverlapConflict() *Capture {
 func BadChecksum() *Capture {
 	c, t := NewCapture("bad-checksum", "a copy with a bad TCP checksum arrives before the real segment")
 	a := &Conv{F: NewFlow4("10.0.0.1", "10.0.0.2", 40201, 1000, 5000), Cap: c, T: t}
-	a.Handshake()
-	a.Greet()
-	a.Login("a1", "alice")
+	a.Open("alice")
 	a.Emit(Seg{Payload: []byte("a2 DELETE INBOX\r\n"), BadSum: true, NoAdvance: true})
 	*t = t.Add(200 * time.Millisecond)
-	a.Select("a2")
-	a.Logout("a3")
-	a.Close()
+	a.Finish()
 	return c
 }
 

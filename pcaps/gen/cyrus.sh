@@ -7,7 +7,8 @@
 #
 # cyrus-imapd conflicts with dovecot-imapd (both "Provide: imap-server"), so
 # this script does not install it: it installs the non-conflicting
-# cyrus-common (master, ctl_cyrusdb, libraries) and sasl2-bin with apt-get,
+# cyrus-common (master, ctl_cyrusdb, libraries) and sasl2-bin with apt-get
+# (without recommended packages: cyrus-common recommends cyrus-imapd),
 # then fetches cyrus-imapd's .deb with `apt-get download` and unpacks it with
 # `dpkg -x` into the temp dir; master runs that imapd. The system Dovecot is
 # untouched.
@@ -24,87 +25,30 @@ NS_S=cyrcap-srv
 NS_C=cyrcap-cli
 IP_S=10.144.0.2
 IP_C=10.144.0.1
-PY=/usr/bin/python3
+DEV_S=veth-cyrs
+DEV_C=veth-cyrc
 ALL="session features mbsync curl fetchmail starttls"
 WANT="${*:-$ALL}"
+# shellcheck source=lib.sh
+. "$GEN/lib.sh"
 
-[ "$(id -u)" = 0 ] || { echo "run as root" >&2; exit 1; }
-
-# ---------------------------------------------------------------- packages
-need=()
-for p in cyrus-common sasl2-bin libsasl2-modules tcpdump curl python3 isync fetchmail openssl iproute2 ethtool; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || need+=("$p")
-done
-if [ ${#need[@]} -gt 0 ]; then
-    echo "installing: ${need[*]}"
-    rc_d=/usr/sbin/policy-rc.d
-    made_rc=0
-    if [ ! -e $rc_d ]; then printf '#!/bin/sh\nexit 101\n' >$rc_d; chmod +x $rc_d; made_rc=1; fi
-    DEBIAN_FRONTEND=noninteractive apt-get install -y "${need[@]}"
-    [ $made_rc = 1 ] && rm -f $rc_d
-fi
-
-T="$(mktemp -d /tmp/cyrcap.XXXXXX)"
-chmod 755 "$T"
-MASTER_PID=""
-TCPD_PID=""
-
-cleanup() {
-    set +e
-    [ -n "$TCPD_PID" ] && kill -INT "$TCPD_PID" 2>/dev/null && wait "$TCPD_PID" 2>/dev/null
-    if [ -n "$MASTER_PID" ]; then
-        kill -TERM "$MASTER_PID" 2>/dev/null
-        for _ in $(seq 50); do kill -0 "$MASTER_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$MASTER_PID" 2>/dev/null
-        wait "$MASTER_PID" 2>/dev/null
-    fi
-    for p in $(ip netns pids $NS_S 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
-    for p in $(ip netns pids $NS_C 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
-    ip netns del $NS_S 2>/dev/null
-    ip netns del $NS_C 2>/dev/null
-    rm -rf /etc/netns/$NS_C
-    if [ -n "${KEEP_TMP:-}" ]; then echo "kept $T"; else rm -rf "$T"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+gen_need_root cyrus.sh
+gen_install cyrus-common sasl2-bin libsasl2-modules tcpdump curl python3 isync fetchmail openssl iproute2 ethtool
+gen_tmp cyrcap
 
 # ---------------------------------------------------------------- cyrus-imapd binaries
-( cd "$T" && apt-get download cyrus-imapd >/dev/null 2>&1 ) || { echo "apt-get download cyrus-imapd failed" >&2; exit 1; }
-dpkg -x "$T"/cyrus-imapd_*.deb "$T/pkg"
+gen_unpack_deb cyrus-imapd
 IMAPD="$T/pkg/usr/lib/cyrus/bin/imapd"
-CYRUS_VERSION=$(dpkg-deb -f "$T"/cyrus-imapd_*.deb Version)
+CYRUS_VERSION=$DEB_VERSION
 
 # ---------------------------------------------------------------- network
-ip netns del $NS_S 2>/dev/null || true
-ip netns del $NS_C 2>/dev/null || true
-ip netns add $NS_S
-ip netns add $NS_C
-ip link add veth-cyrs type veth peer name veth-cyrc
-ip link set veth-cyrs netns $NS_S
-ip link set veth-cyrc netns $NS_C
-for spec in "$NS_S veth-cyrs $IP_S" "$NS_C veth-cyrc $IP_C"; do
-    set -- $spec
-    ns=$1 dev=$2 addr=$3
-    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-    ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
-    # Cyrus's master runs as "cyrus" and binds 143/993: allow it in this namespace only.
-    ip netns exec "$ns" sysctl -qw net.ipv4.ip_unprivileged_port_start=0
-    ip -n "$ns" link set lo mtu 1500 up
-    ip netns exec "$ns" ethtool -K lo gso off tso off gro off 2>/dev/null || true
-    ip -n "$ns" link set "$dev" mtu 1500
-    ip netns exec "$ns" ethtool -K "$dev" gso off tso off gro off tx off rx off >/dev/null \
-        || echo "note: ethtool -K $dev refused some offloads" >&2
-    ip -n "$ns" addr add "$addr/24" dev "$dev"
-    ip -n "$ns" link set "$dev" up
-done
-mkdir -p /etc/netns/$NS_C
-printf '127.0.0.1 localhost\n%s mail.example.test\n' $IP_S >/etc/netns/$NS_C/hosts
+# Cyrus's master runs as "cyrus" and binds 143/993: allow it in these namespaces only.
+NETNS_SYSCTLS=net.ipv4.ip_unprivileged_port_start=0
+gen_netns
 
 # ---------------------------------------------------------------- cyrus
 C="$T/cyrus"
-openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj /CN=mail.example.test \
-    -addext subjectAltName=DNS:mail.example.test \
-    -keyout "$T/key.pem" -out "$T/cert.pem" >/dev/null 2>&1
+gen_cert
 chown cyrus "$T/key.pem" "$T/cert.pem"
 
 cat >"$T/imapd.conf" <<EOF
@@ -150,8 +94,7 @@ EOF
 
 # Fixed users and passwords (also in pcaps/gen/xsrv_clients.py and MANIFEST.md);
 # "cyrus" is the admin, used only by the (uncaptured) reseeding.
-for up in alice:Wh1sper-Secret-4417 bob:Bl0wfish-Quill-2290 carol:C4rol-Lantern-8812 \
-          dave:D4ve-Marmot-5521 cyrus:Cyr-Admin-Only-7730; do
+for up in $GEN_USERS cyrus:Cyr-Admin-Only-7730; do
     printf '%s' "${up#*:}" | saslpasswd2 -f "$T/sasldb2" -p -c -u mail.example.test "${up%%:*}"
 done
 chown cyrus:mail "$T/sasldb2"; chmod 640 "$T/sasldb2"
@@ -161,86 +104,30 @@ start_cyrus() {
     chown -R cyrus:mail "$C"
     ip netns exec $NS_S setpriv --reuid=cyrus --regid=mail --init-groups /usr/lib/cyrus/bin/master -C "$T/imapd.conf" -M "$T/cyrus.conf" \
         -p "$C/master.pid" -D >>"$T/master.log" 2>&1 &
-    MASTER_PID=$!
-    for _ in $(seq 100); do
-        ip netns exec $NS_C $PY -c "import socket;socket.create_connection(('$IP_S',143),1).close()" 2>/dev/null && return 0
-        sleep 0.1
-    done
-    echo "cyrus did not start" >&2; cat "$T/master.log" >&2; exit 1
+    SRV_PID=$!
+    gen_wait_port 143 cyrus "$T/master.log"
 }
 
 stop_cyrus() {
-    [ -n "$MASTER_PID" ] || return 0
+    [ -n "$SRV_PID" ] || return 0
     # master shuts down gracefully on TERM; whatever is left after 3 s is killed
     # (only processes inside our server namespace: master and its imapd children).
-    kill -TERM "$MASTER_PID" 2>/dev/null || true
-    for _ in $(seq 30); do kill -0 "$MASTER_PID" 2>/dev/null || break; sleep 0.1; done
-    for p in $(ip netns pids $NS_S 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
-    wait "$MASTER_PID" 2>/dev/null || true; MASTER_PID=""
+    kill -TERM "$SRV_PID" 2>/dev/null || true
+    for _ in $(seq 30); do kill -0 "$SRV_PID" 2>/dev/null || break; sleep 0.1; done
+    gen_kill_ns "$NS_S" KILL
+    wait "$SRV_PID" 2>/dev/null || true; SRV_PID=""
     sleep 0.2
 }
 
-# ---------------------------------------------------------------- helpers
-export IMAP_SERVER=$IP_S XSRV=cyrus
+# ---------------------------------------------------------------- captures
+XSRV=cyrus
 SRV_DRAFTS='Entw%26APw-rfe'   # Entwürfe (modified UTF-7), top level under altnamespace
 SRV_SENT=Sent
-cli() { ip netns exec $NS_C env HOME="$T/home" IMAP_SERVER=$IP_S XSRV=cyrus "$@"; }
-mkdir -p "$T/home" "$OUT"
-
-reseed() { # fresh Cyrus (empty config and spool), then seed over IMAP (not captured)
-    stop_cyrus
-    start_cyrus
-    cli $PY "$GEN/xsrv_clients.py" seed >/dev/null
-}
-
-start_capture() { # $1 = name
-    rm -f "$OUT/$1.pcap"
-    ip netns exec $NS_S tcpdump -i veth-cyrs -s 0 -Z root -U --immediate-mode -w "$T/$1.pcap" 'tcp' 2>"$T/$1.tcpdump.log" &
-    TCPD_PID=$!
-    for _ in $(seq 50); do grep -q listening "$T/$1.tcpdump.log" 2>/dev/null && break; sleep 0.1; done
-    sleep 0.3
-}
-
-stop_capture() { # $1 = name
-    sleep 0.5
-    kill -INT "$TCPD_PID"; wait "$TCPD_PID" || true; TCPD_PID=""
-    cp "$T/$1.pcap" "$OUT/$1.pcap"
-    chmod 644 "$OUT/$1.pcap"
-    $PY "$GEN/check_pcap.py" "$OUT/$1.pcap" "$OUT/$1.truth.json"
-}
-
-want() { case " $WANT " in *" $1 "*) return 0;; esac; return 1; }
-
-py_capture() { # $1 = name  (scenario of the same name in xsrv_clients.py)
-    want "$1" || return 0
-    echo "== $1"
-    reseed
-    start_capture "$1"
-    cli $PY "$GEN/xsrv_clients.py" "$1" "$OUT/$1.truth.json" >"$T/$1.client.log" 2>&1 \
-        || { cat "$T/$1.client.log"; exit 1; }
-    stop_capture "$1"
-}
-
-# shellcheck source=xsrv_tools.sh
-. "$GEN/xsrv_tools.sh"
-
-# ---------------------------------------------------------------- captures
-py_capture session
-py_capture features
-want mbsync && { reseed; mbsync_capture mbsync "/" ; }
-want curl && { reseed; curl_capture curl ; }
-want fetchmail && { reseed; fetchmail_capture fetchmail ; }
-py_capture starttls
+xsrv_captures
 
 {
     echo "cyrus-imapd $CYRUS_VERSION (imapd from the .deb via dpkg -x; master from cyrus-common $(dpkg-query -W -f='${Version}' cyrus-common))"
     echo "cyrus-sasl $(dpkg-query -W -f='${Version}' sasl2-bin)"
-    echo "python $($PY -c 'import sys;print(sys.version.split()[0])')"
-    echo "$(curl --version | head -1 | cut -d' ' -f1-3)"
-    echo "$(mbsync --version)"
-    echo "fetchmail $(dpkg-query -W -f='${Version}' fetchmail)"
-    echo "openssl $(openssl version | cut -d' ' -f2)"
-    echo "tcpdump $(dpkg-query -W -f='${Version}' tcpdump)"
-    echo "kernel $(uname -r)"
+    gen_versions_clients
 } >"$OUT/VERSIONS.txt"
 echo "done: $OUT"

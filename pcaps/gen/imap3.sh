@@ -4,21 +4,23 @@
 #
 #   sudo pcaps/gen/imap3.sh            # all captures
 #   sudo pcaps/gen/imap3.sh imap2-find # only the named capture(s)
+#   sudo OUT=/tmp/x pcaps/gen/imap3.sh # somewhere else than pcaps/imap3
 #
 # Two network namespaces joined by a veth pair (10.220.0.1 server,
 # 10.220.0.2 client, MTU 1500, GSO/TSO/GRO and checksum offload off, so the
 # pcap shows real 1500-byte segments with valid checksums). tcpdump runs in
-# the server namespace; every script is its own TCP connection. Needs root.
+# the server namespace; every script is its own TCP connection. Needs root
+# and Go. The recipe is sim_main in lib.sh.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-OUT=$ROOT/pcaps/imap3
-SRV_IP=10.220.0.1
-CLI_IP=10.220.0.2
+GEN=$(cd "$(dirname "$0")" && pwd)
+OUT=${OUT:-$(cd "$GEN/../.." && pwd)/pcaps/imap3}
+IP_S=10.220.0.1
+IP_C=10.220.0.2
 NS_S=imap3sim-s$$
 NS_C=imap3sim-c$$
-IF_S=i3s$$
-IF_C=i3c$$
+DEV_S=i3s$$
+DEV_C=i3c$$
 
 # capture NAME -> comma-separated scripts (one TCP connection each) and port.
 declare -A SCRIPTS=(
@@ -35,86 +37,6 @@ declare -A PORT=(
 )
 ORDER=(rfc1203-sample imap3-clean imap2-find imap3-seteol imap3-pipelined imap3-port143)
 
-if [ "$(id -u)" != 0 ]; then
-	echo "imap3.sh: needs root (network namespaces, tcpdump)" >&2
-	exit 1
-fi
-missing=()
-command -v ip >/dev/null || missing+=(iproute2)
-command -v ethtool >/dev/null || missing+=(ethtool)
-command -v tcpdump >/dev/null || missing+=(tcpdump)
-if [ ${#missing[@]} -gt 0 ]; then
-	apt-get install -y "${missing[@]}"
-fi
-
-TMP=$(mktemp -d)
-TCPDUMP_PID=
-SERVER_PID=
-cleanup() {
-	set +e
-	[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null
-	if [ -n "$TCPDUMP_PID" ]; then
-		kill -INT "$TCPDUMP_PID" 2>/dev/null
-		wait "$TCPDUMP_PID" 2>/dev/null
-	fi
-	ip netns del "$NS_S" 2>/dev/null
-	ip netns del "$NS_C" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-echo "building imap3sim"
-(cd "$ROOT" && CGO_ENABLED=0 go build -o "$TMP/imap3sim" ./cmd/imap3sim)
-BIN=$TMP/imap3sim
-chmod 755 "$TMP" "$BIN"
-
-ip netns add "$NS_S"
-ip netns add "$NS_C"
-ip link add "$IF_S" type veth peer name "$IF_C"
-ip link set "$IF_S" netns "$NS_S"
-ip link set "$IF_C" netns "$NS_C"
-for pair in "$NS_S:$IF_S:$SRV_IP" "$NS_C:$IF_C:$CLI_IP"; do
-	IFS=: read -r ns dev addr <<<"$pair"
-	ip -n "$ns" link set lo up
-	ip -n "$ns" addr add "$addr/24" dev "$dev"
-	ip -n "$ns" link set "$dev" mtu 1500 up
-	ip netns exec "$ns" ethtool -K "$dev" gso off tso off gro off tx off rx off >/dev/null
-done
-
-capture() {
-	local name=$1 scripts=${SCRIPTS[$1]} port=${PORT[$1]}
-	local pcap=$TMP/$name.pcap log=$TMP/$name.tcpdump.log
-	echo "capturing $name ($scripts) on port $port"
-	ip netns exec "$NS_S" tcpdump -i "$IF_S" -s 0 -U --immediate-mode -n -Z root -w "$pcap" "tcp port $port" 2>"$log" &
-	TCPDUMP_PID=$!
-	for _ in $(seq 100); do
-		grep -q "listening on" "$log" && break
-		sleep 0.05
-	done
-	ip netns exec "$NS_S" "$BIN" -listen "$SRV_IP:$port" -script "$scripts" &
-	SERVER_PID=$!
-	# Start the client only once the server listens, so no SYN is refused.
-	for _ in $(seq 200); do
-		ip netns exec "$NS_S" ss -Hltn "sport = :$port" | grep -q . && break
-		sleep 0.02
-	done
-	ip netns exec "$NS_C" "$BIN" -connect "$SRV_IP:$port" -script "$scripts"
-	wait "$SERVER_PID"
-	SERVER_PID=
-	sleep 0.3
-	kill -INT "$TCPDUMP_PID"
-	wait "$TCPDUMP_PID" || true
-	TCPDUMP_PID=
-	mkdir -p "$OUT"
-	cp "$pcap" "$OUT/$name.pcap"
-	"$BIN" -truth "$scripts" >"$OUT/$name.truth.json"
-	tail -n 3 "$log" | sed "s/^/  /"
-}
-
-if [ $# -gt 0 ]; then ORDER=("$@"); fi
-for name in "${ORDER[@]}"; do
-	[ -n "${SCRIPTS[$name]:-}" ] || { echo "unknown capture $name" >&2; exit 2; }
-	capture "$name"
-done
-echo "done: $OUT"
+# shellcheck source=lib.sh
+. "$GEN/lib.sh"
+sim_main "$@"

@@ -1,6 +1,9 @@
 #!/bin/sh
 # secrets.sh — regenerate the crafted captures of pcaps/secrets/.
 #
+#   pcaps/gen/secrets.sh                  # into pcaps/secrets
+#   OUT=/tmp/x pcaps/gen/secrets.sh       # somewhere else (an absolute path)
+#
 # malformed-login.pcap: one TCP connection per LOGIN/AUTHENTICATE shape
 # (well-formed ones, then malformed ones: separator bytes, first arguments
 # with no certain end, misplaced command words, commands broken across
@@ -14,7 +17,10 @@
 # Crafted, not captured: these are client bugs and attacks that no client
 # at hand produces. The shapes, and the real condition each reproduces,
 # are in internal/secretshapes/capture.go and NAME.shapes.json.
+# Byte-for-byte reproducible; needs Go, not root.
 set -eu
 cd "$(dirname "$0")/../.."
-${GO:-go} run ./internal/secretshapes/cmd/gensecrets -dir pcaps/secrets
-ls -l pcaps/secrets
+OUT=${OUT:-pcaps/secrets}
+mkdir -p "$OUT"
+${GO:-go} run ./internal/secretshapes/cmd/gensecrets -dir "$OUT"
+ls -l "$OUT"

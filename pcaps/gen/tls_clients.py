@@ -6,7 +6,7 @@
 
 Every client writes the NSS key log KEYLOG: openssl s_client -keylogfile,
 Python's SSLContext.keylog_filename, curl's SSLKEYLOGFILE. Ground truth is the
-clients' own record (as in clients.py): per session in connection order its
+clients' own record (imapcap.Truth, as in clients.py): per session in connection order its
 local port, the tagged commands it sent and the completion it received, plus
 the TLS version, cipher and features as the client reported or configured
 them. openssl s_client is driven through its stdin/stdout: this script
@@ -16,7 +16,6 @@ Only the standard library (and the openssl and curl binaries).
 """
 import base64
 import imaplib
-import json
 import os
 import queue
 import re
@@ -26,10 +25,9 @@ import subprocess
 import sys
 import threading
 import time
-import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import clients as C  # noqa: E402  (users, message builders, TIMAP, Raw)
+import imapcap as C  # noqa: E402  (users, message builders, Truth, TIMAP, Raw)
 import logs2truth  # noqa: E402
 
 SERVER, TLS_NAME, USERS = C.SERVER, C.TLS_NAME, C.USERS
@@ -86,25 +84,17 @@ def seed():
 
 # --------------------------------------------------------------- truth
 class Truth(C.Truth):
+    """imapcap.Truth with the TLS fields and the key log's name."""
+
+    generator = GENERATOR
+
     def session(self, client, user=None, port=993, tls="implicit"):
         s = super().session(client, user, port, tls)
         s.update({"tls_version": None, "tls_cipher": None, "tls_cipher_iana": None})
         return s
 
-    def write(self, path):
-        sess = sorted(self.sessions, key=lambda s: s["_t"])
-        pw = []
-        for s in sess:
-            del s["_t"]
-            for p in s["passwords"]:
-                if p not in pw:
-                    pw.append(p)
-        doc = {"capture": self.capture, "generator": GENERATOR, "notes": self.notes,
-               "keylog": self.capture + ".keylog", "session_count": len(sess),
-               "passwords": pw, "sessions": sess}
-        with open(path, "w") as f:
-            json.dump(doc, f, indent=1, ensure_ascii=False)
-            f.write("\n")
+    def extra(self):
+        return {"keylog": self.capture + ".keylog"}
 
 
 def set_cipher(sess, version, cipher):
@@ -335,15 +325,7 @@ class RawTLS(C.Raw):
     def __init__(self, truth, ctx, client, user=None, prefix="z"):
         self.sess = truth.session(client, user, 993, tls="implicit")
         plain = socket.create_connection((SERVER, 993))
-        self.sock = ctx.wrap_socket(plain, server_hostname=TLS_NAME)
-        self.sess["client_port"] = self.sock.getsockname()[1]
-        self.sess["_t"] = time.time()
-        self.buf = b""
-        self.n = 0
-        self.prefix = prefix
-        self.bytag = {}
-        self.co = self.dc = None
-        self.greeting = self.read()
+        self.attach(ctx.wrap_socket(plain, server_hostname=TLS_NAME), prefix)
 
 
 # --------------------------------------------------------------- scenarios
@@ -460,14 +442,8 @@ def sc_imaps_curl(truth, keylog):
     ciphers = []
     t0 = time.time()
     for n, (user, url, extra) in enumerate(runs, 1):
-        trace = keylog + ".trace"
-        p = subprocess.run(["curl", "-s", "-k", "--trace-ascii", trace, "-u", "%s:%s" % (user, USERS[user]),
-                            "-o", "/dev/null", "-w", "%{local_port}"] + extra + [url],
-                           capture_output=True, text=True, env=dict(os.environ, SSLKEYLOGFILE=keylog))
-        with open(trace) as f:
-            tl = f.read().splitlines()
-        os.unlink(trace)
-        log += ["@@ RUN %d user=%s pass=%s" % (n, user, USERS[user])] + tl + ["@@ PORT " + p.stdout.strip()]
+        lines, tl = C.curl_traced(n, user, extra + [url], env=dict(os.environ, SSLKEYLOGFILE=keylog))
+        log += lines
         c = None
         for line in tl:
             m = re.search(r"SSL connection using (TLSv[0-9.]+) / (\S+)", line)
@@ -498,12 +474,9 @@ def sc_compress_tls(truth, keylog):
     note_sock(r.sess, r.sock, ["implicit", "compress_deflate"])
     r.cmd("CAPABILITY")
     r.login("alice", USERS["alice"])
-    st, _ = r.cmd("COMPRESS DEFLATE")
-    if st != "OK":
+    if r.compress() != "OK":
         raise SystemExit("COMPRESS refused")
     r.sess["compressed_after_tag"] = "z003"
-    r.co = zlib.compressobj(6, zlib.DEFLATED, -15)
-    r.dc = zlib.decompressobj(-15)
     r.cmd('LIST "" "*"')
     r.cmd("SELECT INBOX")
     r.cmd("FETCH 1:5 (FLAGS ENVELOPE)")
@@ -550,11 +523,7 @@ def main():
         return
     name, path, keylog = sys.argv[1], sys.argv[2], sys.argv[3]
     fn, notes = SCENARIOS[name]
-    truth = Truth(name, notes)
-    try:
-        fn(truth, keylog)
-    finally:
-        truth.write(path)
+    C.run(Truth(name, notes), path, fn, keylog)
 
 
 if __name__ == "__main__":

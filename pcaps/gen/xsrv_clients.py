@@ -4,33 +4,28 @@
     XSRV=cyrus|courier IMAP_SERVER=10.144.0.2 xsrv_clients.py seed
     XSRV=...           IMAP_SERVER=...        xsrv_clients.py SCENARIO TRUTH.json
 
-Reuses clients.py (imported, unchanged): its recording imaplib wrapper TIMAP,
-its raw line client Raw, its Truth writer and its messages. What differs per
+Reuses imapcap.py: its recording imaplib wrapper TIMAP, its raw line client
+Raw, its Truth writer, its messages and shared sessions. What differs per
 server is only where folders live: Cyrus (unixhierarchysep, altnamespace)
 takes "Archive/2023" at the top level, Courier wants "INBOX.Archive.2023".
 """
-import base64
-import hashlib
-import hmac
+import json
 import os
 import socket
-import subprocess
 import sys
 import time
-import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import clients  # noqa: E402  (reads IMAP_SERVER at import)
+import imapcap  # noqa: E402  (reads IMAP_SERVER at import)
 import logs2truth  # noqa: E402
-from clients import TIMAP, TIMAP_SSL, Raw, Truth, USERS, WRONG, b64, expect_error, \
-    insecure_ctx, message, mutf7, text_body, inbox_messages  # noqa: E402
+from imapcap import TIMAP, Raw, Truth, USERS, raw_auth, expect_error, message, mutf7, text_body  # noqa: E402
 
 XSRV = os.environ.get("XSRV", "cyrus")
-SERVER = clients.SERVER
+SERVER = imapcap.SERVER
 
 
 def folder(name):
-    """Wire form (modified UTF-7, server's hierarchy) of one of clients.FOLDERS."""
+    """Wire form (modified UTF-7, server's hierarchy) of one of imapcap.FOLDERS."""
     if XSRV == "courier":
         return "INBOX." + mutf7(name).replace("/", ".")
     return mutf7(name)
@@ -41,23 +36,7 @@ def q(name):
 
 
 def seed():
-    for user, pw in USERS.items():
-        m = clients.imaplib.IMAP4(SERVER, 143)
-        m.login(user, pw)
-        for f in clients.FOLDERS:
-            if "/" in f and XSRV == "courier":
-                m.create(q(f.split("/")[0]))
-            m.create(q(f))
-        m.subscribe("INBOX")
-        for f in clients.FOLDERS:
-            m.subscribe(q(f))
-        for i, msg in enumerate(inbox_messages(), 1):
-            flags = "(\\Seen)" if i in (1, 2, 9) else None
-            m.append("INBOX", flags, '"01-Mar-2024 10:%02d:00 +0000"' % i, msg.encode())
-        m.append(q("Entwürfe"), "(\\Draft)", None,
-                 message(20, "Entwurf: Angebot", "Content-Type: text/plain; charset=utf-8\r\n\r\nNoch nicht fertig.\r\n").encode())
-        m.append(q("Sent"), "(\\Seen)", None, message(21, "Sent item", "\r\nsent.\r\n").encode())
-        m.logout()
+    imapcap.seed(q, parents=XSRV == "courier")
 
 
 # --------------------------------------------------------------- scenarios
@@ -139,21 +118,8 @@ def sc_session(truth):
     m.close()
     m.logout()
 
-    # the password sent as a synchronizing literal
-    m = TIMAP(truth)
-    m._sess["user"] = u
-    m._sess["passwords"].append(pw)
-    m.literal = pw.encode()
-    m._simple_command("LOGIN", u)
-    m.state = "AUTH"
-    m.select(q("Entwürfe"))
-    m.fetch("1:*", "(FLAGS BODY.PEEK[HEADER])")
-    m.logout()
-
-    # a failed login (NO), then LOGOUT
-    m = TIMAP(truth)
-    expect_error(m.login, u, WRONG)
-    m.logout()
+    imapcap.literal_login_session(truth, q("Entwürfe"))   # the password as a synchronizing literal
+    imapcap.failed_login_session(truth)                    # a failed login (NO), then LOGOUT
 
     raw_idle(truth)
 
@@ -203,47 +169,28 @@ def sc_features(truth):
     r.close()
 
     # AUTHENTICATE PLAIN with SASL-IR
-    r = Raw(truth, client="python-raw-auth", user="bob", prefix="s")
-    r.sess["passwords"].append(USERS["bob"])
-    r.cmd("AUTHENTICATE PLAIN " + b64("\0bob\0" + USERS["bob"]))
+    r = raw_auth(truth, "bob")
+    r.auth_plain_ir("bob", USERS["bob"])
     r.cmd("SELECT INBOX")
     r.cmd("LOGOUT")
     r.close()
-    # AUTHENTICATE LOGIN (two challenges), aborted PLAIN, unknown mech, CRAM-MD5
-    r = Raw(truth, client="python-raw-auth", user="carol", prefix="s")
-    r.sess["passwords"].append(USERS["carol"])
-    t = r.start("AUTHENTICATE PLAIN")
-    r.until_cont(t)
-    r.send("*\r\n")                                 # abort -> BAD
-    r.wait(t)
+    # aborted PLAIN, unknown mech, CRAM-MD5
+    r = raw_auth(truth, "carol")
+    r.auth_abort("PLAIN")                           # abort -> BAD
     r.cmd("AUTHENTICATE X-UNKNOWN-MECH")            # NO
-    t = r.start("AUTHENTICATE CRAM-MD5")
-    ch = r.until_cont(t)
-    if ch is not None:
-        chal = base64.b64decode(ch[2:])
-        dig = hmac.new(USERS["carol"].encode(), chal, hashlib.md5).hexdigest()
-        r.send(b64("carol " + dig) + "\r\n")
-        r.wait(t)
+    r.auth_cram("carol", USERS["carol"])
     r.cmd("LOGOUT")
     r.close()
-    r = Raw(truth, client="python-raw-auth", user="dave", prefix="s")
-    r.sess["passwords"].append(USERS["dave"])
-    t = r.start("AUTHENTICATE LOGIN")
-    r.until_cont(t)
-    r.send(b64("dave") + "\r\n")
-    r.until_cont(t)
-    r.send(b64(USERS["dave"]) + "\r\n")
-    r.wait(t)
+    # AUTHENTICATE LOGIN (two challenges)
+    r = raw_auth(truth, "dave")
+    r.auth_login("dave", USERS["dave"])
     r.cmd("LOGOUT")
     r.close()
 
     # COMPRESS=DEFLATE
     r = Raw(truth, client="python-raw-compress", user="alice", prefix="z")
     r.login("alice", USERS["alice"])
-    st, _ = r.cmd("COMPRESS DEFLATE")
-    if st == "OK":
-        r.co = zlib.compressobj(6, zlib.DEFLATED, -15)
-        r.dc = zlib.decompressobj(-15)
+    r.compress()
     r.cmd("SELECT INBOX")
     r.cmd("FETCH 6 (BODY.PEEK[])")
     r.cmd("FROBNICATE")
@@ -292,44 +239,25 @@ def sc_features_courier(truth):
     r.close()
 
     # AUTHENTICATE PLAIN (advertised via IMAP_CAPABILITY), with and without SASL-IR
-    r = Raw(truth, client="python-raw-auth", user="bob", prefix="s")
-    r.sess["passwords"].append(USERS["bob"])
-    t = r.start("AUTHENTICATE PLAIN")
-    if r.until_cont(t) is not None:
-        r.send(b64("\0bob\0" + USERS["bob"]) + "\r\n")
-        r.wait(t)
+    r = raw_auth(truth, "bob")
+    r.auth_plain("bob", USERS["bob"])
     r.cmd("SELECT INBOX")
     r.cmd("LOGOUT")
     r.close()
-    r = Raw(truth, client="python-raw-auth", user="carol", prefix="s")
-    r.sess["passwords"].append(USERS["carol"])
-    t = r.start("AUTHENTICATE PLAIN")
-    r.until_cont(t)
-    r.send("*\r\n")                                 # abort
-    r.wait(t)
+    r = raw_auth(truth, "carol")
+    r.auth_abort("PLAIN")                           # abort
     r.cmd("AUTHENTICATE X-UNKNOWN-MECH")
-    r.cmd("AUTHENTICATE PLAIN " + b64("\0carol\0" + USERS["carol"]))   # SASL-IR, not advertised
+    r.auth_plain_ir("carol", USERS["carol"])        # SASL-IR, not advertised
     r.cmd("LOGOUT")
     r.close()
 
 
 def sc_starttls(truth):
-    m = TIMAP(truth, client="python-imaplib-starttls", host=clients.TLS_NAME, _tls="starttls")
-    m.capability()
-    m.starttls(ssl_context=insecure_ctx())
-    m.login("alice", USERS["alice"])
-    m.select("INBOX")
-    m.fetch("1:3", "(FLAGS ENVELOPE)")
-    m.logout()
+    imapcap.starttls_session(truth)
     time.sleep(0.3)
     if XSRV == "courier":       # no imaps listener in courier.sh
         return
-    m = TIMAP_SSL(truth, "python-imaplib-ssl", ssl_context=insecure_ctx())
-    m.login("bob", USERS["bob"])
-    m.list()
-    m.select("INBOX")
-    m.fetch("3", "(BODY.PEEK[])")
-    m.logout()
+    imapcap.imaps_session(truth)
 
 
 SCENARIOS = {
@@ -366,7 +294,7 @@ def tool_truth(tool, log, out, version, port=143):
     doc = {"capture": cap, "generator": "pcaps/gen/logs2truth.py (via xsrv_clients.py) from the client's debug log",
            "client_version": version, "session_count": len(sessions), "passwords": pw, "sessions": sessions}
     with open(out, "w") as f:
-        clients.json.dump(doc, f, indent=1, ensure_ascii=False)
+        json.dump(doc, f, indent=1, ensure_ascii=False)
         f.write("\n")
 
 
@@ -378,12 +306,8 @@ def main():
         tool_truth(*sys.argv[2:6])
         return
     name, path = sys.argv[1], sys.argv[2]
-    fn, notes = SCENARIOS[name + "-" + XSRV] if name + "-" + XSRV in SCENARIOS else SCENARIOS[name]
-    truth = Truth(name, "%s (%s)" % (notes, XSRV))
-    try:
-        fn(truth)
-    finally:
-        truth.write(path)
+    fn, notes = SCENARIOS.get(name + "-" + XSRV) or SCENARIOS[name]
+    imapcap.run(Truth(name, "%s (%s)" % (notes, XSRV)), path, fn)
 
 
 if __name__ == "__main__":
