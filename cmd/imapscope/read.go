@@ -269,6 +269,7 @@ func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
 	if format == "ecs" && !cfg.noDissect {
 		pc.Stream = ecsFiltered(bw, cfg.filter)
 	}
+	pc.Stream.Flush = bw.Flush // a paused pipe gets what is complete now
 	res, err := pipeline.Run(ctx, pc)
 	err = interruptedErr(ctx, err)
 	prog.done()
