@@ -11,10 +11,11 @@ import (
 // to spare: on a two-CPU host two workers read a 1 GB capture 1.25x faster
 // than one when the host was idle, and 1.22x slower while other work ran
 // (docs/performance.md), because the reader and the workers then wait for
-// each other's time slices. So the default is one worker unless, when the
-// Engine starts, at least two CPUs are both available to this process and
-// idle. Output does not depend on the number of workers, so this choice
-// changes only the speed.
+// each other's time slices; with a CPU idle on average two workers were
+// 1.8x faster. So the default is one worker unless, when the Engine starts,
+// the load average leaves at least one CPU idle: then one worker more than
+// the idle CPUs, within those available to the process. Output does not
+// depend on the number of workers, so this choice changes only the speed.
 const (
 	// maxDefaultWorkers caps the default: beyond it the reader, which
 	// routes every packet, is the bottleneck (only two CPUs were measured).
@@ -25,10 +26,11 @@ const (
 )
 
 // DefaultWorkers returns the number of workers used when Options.Workers is
-// zero: the CPUs available to the process (runtime.GOMAXPROCS, which counts
-// the CPU affinity mask and, since Go 1.25, the cgroup CPU quota) that the
-// system's one-minute load average leaves idle, rounded, between 1 and
-// maxDefaultWorkers; 1 when fewer than two are idle.
+// zero: 1 when the system's one-minute load average leaves less than one
+// CPU idle, else one more than the whole idle CPUs, but no more than the
+// CPUs available to the process (runtime.GOMAXPROCS, which counts the CPU
+// affinity mask and, since Go 1.25, the cgroup CPU quota) and
+// maxDefaultWorkers.
 func DefaultWorkers() int {
 	return defaultWorkers(runtime.GOMAXPROCS(0), runtime.NumCPU(), loadAverage())
 }
@@ -36,12 +38,11 @@ func DefaultWorkers() int {
 // defaultWorkers is DefaultWorkers for avail CPUs usable by the process,
 // host CPUs on the machine (the load average counts them all) and load.
 func defaultWorkers(avail, host int, load float64) int {
-	idle := int(float64(host) - load + 0.5)
-	n := min(avail, idle, maxDefaultWorkers)
-	if n < 2 {
+	idle := float64(host) - load
+	if idle < 1 {
 		return 1
 	}
-	return n
+	return max(1, min(avail, int(idle)+1, maxDefaultWorkers))
 }
 
 // loadAverage returns the one-minute load average, or 0 when it cannot be

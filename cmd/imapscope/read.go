@@ -83,7 +83,7 @@ func runReadCommand(name, usage string, args []string, stdout, stderr io.Writer)
 	}
 	fs.StringVar(&cfg.output, "o", "", "write the report to `FILE` instead of standard output")
 	fs.Var(&cfg.ports, "ports", "comma-separated IMAP server `ports`")
-	fs.IntVar(&cfg.workers, "workers", 0, "reassembly workers (default: 1, or the available CPUs the load average leaves idle when that is at least 2, at most 4)")
+	fs.IntVar(&cfg.workers, "workers", 0, "reassembly workers (default: 1 when the load average leaves no CPU idle, else one more than the idle CPUs, within the available CPUs and at most 4)")
 	fs.BoolVar(&cfg.showSecrets, "show-secrets", false, "show passwords and SASL secrets instead of <redacted>")
 	fs.Var(&cfg.keylogs, "keylog", "decrypt TLS with the NSS key log `FILE` (SSLKEYLOGFILE format; repeatable)")
 	if !cfg.statsOnly {
