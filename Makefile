@@ -64,6 +64,7 @@ pcaps-compare: build
 clean:
 	rm -rf bin
 
-# bench: throughput/RSS over a synthetic capture (BENCH_SIZE=1GB, BENCH_DIR, BENCH_ROUNDS=3, BENCH_SEED, BENCH_FLAGS).
+# bench: throughput/RSS over a synthetic capture (BENCH_SIZE=1GB, BENCH_DIR, BENCH_ROUNDS=3, BENCH_SEED, BENCH_FLAGS);
+# BENCH_MANY=1 / BENCH_LONG=1 add a million short sessions / one 200,000-command session in every format.
 bench:
 	GO=$(GO) ./scripts/bench.sh

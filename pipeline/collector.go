@@ -45,6 +45,11 @@ type Stream struct {
 	// Transaction, if set with Session, receives each transaction as it
 	// finishes, before the session it belongs to.
 	Transaction func(*report.Session, *report.Transaction) error
+	// Flush, if set with Session, is called when a streamed input pauses
+	// (a pipe, FIFO or socket waiting for its writer), once what is
+	// complete has been released: a buffered output writes it out. It is
+	// called with the Collector's lock held, as Session and Transaction are.
+	Flush func() error
 }
 
 // finished is an ended session with its ordering key.
@@ -59,7 +64,7 @@ type finished struct {
 // as far as every worker has got.
 func NewCollector(opts dissect.Options, out Stream) *Collector {
 	if out.Session == nil {
-		out.Transaction = nil
+		out.Transaction, out.Flush = nil, nil
 	}
 	if opts.Capabilities == nil {
 		opts.Capabilities = new(dissect.CapabilityCache) // this collector's sessions share it
@@ -123,6 +128,19 @@ func (c *Collector) push(k *conn, t *report.Transaction) {
 	heap.Push(&c.pending, event{key: *k.key, seq: k.seq, n: k.events, k: k, t: t})
 	k.events++
 	c.release()
+}
+
+// Idle implements reassembly.Idler: the input has paused, so what has been
+// released is flushed to the output (Stream.Flush).
+func (c *Collector) Idle() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.out.Flush == nil || c.err != nil {
+		return
+	}
+	if err := c.out.Flush(); err != nil {
+		c.err = err
+	}
 }
 
 // Empty returns how many connections carried no payload at all; they are

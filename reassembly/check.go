@@ -1,12 +1,19 @@
 package reassembly
 
+import "os"
+
 // CheckInputs opens every input and reads its capture header, so that a
 // missing, unreadable or non-capture input is found before any output is
-// written. Standard input (StdinName) is not checked: reading it would
-// consume it. The error is an *InputError naming the first bad input.
+// written. Standard input (StdinName) and FIFOs, sockets and devices are
+// only checked to exist: reading them would consume them (and a FIFO's
+// writer, left without a reader, would be killed by SIGPIPE). The error is
+// an *InputError naming the first bad input.
 func CheckInputs(inputs []string) error {
 	for _, name := range inputs {
 		if name == StdinName {
+			continue
+		}
+		if fi, err := os.Stat(name); err == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
 			continue
 		}
 		if err := checkInput(name); err != nil {

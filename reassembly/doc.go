@@ -67,6 +67,12 @@
 // so the output is the same for any number of workers (unless the total
 // page limit, which is split between workers, is reached).
 //
+// An input that can pause (a pipe, FIFO or socket: standard input fed by
+// tcpdump -U -w -) is read on a goroutine of its own; when a read waits,
+// the reader pushes its partial batches to the workers with a mark that
+// lets each report its progress, and an Idler factory is told (push.go).
+// Pushes change when results come out, never what they are.
+//
 // # Limits
 //
 // Out-of-order data is bounded by MaxBufferedPagesPerConnection and

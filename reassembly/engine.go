@@ -30,6 +30,7 @@ type Engine struct {
 	clockSet         bool
 	jumpNs           int64      // clockJumpLimit in nanoseconds
 	idx              uint64     // index of the next packet
+	pushed           uint64     // idx at the last push (push.go)
 	read             int64      // input bytes read, for Options.Progress
 	blocks           *blockPool // blocks of plain pcap inputs, made on first use
 	closed           bool
@@ -222,6 +223,11 @@ func (e *Engine) Flush(now time.Time) {
 func (e *Engine) ReadFrom(ctx context.Context, name string, r io.Reader) error {
 	if e.closed {
 		return ErrClosed
+	}
+	if streamed(r) {
+		pr := newPushReader(r, e.push)
+		defer pr.close()
+		r = pr
 	}
 	if e.opts.Progress != nil {
 		r = &progressReader{r: r, total: &e.read, fn: e.opts.Progress}

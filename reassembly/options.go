@@ -2,7 +2,6 @@ package reassembly
 
 import (
 	"errors"
-	"runtime"
 	"strings"
 	"time"
 )
@@ -61,8 +60,8 @@ type Options struct {
 	// connection are in the set, the lower one is the server.
 	Ports []uint16
 	// Workers is the number of reassembly goroutines (default
-	// runtime.NumCPU(), at most 256). With 1, everything runs on the caller's
-	// goroutine.
+	// DefaultWorkers(): 1 unless CPUs are idle, see cpus.go; at most 256).
+	// With 1, everything runs on the caller's goroutine.
 	Workers int
 	// IdleTimeout closes connections idle this long in capture time.
 	IdleTimeout time.Duration
@@ -90,7 +89,7 @@ func (o Options) withDefaults() Options {
 		o.Ports = DefaultPorts()
 	}
 	if o.Workers <= 0 {
-		o.Workers = runtime.NumCPU()
+		o.Workers = DefaultWorkers()
 	}
 	if o.Workers > maxWorkers {
 		o.Workers = maxWorkers

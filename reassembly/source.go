@@ -132,7 +132,7 @@ func (s *source) next() (data []byte, ci gopacket.CaptureInfo, lt layers.LinkTyp
 // the result.
 func openInput(name string) (io.ReadCloser, error) {
 	if name == StdinName {
-		return io.NopCloser(os.Stdin), nil
+		return stdin{os.Stdin}, nil
 	}
 	f, err := os.Open(name)
 	if err != nil {
@@ -144,6 +144,13 @@ func openInput(name string) (io.ReadCloser, error) {
 	}
 	return f, nil
 }
+
+// stdin is standard input, which a reader does not close. It keeps the
+// file's Stat, by which ReadFrom tells a pipe from a file (push.go).
+type stdin struct{ *os.File }
+
+// Close does nothing.
+func (stdin) Close() error { return nil }
 
 // InputSize returns the total size in bytes of the inputs, for progress
 // reporting, and false when it is unknown (standard input, a pipe, or a file

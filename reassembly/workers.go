@@ -32,7 +32,8 @@ const (
 	batchesPerWorker = 4
 )
 
-// batchEntry is one packet in a batch, or a flush pass when flush is set.
+// batchEntry is one packet in a batch, a flush pass when flush is set, or
+// a push mark (push.go) when mark is set.
 type batchEntry struct {
 	ts     time.Time
 	idx    uint64
@@ -40,6 +41,7 @@ type batchEntry struct {
 	v6     bool
 	ref    bool
 	flush  bool
+	mark   bool
 }
 
 // batch is a run of packets for one worker. Packets referenced in place all
@@ -162,6 +164,21 @@ func (set *workerSet) flush(now time.Time, idx uint64) {
 	}
 }
 
+// mark ends every worker's batch with a push mark for packet idx and sends
+// it: each worker then reports that it is past every packet before idx and
+// tells an Idler factory (push.go).
+func (set *workerSet) mark(idx uint64) {
+	for i := range set.ws {
+		b := set.batch(i)
+		if len(b.ents) == batchPackets {
+			set.send(i)
+			b = set.batch(i)
+		}
+		b.ents = append(b.ents, batchEntry{idx: idx, mark: true})
+		set.send(i)
+	}
+}
+
 // close sends what is left, waits for every worker to flush all its
 // connections and exit, and returns the shards.
 func (set *workerSet) close() []*shard {
@@ -205,6 +222,9 @@ func (w *worker) run(wg *sync.WaitGroup) {
 				w.sh.flush(e.ts, e.idx)
 				continue
 			}
+			if e.mark {
+				continue
+			}
 			data := b.arena
 			if e.ref {
 				data = b.blk.data
@@ -214,10 +234,16 @@ func (w *worker) run(wg *sync.WaitGroup) {
 		if n := len(b.ents); n > 0 {
 			// Every event before the next entry this worker can see is out.
 			last := &b.ents[n-1]
-			if last.flush {
+			switch {
+			case last.mark:
+				w.sh.report(2 * last.idx)
+			case last.flush:
 				w.sh.report(2*last.idx + 1)
-			} else {
+			default:
 				w.sh.report(2*last.idx + 2)
+			}
+			if id, ok := w.sh.factory.(Idler); ok && last.mark {
+				id.Idle()
 			}
 		}
 		if b.blk != nil {

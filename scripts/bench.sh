@@ -19,6 +19,10 @@
 #   BENCH_ROUNDS  alternating rounds           (default 3)
 #   BENCH_FLAGS   extra flags for every imapscope read run (e.g. --stats)
 #   IMAPSCOPE     binary to benchmark; if set, it is not built (stand-ins, old builds)
+#   BENCH_ALLOCS  0 skips the allocations-per-packet check (go test -bench)
+#   BENCH_MANY    1 adds the many-sessions runs, BENCH_LONG 1 the long-session
+#                 run, every output format (scripts/bench-shapes.sh, which
+#                 lists their own settings; they take minutes)
 #   GO            go command                   (default go)
 set -euo pipefail
 
@@ -225,3 +229,29 @@ if [[ "${BENCH_TLS:-1}" != 0 ]]; then
 fi
 # END tls block
 # ---------------------------------------------------------------------------
+# ---- flow (issue 15): the 1 GB criteria, then the opt-in many/long runs ----
+# Checks the figures the 1 GB benchmark must keep: full dissection (json)
+# at >= 0.7 of the floor's throughput on one worker, jsonl peak RSS <= 64 MiB,
+# and <= 0.05 allocations per packet (BenchmarkDissect: reassembly and
+# dissection, no rendering; skipped with BENCH_ALLOCS=0). Then, with
+# BENCH_MANY=1 and/or BENCH_LONG=1, scripts/bench-shapes.sh (a million short
+# sessions and a tenth of it; one session of 200,000 commands; every format).
+echo
+echo "Criteria (issue 15):"
+awk -v f="${wall[floor]}" -v a="${wall[w1]}" -v r="$jsonl_rss" 'BEGIN {
+	printf "- full/floor on one worker: %.2f (%s ≥ 0.7)\n", f / a, (f / a >= 0.7) ? "met" : "NOT met:"
+	printf "- jsonl peak RSS: %.1f MiB (%s ≤ 64 MiB)\n", r / 1024, (r <= 64 * 1024) ? "met" : "NOT met:"
+}'
+if [[ ${BENCH_ALLOCS:-1} != 0 ]]; then
+	apkt=$("$GO" test ./pipeline -run '^$' -bench '^BenchmarkDissect$' -benchtime 3x 2>/dev/null |
+		awk '{ for (i = 2; i <= NF; i++) if ($i == "allocs/packet") print $(i - 1) }' | tail -1)
+	if [[ -n "$apkt" ]]; then
+		awk -v a="$apkt" 'BEGIN { printf "- allocations per packet (BenchmarkDissect): %s (%s ≤ 0.05)\n", a, (a <= 0.05) ? "met" : "NOT met:" }'
+	else
+		echo "- allocations per packet: BenchmarkDissect did not run"
+	fi
+fi
+if [[ ${BENCH_MANY:-0} == 1 || ${BENCH_LONG:-0} == 1 ]]; then
+	IMAPSCOPE="$IMAPSCOPE" BENCH_DIR="$BENCH_DIR" BENCH_SEED="$BENCH_SEED" GO="$GO" ./scripts/bench-shapes.sh
+fi
+# ---- end flow ----

@@ -3,6 +3,7 @@
 //
 //	benchgen -o FILE [-size 1GB | -sessions N] [-seed S] [-ipv6 0.1] [-concurrency 200]
 //	         [-tls -keylog KEYLOG [-tls12 0.25] | -tls-twin]
+//	         [-shape mixed|short|long] [-commands 200000]
 //	benchgen measure [-out FILE] -- CMD [ARGS...]
 //
 // The measure form runs a command and reports its wall time and peak RSS
@@ -42,6 +43,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	seed := fs.Uint64("seed", benchgen.DefaultSeed, "generator seed")
 	ipv6 := fs.Float64("ipv6", benchgen.DefaultIPv6Share, "share of sessions over IPv6 (0..1)")
 	conc := fs.Int("concurrency", benchgen.DefaultConcurrency, "sessions open at once")
+	shape := fs.String("shape", "mixed", "session shape: mixed (full conversation), short (login, select, logout) or long (one session of -commands commands)")
+	commands := fs.Int("commands", benchgen.DefaultLongCommands, "tagged commands of a -shape long session")
 	quiet := fs.Bool("q", false, "do not print the summary")
 	useTLS := fs.Bool("tls", false, "IMAP over TLS on port 993, made with crypto/tls (needs -keylog)")
 	keylog := fs.String("keylog", "", "with -tls: write the NSS key log to `FILE`")
@@ -54,7 +57,15 @@ func run(args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return fmt.Errorf("-o FILE is required and no arguments are taken")
 	}
-	opts := benchgen.Options{Sessions: *sessions, Seed: *seed, IPv6Share: *ipv6, Concurrency: *conc}
+	sh, err := benchgen.ParseShape(*shape)
+	if err != nil {
+		return err
+	}
+	opts := benchgen.Options{Sessions: *sessions, Seed: *seed, IPv6Share: *ipv6, Concurrency: *conc,
+		Shape: sh, Commands: *commands}
+	if sh == benchgen.ShapeLong && !flagSet(fs, "sessions") {
+		opts.Sessions = 1
+	}
 	if *ipv6 == 0 {
 		opts.IPv6Share = -1 // explicit zero: no IPv6
 	}
@@ -116,4 +127,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 			float64(sum.Bytes)/el.Seconds()/(1<<20), sum)
 	}
 	return nil
+}
+
+// flagSet reports whether the named flag was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }

@@ -42,3 +42,24 @@ func TestMeasure(t *testing.T) {
 		t.Fatalf("result line %q", b)
 	}
 }
+
+func TestRunShapes(t *testing.T) {
+	dir := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	if err := run([]string{"-o", filepath.Join(dir, "l.pcap"), "-shape", "long", "-commands", "40"}, &stdout, &stderr); err != nil {
+		t.Fatal(err, stderr.String())
+	}
+	if s := stdout.String(); !strings.Contains(s, "sessions:       1 (") || !strings.Contains(s, "commands:       40\n") {
+		t.Fatalf("long summary: %s", s)
+	}
+	stdout.Reset()
+	if err := run([]string{"-o", filepath.Join(dir, "s.pcap"), "-shape", "short", "-sessions", "7"}, &stdout, &stderr); err != nil {
+		t.Fatal(err, stderr.String())
+	}
+	if s := stdout.String(); !strings.Contains(s, "sessions:       7 (") || !strings.Contains(s, "commands:       21\n") {
+		t.Fatalf("short summary: %s", s)
+	}
+	if err := run([]string{"-o", filepath.Join(dir, "x.pcap"), "-shape", "tiny"}, &stdout, &stderr); err == nil {
+		t.Fatal("no error for an unknown shape")
+	}
+}

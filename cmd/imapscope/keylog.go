@@ -48,11 +48,12 @@ func loadKeyLogs(paths []string, stderr io.Writer, cmd string) (*tlsdecrypt.KeyL
 
 // embeddedSecrets adds the key logs in the inputs' pcapng Decryption
 // Secrets Blocks to kl (made when there is none yet and a block is found).
-// Stdin is not read twice: its secrets are not used.
+// Standard input, pipes and FIFOs are not read twice: their secrets are
+// not used.
 func embeddedSecrets(kl *tlsdecrypt.KeyLog, inputs []string) *tlsdecrypt.KeyLog {
 	for _, in := range inputs {
-		if in == "-" {
-			continue
+		if fi, err := os.Stat(in); in == "-" || err != nil || !fi.Mode().IsRegular() {
+			continue // a pipe or FIFO would lose what is read here
 		}
 		f, err := os.Open(in)
 		if err != nil {

@@ -83,7 +83,7 @@ func runReadCommand(name, usage string, args []string, stdout, stderr io.Writer)
 	}
 	fs.StringVar(&cfg.output, "o", "", "write the report to `FILE` instead of standard output")
 	fs.Var(&cfg.ports, "ports", "comma-separated IMAP server `ports`")
-	fs.IntVar(&cfg.workers, "workers", 0, "reassembly workers (default: number of CPUs)")
+	fs.IntVar(&cfg.workers, "workers", 0, "reassembly workers (default: 1 when the load average leaves no CPU idle, else one more than the idle CPUs, within the available CPUs and at most 4)")
 	fs.BoolVar(&cfg.showSecrets, "show-secrets", false, "show passwords and SASL secrets instead of <redacted>")
 	fs.Var(&cfg.keylogs, "keylog", "decrypt TLS with the NSS key log `FILE` (SSLKEYLOGFILE format; repeatable)")
 	if !cfg.statsOnly {
@@ -269,6 +269,7 @@ func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
 	if format == "ecs" && !cfg.noDissect {
 		pc.Stream = ecsFiltered(bw, cfg.filter)
 	}
+	pc.Stream.Flush = bw.Flush // a paused pipe gets what is complete now
 	res, err := pipeline.Run(ctx, pc)
 	err = interruptedErr(ctx, err)
 	prog.done()

@@ -142,7 +142,7 @@ func (g *generator) wantMore() bool {
 	if g.opts.TargetBytes <= 0 {
 		return g.started < g.opts.Sessions
 	}
-	est := int64(initialSessionGuess)
+	est := g.opts.sessionGuess()
 	if g.done > 0 {
 		est = g.doneBytes / int64(g.done)
 	}
@@ -160,6 +160,7 @@ func (g *generator) startSession(ts int64) {
 	} else {
 		s = new(session)
 	}
+	s.convo.shape, s.convo.commands = g.opts.Shape, g.opts.Commands
 	s.reset(g.started, g.opts.Seed, ts, g.opts.IPv6Share, &g.sum)
 	s.resetTLS(g.opts.TLS, g.opts.Seed, g.tls, &g.sum)
 	g.started++

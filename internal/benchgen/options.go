@@ -89,6 +89,13 @@ type Options struct {
 	// TLS12Share is the share (0..1) of TLSOn sessions using TLS 1.2. Zero
 	// means DefaultTLS12Share; a negative value means none.
 	TLS12Share float64
+	// Shape selects the conversation of every session (see shape.go); the
+	// zero value is ShapeMixed. With ShapeLong and neither Sessions nor
+	// TargetBytes set, the capture holds one session.
+	Shape Shape
+	// Commands is the number of tagged commands of a ShapeLong session
+	// (at least 5); zero means DefaultLongCommands. Other shapes ignore it.
+	Commands int
 }
 
 // withDefaults returns o with zero fields replaced by defaults, or an error
@@ -97,8 +104,17 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Sessions < 0 || o.TargetBytes < 0 || o.Concurrency < 0 || o.IPv6Share > 1 {
 		return o, fmt.Errorf("%w: negative count or IPv6 share above 1", ErrOptions)
 	}
+	if o.Shape > ShapeLong || o.Commands < 0 || (o.Commands > 0 && o.Commands < minLongCommands) {
+		return o, fmt.Errorf("%w: unknown shape or fewer than %d commands", ErrOptions, minLongCommands)
+	}
+	if o.Commands == 0 {
+		o.Commands = DefaultLongCommands
+	}
 	if o.Sessions == 0 && o.TargetBytes == 0 {
 		o.Sessions = DefaultSessions
+		if o.Shape == ShapeLong {
+			o.Sessions = 1
+		}
 	}
 	if o.Seed == 0 {
 		o.Seed = DefaultSeed

@@ -76,6 +76,8 @@ type convo struct {
 	uidValidity int
 	uidNext     int
 	steps       []step
+	shape       Shape // set by the generator before build
+	commands    int   // tagged commands of a ShapeLong session
 }
 
 var tagPrefixes = []string{"A", "A", "A", "a", "C", "tag", "x"}
@@ -96,15 +98,23 @@ func (c *convo) build(r *rand.Rand, sum *Summary) {
 	tag := 0
 	add := func(k stepKind, d dir, arg, uid int) {
 		c.steps = append(c.steps, step{kind: k, dir: d, tag: tag, arg: arg, uid: uid})
-		if d == client && int(k) < len(commandOf) && commandOf[k] != "" {
+		if name := commandName(k); d == client && name != "" {
 			sum.Commands++
-			sum.CommandsByKind[commandOf[k]]++
+			sum.CommandsByKind[name]++
 		}
 	}
 	cmd := func(k, resp stepKind) {
 		tag++
 		add(k, client, 0, 0)
 		add(resp, server, 0, 0)
+	}
+	switch c.shape {
+	case ShapeShort:
+		c.buildShort(add, cmd)
+		return
+	case ShapeLong:
+		c.buildLong(r, sum, add, cmd, &tag)
+		return
 	}
 	add(stGreeting, server, 0, 0)
 	cmd(stCapability, stCapabilityResp)
@@ -162,6 +172,9 @@ func (c *convo) render(b []byte, r *rand.Rand, st step) []byte {
 		b = append(b, ' ')
 		b = append(b, text...)
 		return append(b, '\r', '\n')
+	}
+	if b, ok := c.renderShape(b, r, st); ok {
+		return b
 	}
 	switch st.kind {
 	case stGreeting:

@@ -31,7 +31,17 @@ type flow struct {
 // sizes, time order and exact sequence/acknowledgement numbers, reassembles
 // both directions and checks the IMAP conversation against the Summary.
 func TestWire(t *testing.T) {
-	b, sum, err := Capture(Options{Sessions: 120, Concurrency: 40, IPv6Share: 0.3, Seed: 11})
+	sum := checkWire(t, Options{Sessions: 120, Concurrency: 40, IPv6Share: 0.3, Seed: 11})
+	if sum.IPv6Sessions == 0 || sum.IPv6Sessions == sum.Sessions {
+		t.Errorf("IPv6 share not mixed: %d of %d", sum.IPv6Sessions, sum.Sessions)
+	}
+}
+
+// checkWire generates a capture for opts and checks it as TestWire
+// describes, returning its Summary.
+func checkWire(t *testing.T, opts Options) Summary {
+	t.Helper()
+	b, sum, err := Capture(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,9 +129,7 @@ func TestWire(t *testing.T) {
 			t.Errorf("%s: wire %d, summary %d", k, got.CommandsByKind[k], sum.CommandsByKind[k])
 		}
 	}
-	if sum.IPv6Sessions == 0 || sum.IPv6Sessions == sum.Sessions {
-		t.Errorf("IPv6 share not mixed: %d of %d", sum.IPv6Sessions, sum.Sessions)
-	}
+	return sum
 }
 
 // add checks one segment's sequence and acknowledgement numbers against
