@@ -44,13 +44,9 @@ func (f *fetchScan) feed(p []byte) {
 	for i := 0; i < len(p); {
 		if f.depth >= 2 && f.item != itemModSeq {
 			// Inside a nested value (ENVELOPE, BODYSTRUCTURE…) only
-			// parentheses and strings matter: jump to the next one.
-			for i < len(p) && !nestedSpecial[p[i]] {
-				i++
-			}
-			if i == len(p) {
-				break
-			}
+			// parentheses and strings matter.
+			i = f.skipNested(p, i)
+			continue
 		}
 		c := p[i]
 		switch {
@@ -68,10 +64,15 @@ func (f *fetchScan) feed(p []byte) {
 			if f.depth <= 0 {
 				f.depth = 0
 			}
-		case c == '"':
+		case c == '"' && f.depth == 1 && f.item == itemBody:
 			j, n := quotedLen(p, i)
 			f.value(nil, n)
 			i = j
+		case c == '"':
+			// Only a body section's string is measured; any other
+			// value just ends.
+			i = quotedSkip(p, i)
+			f.value(nil, 0)
 		default:
 			j := fetchAtomEnd(p, i)
 			f.atom(p[i:j])
@@ -85,6 +86,50 @@ func (f *fetchScan) feed(p []byte) {
 
 // nestedSpecial marks the bytes that matter inside a nested FETCH value.
 var nestedSpecial = [256]bool{'(': true, ')': true, '"': true}
+
+// skipNested reads p from i inside a nested value (depth 2 or more) up to
+// the parenthesis that closes it, or to the end of p, and returns where it
+// stopped. Nothing inside is looked at but parentheses and the ends of
+// quoted strings.
+func (f *fetchScan) skipNested(p []byte, i int) int {
+	depth := f.depth
+	for i < len(p) {
+		c := p[i]
+		if !nestedSpecial[c] {
+			i++
+			continue
+		}
+		switch c {
+		case '(':
+			depth++
+			i++
+		case ')':
+			depth--
+			i++
+			if depth <= 1 {
+				f.depth = depth
+				f.item = itemName // the list value ended
+				return i
+			}
+		default:
+			i = quotedSkip(p, i)
+		}
+	}
+	f.depth = depth
+	return i
+}
+
+// quotedSkip returns the end of the quoted string starting at p[i] == '"'
+// (len(p) when it does not end in p), as quotedLen does without counting.
+func quotedSkip(p []byte, i int) int {
+	// The first quote after the opening one ends the string unless a
+	// backslash right before it escapes it.
+	if j := bytes.IndexByte(p[i+1:], '"'); j >= 0 && (j == 0 || p[i+j] != '\\') {
+		return i + 2 + j
+	}
+	end, _ := quotedLen(p, i)
+	return end
+}
 
 // atom handles an atom token (a name or a value).
 func (f *fetchScan) atom(a []byte) {
