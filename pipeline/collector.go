@@ -157,7 +157,7 @@ func (c *Collector) NewConn(info reassembly.ConnInfo) reassembly.Conn {
 		Server: both[n:],
 		Start:  report.Time{Time: info.Start},
 	}
-	k.rs.Identify()
+	k.identify(info)
 	k.key = info.EventKey
 	if k.key == nil {
 		k.key = new(uint64)
@@ -212,11 +212,22 @@ type conn struct {
 	key    *uint64        // the event key of the goroutine driving the conn
 	events uint64         // events pushed so far, to order a conn's own events
 	addrs  [2 * len("[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff%eth0]:65535")]byte
+	ids    [len("1:") + 28 + len("C") + 16]byte // community_id and uid
 	s      *dissect.Session
 	seq    uint64
 	c      *Collector
 	// transportAnomalies counts the anomalies reassembly reported (transport.go).
 	transportAnomalies int
+}
+
+// identify fills in the session's Community ID and uid (as
+// report.Session.Identify does) in k.ids, without allocating.
+func (k *conn) identify(info reassembly.ConnInfo) {
+	b := report.AppendCommunityID(k.ids[:0], info.Client, info.Server)
+	n := len(b)
+	k.rs.CommunityID = unsafe.String(unsafe.SliceData(b), n)
+	b = report.AppendSessionUID(b, k.rs.CommunityID, k.rs.Client, k.rs.Server, info.Start)
+	k.rs.UID = unsafe.String(&b[n], len(b)-n)
 }
 
 // Data feeds one direction's bytes to the dissector.
