@@ -93,9 +93,10 @@ var nestedSpecial = [256]bool{'(': true, ')': true, '"': true}
 // quoted strings.
 func (f *fetchScan) skipNested(p []byte, i int) int {
 	depth := f.depth
+	special := &nestedSpecial
 	for i < len(p) {
 		c := p[i]
-		if !nestedSpecial[c] {
+		if !special[c] {
 			i++
 			continue
 		}
@@ -112,7 +113,13 @@ func (f *fetchScan) skipNested(p []byte, i int) int {
 				return i
 			}
 		default:
-			i = quotedSkip(p, i)
+			// As quotedSkip, inline: the first quote ends the string
+			// unless a backslash right before it escapes it.
+			if j := bytes.IndexByte(p[i+1:], '"'); j >= 0 && (j == 0 || p[i+j] != '\\') {
+				i += 2 + j
+			} else {
+				i, _ = quotedLen(p, i)
+			}
 		}
 	}
 	f.depth = depth
