@@ -19,6 +19,7 @@ import (
 	"github.com/imapscope/imapscope/pipeline"
 	"github.com/imapscope/imapscope/reassembly"
 	"github.com/imapscope/imapscope/report"
+	"github.com/imapscope/imapscope/tlsdecrypt"
 )
 
 const readUsage = `Usage: imapscope read [flags] FILE...
@@ -211,11 +212,7 @@ func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
 	if cfg.statsOnly {
 		name = "stats"
 	}
-	tty := cfg.output == "" && isTerminal(stdout)
-	if cfg.output == "" || cfg.output == "-" {
-		cfg.width = terminalWidth(stdout)
-	}
-	format := resolveFormat(name, cfg, tty, stderr)
+	format, tty := outputFormat(name, &cfg, stdout, stderr)
 	if format == "" {
 		return exitUsage
 	}
@@ -250,24 +247,10 @@ func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
 	bw := bufio.NewWriterSize(out, outputBufferSize)
 
 	prog := newProgress(stderr, inputs, cfg.quiet)
-	pc := pipeline.Config{
-		Inputs:     inputs,
-		Reassembly: reassembly.Options{Ports: cfg.ports, Workers: cfg.workers, IdleTimeout: cfg.idleTimeout},
-		Dissect:    dissect.Options{ShowSecrets: cfg.showSecrets, TLSKeys: keyLookup(keys)},
-		Tool:       "imapscope " + programVersion(),
-		NoDissect:  cfg.noDissect,
-		Progress:   prog.hook(),
-	}
-	if format == "jsonl" && !cfg.noDissect {
-		stream, err := jsonlStream(bw, cfg)
-		if err != nil {
-			fmt.Fprintf(stderr, "imapscope %s: %v\n", name, err)
-			return exitUsage
-		}
-		pc.Stream = stream
-	}
-	if format == "ecs" && !cfg.noDissect {
-		pc.Stream = ecsFiltered(bw, cfg.filter)
+	pc := readPipeline(cfg, inputs, keys, prog)
+	if err := setStream(&pc, bw, format, cfg); err != nil {
+		fmt.Fprintf(stderr, "imapscope %s: %v\n", name, err)
+		return exitUsage
 	}
 	res, err := pipeline.Run(ctx, pc)
 	err = interruptedErr(ctx, err)
@@ -281,9 +264,7 @@ func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
 		return exitFailure
 	}
 	if cfg.noDissect {
-		tot := res.Counted
-		fmt.Fprintf(bw, "{\"packets\":%d,\"bytes\":%d,\"imap_packets\":%d,\"connections\":%d,\"stream_bytes\":%d}\n",
-			st.Packets, st.Bytes, st.IMAPPackets, st.Conns, tot.ClientBytes+tot.ServerBytes)
+		writeCounted(bw, res)
 		return finish(bw, file, st, err, stderr, cfg.quiet)
 	}
 	var inErr *reassembly.InputError
@@ -300,15 +281,69 @@ func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if !cfg.quiet && err == nil {
-		empty := res.Report.Capture.EmptyConnections
-		fmt.Fprintf(stderr, "imapscope: %d packets, %d IMAP sessions", st.Packets, st.Conns-empty)
-		if empty > 0 {
-			fmt.Fprintf(stderr, " (and %d connections without data)", empty)
-		}
-		fmt.Fprint(stderr, skippedSummary(st))
-		fmt.Fprintln(stderr)
+		readSummary(stderr, res.Report, st)
 	}
 	return finish(bw, file, st, err, stderr, cfg.quiet)
+}
+
+// outputFormat settles the output format of the command name and whether
+// it goes to a terminal (and sets cfg.width for it); "" is a usage error,
+// already reported.
+func outputFormat(name string, cfg *readConfig, stdout, stderr io.Writer) (format string, tty bool) {
+	tty = cfg.output == "" && isTerminal(stdout)
+	if cfg.output == "" || cfg.output == "-" {
+		cfg.width = terminalWidth(stdout)
+	}
+	return resolveFormat(name, *cfg, tty, stderr), tty
+}
+
+// readPipeline is the pipeline configuration of a read of inputs.
+func readPipeline(cfg readConfig, inputs []string, keys *tlsdecrypt.KeyLog, prog *progress) pipeline.Config {
+	return pipeline.Config{
+		Inputs:     inputs,
+		Reassembly: reassembly.Options{Ports: cfg.ports, Workers: cfg.workers, IdleTimeout: cfg.idleTimeout},
+		Dissect:    dissect.Options{ShowSecrets: cfg.showSecrets, TLSKeys: keyLookup(keys)},
+		Tool:       "imapscope " + programVersion(),
+		NoDissect:  cfg.noDissect,
+		Progress:   prog.hook(),
+	}
+}
+
+// setStream makes pc write the formats that stream (jsonl, ecs) to w as
+// sessions end.
+func setStream(pc *pipeline.Config, w io.Writer, format string, cfg readConfig) error {
+	if cfg.noDissect {
+		return nil
+	}
+	switch format {
+	case "jsonl":
+		stream, err := jsonlStream(w, cfg)
+		if err != nil {
+			return err
+		}
+		pc.Stream = stream
+	case "ecs":
+		pc.Stream = ecsFiltered(w, cfg.filter)
+	}
+	return nil
+}
+
+// writeCounted writes the one-line JSON summary of a --no-dissect run.
+func writeCounted(w io.Writer, res pipeline.Result) {
+	st, tot := res.Stats, res.Counted
+	fmt.Fprintf(w, "{\"packets\":%d,\"bytes\":%d,\"imap_packets\":%d,\"connections\":%d,\"stream_bytes\":%d}\n",
+		st.Packets, st.Bytes, st.IMAPPackets, st.Conns, tot.ClientBytes+tot.ServerBytes)
+}
+
+// readSummary prints the closing line of a read to stderr.
+func readSummary(stderr io.Writer, rep *report.Report, st reassembly.Stats) {
+	empty := rep.Capture.EmptyConnections
+	fmt.Fprintf(stderr, "imapscope: %d packets, %d IMAP sessions", st.Packets, st.Conns-empty)
+	if empty > 0 {
+		fmt.Fprintf(stderr, " (and %d connections without data)", empty)
+	}
+	fmt.Fprint(stderr, skippedSummary(st))
+	fmt.Fprintln(stderr)
 }
 
 // jsonlStream writes sessions that pass the filters as JSONL lines to w as
