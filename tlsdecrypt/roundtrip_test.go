@@ -117,11 +117,10 @@ func testCerts(_ *testing.T) (tls.Certificate, tls.Certificate) {
 
 // session is the outcome of one recorded TLS connection.
 type session struct {
-	chunks         []chunk
-	keylog         []byte
-	clientSent     []byte // plaintext the client wrote
-	serverSent     []byte // plaintext the server wrote
-	clientRandomOK bool
+	chunks     []chunk
+	keylog     []byte
+	clientSent []byte // plaintext the client wrote
+	serverSent []byte // plaintext the server wrote
 }
 
 // exchange runs a short IMAP-like conversation between a crypto/tls client
