@@ -38,6 +38,18 @@ func (f *fetchScan) start(t *txn, seq int64) {
 // value of the attribute pending (its size is taken, its bytes skipped).
 func (f *fetchScan) feed(p []byte) {
 	lit, hasLit := trailingLiteral(p)
+	if !hasLit && (f.item == itemName || f.item == itemOther) && !mayHoldFetchItem(p) {
+		// The response ends with p, no value of ours is pending, and p
+		// holds no name of an item whose value is used: tokenizing it
+		// would change nothing (most ENVELOPE and FLAGS responses).
+		return
+	}
+	f.tokenize(p, lit, hasLit)
+}
+
+// tokenize reads the line segment p as feed does, always; lit is the
+// literal header at its end, if hasLit.
+func (f *fetchScan) tokenize(p []byte, lit literalHeader, hasLit bool) {
 	if hasLit {
 		p = p[:len(p)-literalHeaderLen(p)]
 	}
@@ -81,6 +93,35 @@ func (f *fetchScan) feed(p []byte) {
 	}
 	if hasLit {
 		f.value(nil, lit.size)
+	}
+}
+
+// mayHoldFetchItem reports whether p may hold the name of a FETCH item
+// whose value fetchScan keeps (see classifyFetchItem): UID, MODSEQ, a body
+// section (BODY[…], BINARY[…]) or RFC822…, in any case. It looks for the
+// rarest byte of each name with IndexByte and checks the name around it,
+// so that most lines are ruled out without being tokenized. True means
+// only that p has to be tokenized.
+func mayHoldFetchItem(p []byte) bool {
+	return foldAround(p, 'u', 0, "UID") || foldAround(p, 'U', 0, "UID") ||
+		foldAround(p, 'q', 5, "MODSEQ") || foldAround(p, 'Q', 5, "MODSEQ") ||
+		foldAround(p, '[', 4, "BODY") || foldAround(p, '[', 6, "BINARY") ||
+		foldAround(p, '8', 3, "RFC822")
+}
+
+// foldAround reports whether, at some occurrence of c in p, the bytes
+// starting back bytes before it equal the upper-case word w ignoring case.
+func foldAround(p []byte, c byte, back int, w string) bool {
+	for i := 0; ; {
+		j := bytes.IndexByte(p[i:], c)
+		if j < 0 {
+			return false
+		}
+		k := i + j - back
+		if k >= 0 && k+len(w) <= len(p) && equalFold(p[k:k+len(w)], w) {
+			return true
+		}
+		i += j + 1
 	}
 }
 

@@ -1,6 +1,9 @@
 package dissect
 
-import "testing"
+import (
+	"math/rand/v2"
+	"testing"
+)
 
 // envelopeLines are FETCH response bodies as benchgen (and Dovecot) send
 // them for FETCH n (FLAGS ENVELOPE), one with escaped quotes.
@@ -31,6 +34,42 @@ func BenchmarkFetchScanEnvelope(b *testing.B) {
 			var f fetchScan
 			f.start(nil, 1)
 			f.feed(l)
+		}
+	}
+}
+
+// TestFetchScanShortcut: feed, which skips the segments that cannot hold
+// an item whose value is kept, keeps exactly what tokenizing every
+// segment keeps, on random FETCH-like segments (the state after a segment
+// matters only when a literal continues the response).
+func TestFetchScanShortcut(t *testing.T) {
+	toks := []string{"UID", "uid", "Uid", "uId", "MODSEQ", "modseq", "ModSeq", "(", ")", `"`, `\`, " ", " ", " ",
+		"BODY[]", "body[text]", "BINARY[1]", "binary[]", "RFC822", "rfc822.header", "Rfc822.Text", "123", "7",
+		"NIL", "ENVELOPE", "FLAGS", "{5}", "x", "[", "]", "8", "q", "Q", "u", "BODY", "BINARY", "RFC", "822", `"ab c"`}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 200000 {
+		var fast, full fetchScan
+		fast.start(nil, 1)
+		full.start(nil, 1)
+		var segs []string
+		for range 1 + r.IntN(3) {
+			var b []byte
+			for range r.IntN(16) {
+				b = append(b, toks[r.IntN(len(toks))]...)
+			}
+			if r.IntN(2) == 0 {
+				b = append(b, "{12}"...)
+			}
+			segs = append(segs, string(b))
+			fast.feed(b)
+			lit, hasLit := trailingLiteral(b)
+			full.tokenize(b, lit, hasLit)
+			if fast.uid != full.uid || fast.modseq != full.modseq || fast.body != full.body || hasLit && fast != full {
+				t.Fatalf("%q: feed kept %+v, tokenizing %+v", segs, fast, full)
+			}
+			if !hasLit {
+				break
+			}
 		}
 	}
 }
