@@ -120,12 +120,12 @@ func addInt(field **int64, slot *int64, v int64) {
 // serverData handles a data response (untagged, or IMAP3 tagged) after it
 // was attributed to s.srv: num is its leading message number (-1: none),
 // rest what follows its keyword on the line.
-func (s *Session) serverData(kind string, num int64, rest []byte, ts time.Time) {
+func (s *Session) serverData(kind string, num int64, rest []byte, lit lineLiteral, ts time.Time) {
 	t := s.srv
 	switch kind {
 	case "FETCH":
 		s.res.fetch.start(t, num)
-		s.res.fetch.feed(rest)
+		s.res.fetch.feed(rest, lit)
 		return
 	case "EXISTS":
 		s.viewExists(num, ts)
@@ -182,10 +182,10 @@ func (s *Session) serverData(kind string, num int64, rest []byte, ts time.Time) 
 
 // serverContinuation reads a line that continues a server message after a
 // literal, for the FETCH or STATUS response it belongs to.
-func (s *Session) serverContinuation(line []byte) {
+func (s *Session) serverContinuation(line []byte, lit lineLiteral) {
 	switch {
 	case s.res.fetch.on:
-		s.res.fetch.feed(line)
+		s.res.fetch.feed(line, lit)
 	case s.res.status != nil:
 		s.statusItems(s.res.status, line, false)
 	}

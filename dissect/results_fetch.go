@@ -36,8 +36,8 @@ func (f *fetchScan) start(t *txn, seq int64) {
 // feed reads one line segment of the response: the first after "FETCH",
 // or a continuation after a literal. A literal header at its end is the
 // value of the attribute pending (its size is taken, its bytes skipped).
-func (f *fetchScan) feed(p []byte) {
-	lit, hasLit := trailingLiteral(p)
+func (f *fetchScan) feed(p []byte, ll lineLiteral) {
+	lit, hasLit := ll.h, ll.ok
 	if !hasLit && (f.item == itemName || f.item == itemOther) && !mayHoldFetchItem(p) {
 		// The response ends with p, no value of ours is pending, and p
 		// holds no name of an item whose value is used: tokenizing it

@@ -19,7 +19,7 @@ func TestFetchScanEnvelope(t *testing.T) {
 	for i, want := range []int64{0, 17} {
 		var f fetchScan
 		f.start(nil, 1)
-		f.feed(envelopeLines[i])
+		f.feed(envelopeLines[i], literalOf(envelopeLines[i]))
 		if f.uid != want || f.depth != 0 || f.item != itemName {
 			t.Errorf("line %d: uid %d depth %d item %d, want uid %d depth 0", i, f.uid, f.depth, f.item, want)
 		}
@@ -33,7 +33,7 @@ func BenchmarkFetchScanEnvelope(b *testing.B) {
 		for _, l := range envelopeLines {
 			var f fetchScan
 			f.start(nil, 1)
-			f.feed(l)
+			f.feed(l, literalOf(l))
 		}
 	}
 }
@@ -61,7 +61,7 @@ func TestFetchScanShortcut(t *testing.T) {
 				b = append(b, "{12}"...)
 			}
 			segs = append(segs, string(b))
-			fast.feed(b)
+			fast.feed(b, literalOf(b))
 			lit, hasLit := trailingLiteral(b)
 			full.tokenize(b, lit, hasLit)
 			if fast.uid != full.uid || fast.modseq != full.modseq || fast.body != full.body || hasLit && fast != full {

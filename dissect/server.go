@@ -11,8 +11,9 @@ import (
 // onServerLine handles one line from the server.
 func (s *Session) onServerLine(f *framer, ts time.Time, line []byte, first bool) int64 {
 	if !first {
-		s.serverContinuation(line)
-		return s.serverLiteral(line, ts)
+		lit := literalOf(line)
+		s.serverContinuation(line, lit)
+		return s.serverLiteral(line, lit, ts)
 	}
 	if len(line) == 0 {
 		if f.resyncing() {
@@ -106,8 +107,9 @@ func (s *Session) untagged(f *framer, ts time.Time, rest []byte) int64 {
 	}
 	s.responseData(kind, after, ts)
 	s.attribute(kind, ts)
-	s.serverData(kind, num, after, ts)
-	return s.serverLiteral(after, ts)
+	lit := literalOf(after)
+	s.serverData(kind, num, after, lit, ts)
+	return s.serverLiteral(after, lit, ts)
 }
 
 // checkQuotes notes a data line that ends inside a quoted string. Only
@@ -233,7 +235,7 @@ func (s *Session) taggedData(t *txn, tag, w, after []byte, ts time.Time) int64 {
 			s.anomaly(report.AnomalyUnknownTag, "tagged data for tag "+string(tag)+", which no pending command has", string(tag), ts)
 		}
 		s.srv = nil
-		return s.serverLiteral(after, ts)
+		return s.serverLiteral(after, literalOf(after), ts)
 	}
 	if !s.dialect.taggedSolicited && !s.dialect.warnedTagged {
 		s.dialect.warnedTagged = true
@@ -243,8 +245,9 @@ func (s *Session) taggedData(t *txn, tag, w, after []byte, ts time.Time) int64 {
 	s.responseData(kind, after, ts)
 	t.t.Responses++
 	s.srv = t
-	s.serverData(kind, num, after, ts)
-	return s.serverLiteral(after, ts)
+	lit := literalOf(after)
+	s.serverData(kind, num, after, lit, ts)
+	return s.serverLiteral(after, lit, ts)
 }
 
 // unknownCompletion notes a completion (status: its status word, if any)
@@ -321,10 +324,10 @@ func foldEq(p []byte, w string) bool {
 	return true
 }
 
-// serverLiteral returns the size of a literal announced at the end of a
-// server data line.
-func (s *Session) serverLiteral(line []byte, ts time.Time) int64 {
-	h, ok := trailingLiteral(line)
+// serverLiteral returns the size of the literal lit announced at the end
+// of a server data line.
+func (s *Session) serverLiteral(line []byte, lit lineLiteral, ts time.Time) int64 {
+	h, ok := lit.h, lit.ok
 	if !ok {
 		tag := ""
 		if s.srv != nil {
