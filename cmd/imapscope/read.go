@@ -208,10 +208,7 @@ func writeReport(w io.Writer, rep *report.Report, format string, cfg readConfig,
 
 // readInputs runs the pipeline and writes the report.
 func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
-	name := "read"
-	if cfg.statsOnly {
-		name = "stats"
-	}
+	name := commandName(cfg)
 	format, tty := outputFormat(name, &cfg, stdout, stderr)
 	if format == "" {
 		return exitUsage
@@ -226,31 +223,37 @@ func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
 	// interrupted run always gets to remove its temporary file.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	out := io.Writer(stdout)
-	file, err := createOutput(cfg.output, cfg.showSecrets)
+	out, file, err := openOutput(cfg, stdout, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "imapscope: %v\n", err)
 		return exitFailure
 	}
 	defer file.Abort() // no-op once committed: every early return keeps the old file
-	if file != nil {
-		out = file
-	}
-	if cfg.showSecrets && !cfg.quiet {
-		fmt.Fprintln(stderr, "imapscope: --show-secrets: passwords and SASL secrets will appear in the output")
-	}
-	keys, ok := loadKeyLogs(cfg.keylogs, stderr, name)
+	keys, ok := readKeyLogs(cfg, inputs, name, stderr)
 	if !ok {
 		return exitUsage
 	}
-	keys = embeddedSecrets(keys, inputs)
 	bw := bufio.NewWriterSize(out, outputBufferSize)
 
 	prog := newProgress(stderr, inputs, cfg.quiet)
-	pc := readPipeline(cfg, inputs, keys, prog)
-	if err := setStream(&pc, bw, format, cfg); err != nil {
-		fmt.Fprintf(stderr, "imapscope %s: %v\n", name, err)
-		return exitUsage
+	pc := pipeline.Config{
+		Inputs:     inputs,
+		Reassembly: reassembly.Options{Ports: cfg.ports, Workers: cfg.workers, IdleTimeout: cfg.idleTimeout},
+		Dissect:    dissect.Options{ShowSecrets: cfg.showSecrets, TLSKeys: keyLookup(keys)},
+		Tool:       "imapscope " + programVersion(),
+		NoDissect:  cfg.noDissect,
+		Progress:   prog.hook(),
+	}
+	if format == "jsonl" && !cfg.noDissect {
+		stream, err := jsonlStream(bw, cfg)
+		if err != nil {
+			fmt.Fprintf(stderr, "imapscope %s: %v\n", name, err)
+			return exitUsage
+		}
+		pc.Stream = stream
+	}
+	if format == "ecs" && !cfg.noDissect {
+		pc.Stream = ecsFiltered(bw, cfg.filter)
 	}
 	res, err := pipeline.Run(ctx, pc)
 	err = interruptedErr(ctx, err)
@@ -259,8 +262,7 @@ func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
 		keyLogStats(keys, res.Report.Capture)
 	}
 	st := res.Stats
-	if outErr := (*pipeline.OutputError)(nil); errors.As(err, &outErr) {
-		fmt.Fprintf(stderr, "imapscope: writing output: %v\n", outErr.Err)
+	if outputFailed(err, stderr) {
 		return exitFailure
 	}
 	if cfg.noDissect {
@@ -286,6 +288,30 @@ func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
 	return finish(bw, file, st, err, stderr, cfg.quiet)
 }
 
+// commandName is the name a read runs under: read, or stats.
+func commandName(cfg readConfig) string {
+	if cfg.statsOnly {
+		return "stats"
+	}
+	return "read"
+}
+
+// openOutput creates the output file cfg names (nil for stdout) and
+// returns where the report goes; with --show-secrets it warns first.
+func openOutput(cfg readConfig, stdout, stderr io.Writer) (io.Writer, *outfile.File, error) {
+	file, err := createOutput(cfg.output, cfg.showSecrets)
+	if err != nil {
+		return nil, nil, err
+	}
+	if cfg.showSecrets && !cfg.quiet {
+		fmt.Fprintln(stderr, "imapscope: --show-secrets: passwords and SASL secrets will appear in the output")
+	}
+	if file != nil {
+		return file, file, nil
+	}
+	return stdout, nil, nil
+}
+
 // outputFormat settles the output format of the command name and whether
 // it goes to a terminal (and sets cfg.width for it); "" is a usage error,
 // already reported.
@@ -297,35 +323,24 @@ func outputFormat(name string, cfg *readConfig, stdout, stderr io.Writer) (forma
 	return resolveFormat(name, *cfg, tty, stderr), tty
 }
 
-// readPipeline is the pipeline configuration of a read of inputs.
-func readPipeline(cfg readConfig, inputs []string, keys *tlsdecrypt.KeyLog, prog *progress) pipeline.Config {
-	return pipeline.Config{
-		Inputs:     inputs,
-		Reassembly: reassembly.Options{Ports: cfg.ports, Workers: cfg.workers, IdleTimeout: cfg.idleTimeout},
-		Dissect:    dissect.Options{ShowSecrets: cfg.showSecrets, TLSKeys: keyLookup(keys)},
-		Tool:       "imapscope " + programVersion(),
-		NoDissect:  cfg.noDissect,
-		Progress:   prog.hook(),
+// readKeyLogs loads the --keylog files and the secrets embedded in pcapng
+// inputs; false: a key log could not be read (reported).
+func readKeyLogs(cfg readConfig, inputs []string, name string, stderr io.Writer) (*tlsdecrypt.KeyLog, bool) {
+	keys, ok := loadKeyLogs(cfg.keylogs, stderr, name)
+	if !ok {
+		return nil, false
 	}
+	return embeddedSecrets(keys, inputs), true
 }
 
-// setStream makes pc write the formats that stream (jsonl, ecs) to w as
-// sessions end.
-func setStream(pc *pipeline.Config, w io.Writer, format string, cfg readConfig) error {
-	if cfg.noDissect {
-		return nil
+// outputFailed reports (to stderr) whether err is the output failing.
+func outputFailed(err error, stderr io.Writer) bool {
+	outErr := (*pipeline.OutputError)(nil)
+	if !errors.As(err, &outErr) {
+		return false
 	}
-	switch format {
-	case "jsonl":
-		stream, err := jsonlStream(w, cfg)
-		if err != nil {
-			return err
-		}
-		pc.Stream = stream
-	case "ecs":
-		pc.Stream = ecsFiltered(w, cfg.filter)
-	}
-	return nil
+	fmt.Fprintf(stderr, "imapscope: writing output: %v\n", outErr.Err)
+	return true
 }
 
 // writeCounted writes the one-line JSON summary of a --no-dissect run.
