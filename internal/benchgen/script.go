@@ -155,7 +155,9 @@ func (c *convo) appendTag(b []byte, n int) []byte {
 
 // render appends the bytes of st to b.
 func (c *convo) render(b []byte, r *rand.Rand, st step) []byte {
-	tagged := func(b []byte, text string) []byte { return c.tagged(b, st, text) }
+	tagged := func(b []byte, text string) []byte {
+		return c.tagged(b, st, text)
+	}
 	switch st.kind {
 	case stGreeting:
 		b = append(b, "* OK [CAPABILITY "+capabilities+"] Dovecot ready.\r\n"...)
