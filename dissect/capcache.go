@@ -9,13 +9,15 @@ import (
 // CapabilityCache shares parsed capability lists between the sessions of
 // one analysis: a server sends the same list to every client, so each
 // distinct list is parsed and stored once instead of once per session.
-// It shares the sessions' unsolicited-response counts the same way (most
-// sessions of a server have the same few). Lists and maps are never
-// modified after they are cached (report data is read-only once built).
-// It is safe for concurrent use; the zero value is ready.
+// It shares the sessions' flag lists (FLAGS, PERMANENTFLAGS) and
+// unsolicited-response counts the same way (most sessions of a server
+// have the same few). Lists and maps are never modified after they are
+// cached (report data is read-only once built). It is safe for concurrent
+// use; the zero value is ready.
 type CapabilityCache struct {
 	mu    sync.RWMutex
 	m     map[string][]string
+	lists map[string][]string
 	unsol map[string]map[string]int
 }
 
@@ -47,6 +49,42 @@ func (c *CapabilityCache) capabilities(raw []byte) []string {
 	}
 	c.mu.Unlock()
 	return caps
+}
+
+// list returns the words of a list response (FLAGS, PERMANENTFLAGS),
+// shared between the sessions (c may be nil: no sharing); the result is
+// never modified.
+func (c *CapabilityCache) list(raw []byte) []string {
+	if len(raw) > maxCachedCapBytes {
+		return words(raw)
+	}
+	if c == nil {
+		return nonNil(words(raw))
+	}
+	c.mu.RLock()
+	l, ok := c.lists[string(raw)]
+	c.mu.RUnlock()
+	if ok {
+		return l
+	}
+	l = nonNil(words(raw))
+	c.mu.Lock()
+	if c.lists == nil {
+		c.lists = make(map[string][]string)
+	}
+	if len(c.lists) < maxCachedCapLists {
+		c.lists[string(raw)] = l
+	}
+	c.mu.Unlock()
+	return l
+}
+
+// nonNil returns l, or an empty list for nil.
+func nonNil(l []string) []string {
+	if l == nil {
+		return []string{}
+	}
+	return l
 }
 
 // maxSharedUnsolicited bounds the distinct unsolicited-count maps a cache

@@ -27,10 +27,10 @@
 //
 // Concurrency: a Session is not safe for concurrent use; the reassembly layer
 // drives each connection from a single goroutine. Sessions on different
-// goroutines share only read-mostly caches, each behind a lock:
-// Options.Capabilities (capability lists and unsolicited counts, one per
-// collector), the flag-list cache of results.go (process-wide) and the key
-// log behind Options.TLSKeys. What they hand out is never modified.
+// goroutines share only what Options gives them, each behind a lock:
+// Options.Capabilities (capability and flag lists, unsolicited counts; one
+// per collector) and the key log behind Options.TLSKeys. What they hand
+// out is never modified. The package has no mutable global state.
 //
 // Limits: every limit is a named constant with a default in options.go and
 // can be overridden through Options. Input that exceeds a limit becomes an
