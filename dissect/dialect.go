@@ -85,6 +85,9 @@ func containsFold(p []byte, w string) bool {
 // capabilities notes a capability list.
 func (d *dialectState) capabilities(caps []string) {
 	for _, c := range caps {
+		if c == "" || c[0] != 'I' && c[0] != 'i' {
+			continue // each name below starts with I (no other rune folds to it)
+		}
 		switch {
 		case strings.EqualFold(c, "IMAP4rev1"):
 			d.capRev1 = true

@@ -6,7 +6,8 @@
 // Every call returns after the bytes it was given have been consumed, and
 // events (finished transactions) are delivered synchronously, before it
 // returns. Nothing here imports gopacket and nothing starts a goroutine:
-// the DEFLATE decoder after COMPRESS is a push decoder too (flate.go).
+// the DEFLATE decoder after COMPRESS is a push decoder too (flate.go), and
+// TLS records are decrypted inside the Feed that carries them (tlsconn.go).
 //
 // Each direction has a wire (wire.go), the one path its bytes take:
 //
@@ -25,7 +26,11 @@
 // cut by a segment's end (maxFlateUnit).
 //
 // Concurrency: a Session is not safe for concurrent use; the reassembly layer
-// drives each connection from a single goroutine.
+// drives each connection from a single goroutine. Sessions on different
+// goroutines share only what Options gives them, each behind a lock:
+// Options.Capabilities (capability and flag lists, unsolicited counts; one
+// per collector) and the key log behind Options.TLSKeys. What they hand
+// out is never modified. The package has no mutable global state.
 //
 // Limits: every limit is a named constant with a default in options.go and
 // can be overridden through Options. Input that exceeds a limit becomes an

@@ -2,7 +2,6 @@ package dissect
 
 import (
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/imapscope/imapscope/report"
@@ -120,12 +119,12 @@ func addInt(field **int64, slot *int64, v int64) {
 // serverData handles a data response (untagged, or IMAP3 tagged) after it
 // was attributed to s.srv: num is its leading message number (-1: none),
 // rest what follows its keyword on the line.
-func (s *Session) serverData(kind string, num int64, rest []byte, ts time.Time) {
+func (s *Session) serverData(kind string, num int64, rest []byte, lit lineLiteral, ts time.Time) {
 	t := s.srv
 	switch kind {
 	case "FETCH":
 		s.res.fetch.start(t, num)
-		s.res.fetch.feed(rest)
+		s.res.fetch.feed(rest, lit)
 		return
 	case "EXISTS":
 		s.viewExists(num, ts)
@@ -140,7 +139,7 @@ func (s *Session) serverData(kind string, num int64, rest []byte, ts time.Time) 
 		}
 	case "FLAGS":
 		if t != nil && t.kind == kSelect {
-			s.resultOf(t).res.Flags = cachedList(rest)
+			s.resultOf(t).res.Flags = s.opts.Capabilities.list(rest)
 		}
 	case "EXPUNGE":
 		s.checkExpungeDuringFetch(ts)
@@ -182,10 +181,10 @@ func (s *Session) serverData(kind string, num int64, rest []byte, ts time.Time) 
 
 // serverContinuation reads a line that continues a server message after a
 // literal, for the FETCH or STATUS response it belongs to.
-func (s *Session) serverContinuation(line []byte) {
+func (s *Session) serverContinuation(line []byte, lit lineLiteral) {
 	switch {
 	case s.res.fetch.on:
-		s.res.fetch.feed(line)
+		s.res.fetch.feed(line, lit)
 	case s.res.status != nil:
 		s.statusItems(s.res.status, line, false)
 	}
@@ -443,7 +442,7 @@ func (s *Session) resultCode(t *txn, code []byte, ts time.Time) {
 			setInt(&b.res.HighestModSeq, &b.v.modSeq, num)
 		}
 	case equalFold(name, "PERMANENTFLAGS") && sel != nil:
-		s.resultOf(sel).res.PermanentFlags = cachedList(rest)
+		s.resultOf(sel).res.PermanentFlags = s.opts.Capabilities.list(rest)
 	case (equalFold(name, "READ-ONLY") || equalFold(name, "READ-WRITE")) && t != nil && t.kind == kSelect:
 		b := s.resultOf(t)
 		b.v.readOnly = equalFold(name, "READ-ONLY")
@@ -508,38 +507,4 @@ func (s *Session) finishResult(t *txn) {
 		b.res.UIDs = s.strs.str(b.uids.appendTo(buf[:0]))
 	}
 	s.commandDone(t)
-}
-
-// listCache shares parsed flag lists between sessions, as capCache does
-// capability lists: a server sends the same FLAGS to every client.
-var listCache struct {
-	sync.RWMutex
-	m map[string][]string
-}
-
-// cachedList returns the words of a list response (FLAGS, PERMANENTFLAGS),
-// shared between sessions; the result is never modified.
-func cachedList(raw []byte) []string {
-	if len(raw) > maxCachedCapBytes {
-		return words(raw)
-	}
-	listCache.RLock()
-	l, ok := listCache.m[string(raw)]
-	listCache.RUnlock()
-	if ok {
-		return l
-	}
-	l = words(raw)
-	if l == nil {
-		l = []string{}
-	}
-	listCache.Lock()
-	if listCache.m == nil {
-		listCache.m = make(map[string][]string)
-	}
-	if len(listCache.m) < maxCachedCapLists {
-		listCache.m[string(raw)] = l
-	}
-	listCache.Unlock()
-	return l
 }

@@ -36,21 +36,29 @@ func (f *fetchScan) start(t *txn, seq int64) {
 // feed reads one line segment of the response: the first after "FETCH",
 // or a continuation after a literal. A literal header at its end is the
 // value of the attribute pending (its size is taken, its bytes skipped).
-func (f *fetchScan) feed(p []byte) {
-	lit, hasLit := trailingLiteral(p)
+func (f *fetchScan) feed(p []byte, ll lineLiteral) {
+	lit, hasLit := ll.h, ll.ok
+	if !hasLit && (f.item == itemName || f.item == itemOther) && !mayHoldFetchItem(p) {
+		// The response ends with p, no value of ours is pending, and p
+		// holds no name of an item whose value is used: tokenizing it
+		// would change nothing (most ENVELOPE and FLAGS responses).
+		return
+	}
+	f.tokenize(p, lit, hasLit)
+}
+
+// tokenize reads the line segment p as feed does, always; lit is the
+// literal header at its end, if hasLit.
+func (f *fetchScan) tokenize(p []byte, lit literalHeader, hasLit bool) {
 	if hasLit {
 		p = p[:len(p)-literalHeaderLen(p)]
 	}
 	for i := 0; i < len(p); {
 		if f.depth >= 2 && f.item != itemModSeq {
 			// Inside a nested value (ENVELOPE, BODYSTRUCTURE…) only
-			// parentheses and strings matter: jump to the next one.
-			for i < len(p) && !nestedSpecial[p[i]] {
-				i++
-			}
-			if i == len(p) {
-				break
-			}
+			// parentheses and strings matter.
+			i = f.skipNested(p, i)
+			continue
 		}
 		c := p[i]
 		switch {
@@ -68,10 +76,15 @@ func (f *fetchScan) feed(p []byte) {
 			if f.depth <= 0 {
 				f.depth = 0
 			}
-		case c == '"':
+		case c == '"' && f.depth == 1 && f.item == itemBody:
 			j, n := quotedLen(p, i)
 			f.value(nil, n)
 			i = j
+		case c == '"':
+			// Only a body section's string is measured; any other
+			// value just ends.
+			i = quotedSkip(p, i)
+			f.value(nil, 0)
 		default:
 			j := fetchAtomEnd(p, i)
 			f.atom(p[i:j])
@@ -83,8 +96,88 @@ func (f *fetchScan) feed(p []byte) {
 	}
 }
 
+// mayHoldFetchItem reports whether p may hold the name of a FETCH item
+// whose value fetchScan keeps (see classifyFetchItem): UID, MODSEQ, a body
+// section (BODY[…], BINARY[…]) or RFC822…, in any case. It looks for the
+// rarest byte of each name with IndexByte and checks the name around it,
+// so that most lines are ruled out without being tokenized. True means
+// only that p has to be tokenized.
+func mayHoldFetchItem(p []byte) bool {
+	return foldAround(p, 'u', 0, "UID") || foldAround(p, 'U', 0, "UID") ||
+		foldAround(p, 'q', 5, "MODSEQ") || foldAround(p, 'Q', 5, "MODSEQ") ||
+		foldAround(p, '[', 4, "BODY") || foldAround(p, '[', 6, "BINARY") ||
+		foldAround(p, '8', 3, "RFC822")
+}
+
+// foldAround reports whether, at some occurrence of c in p, the bytes
+// starting back bytes before it equal the upper-case word w ignoring case.
+func foldAround(p []byte, c byte, back int, w string) bool {
+	for i := 0; ; {
+		j := bytes.IndexByte(p[i:], c)
+		if j < 0 {
+			return false
+		}
+		k := i + j - back
+		if k >= 0 && k+len(w) <= len(p) && equalFold(p[k:k+len(w)], w) {
+			return true
+		}
+		i += j + 1
+	}
+}
+
 // nestedSpecial marks the bytes that matter inside a nested FETCH value.
 var nestedSpecial = [256]bool{'(': true, ')': true, '"': true}
+
+// skipNested reads p from i inside a nested value (depth 2 or more) up to
+// the parenthesis that closes it, or to the end of p, and returns where it
+// stopped. Nothing inside is looked at but parentheses and the ends of
+// quoted strings.
+func (f *fetchScan) skipNested(p []byte, i int) int {
+	depth := f.depth
+	special := &nestedSpecial
+	for i < len(p) {
+		c := p[i]
+		if !special[c] {
+			i++
+			continue
+		}
+		switch c {
+		case '(':
+			depth++
+			i++
+		case ')':
+			depth--
+			i++
+			if depth <= 1 {
+				f.depth = depth
+				f.item = itemName // the list value ended
+				return i
+			}
+		default:
+			// As quotedSkip, inline: the first quote ends the string
+			// unless a backslash right before it escapes it.
+			if j := bytes.IndexByte(p[i+1:], '"'); j >= 0 && (j == 0 || p[i+j] != '\\') {
+				i += 2 + j
+			} else {
+				i, _ = quotedLen(p, i)
+			}
+		}
+	}
+	f.depth = depth
+	return i
+}
+
+// quotedSkip returns the end of the quoted string starting at p[i] == '"'
+// (len(p) when it does not end in p), as quotedLen does without counting.
+func quotedSkip(p []byte, i int) int {
+	// The first quote after the opening one ends the string unless a
+	// backslash right before it escapes it.
+	if j := bytes.IndexByte(p[i+1:], '"'); j >= 0 && (j == 0 || p[i+j] != '\\') {
+		return i + 2 + j
+	}
+	end, _ := quotedLen(p, i)
+	return end
+}
 
 // atom handles an atom token (a name or a value).
 func (f *fetchScan) atom(a []byte) {

@@ -11,8 +11,9 @@ import (
 // onServerLine handles one line from the server.
 func (s *Session) onServerLine(f *framer, ts time.Time, line []byte, first bool) int64 {
 	if !first {
-		s.serverContinuation(line)
-		return s.serverLiteral(line, ts)
+		lit := literalOf(line)
+		s.serverContinuation(line, lit)
+		return s.serverLiteral(line, lit, ts)
 	}
 	if len(line) == 0 {
 		if f.resyncing() {
@@ -106,8 +107,9 @@ func (s *Session) untagged(f *framer, ts time.Time, rest []byte) int64 {
 	}
 	s.responseData(kind, after, ts)
 	s.attribute(kind, ts)
-	s.serverData(kind, num, after, ts)
-	return s.serverLiteral(after, ts)
+	lit := literalOf(after)
+	s.serverData(kind, num, after, lit, ts)
+	return s.serverLiteral(after, lit, ts)
 }
 
 // checkQuotes notes a data line that ends inside a quoted string. Only
@@ -201,66 +203,85 @@ func (s *Session) tagged(f *framer, ts time.Time, line []byte) int64 {
 		return s.junkLine(f, ts, line)
 	}
 	s.imapSeen = true
-	if status == "" && isDataKeyword(w) {
-		// IMAP3 TAGGED.SOLICITED data: the command's own tag on its data.
-		kind := responseKind(w)
-		num := int64(-1)
-		if isNumber(w) {
-			num, _ = parseNum(w)
-			k, more := cutAtom(after)
-			kind, after = responseKind(k), more
-		}
-		if t == nil && s.unshownTag(tag) {
-			s.anomaly(report.AnomalyUnknownTag, "tagged data for a tag taken from a client line that was not shown, which no pending command has", "", ts)
-			s.srv = nil
-			return s.serverLiteral(after, ts)
-		}
-		if t == nil && s.recentlyCompleted(tag) {
-			s.solicitedAfterCompletion(tag, kind, ts)
-			s.srv = nil
-			return s.serverLiteral(after, ts)
-		}
-		if t == nil {
-			s.anomaly(report.AnomalyUnknownTag, "tagged data for tag "+string(tag)+", which no pending command has", string(tag), ts)
-			s.srv = nil
-			return s.serverLiteral(after, ts)
-		}
-		if !s.dialect.taggedSolicited && !s.dialect.warnedTagged {
-			s.dialect.warnedTagged = true
-			s.anomaly(report.AnomalyTaggedDataWithoutFeature, "tagged data although TAGGED.SOLICITED was not selected", t.t.Tag, ts)
-		}
-		s.dialect.taggedSeen = true
-		s.responseData(kind, after, ts)
-		t.t.Responses++
-		s.srv = t
-		s.serverData(kind, num, after, ts)
-		return s.serverLiteral(after, ts)
-	}
-	if t == nil {
-		shown, detail := string(tag), "completion for tag "+string(tag)+", which no pending command has"
-		if s.unshownTag(tag) {
-			// The server echoes the first word of a line that was not shown.
-			shown, detail = "", "completion for a tag taken from a client line that was not shown (may hold secrets), which no pending command has"
-		}
-		i := s.anomaly(report.AnomalyUnknownTag, detail, shown, ts)
-		if len(s.unknown) < maxUnmatched {
-			u := unmatched{tag: string(tag), anomaly: i}
-			if status != "" && status != "BYE" {
-				code, text := respCode(after)
-				u.status, u.code, u.text, u.ts, u.gaps = report.Status(status), s.text(code), s.text(text), ts, s.rep.Gaps
-			}
-			s.unknown = append(s.unknown, u)
-		}
-		s.srv = nil
+	switch {
+	case status == "" && isDataKeyword(w):
+		return s.taggedData(t, tag, w, after, ts)
+	case t == nil:
+		s.unknownCompletion(tag, status, after, ts)
 		return noLiteral
 	}
+	s.taggedCompletion(f, t, status, rest, after, ts)
+	return noLiteral
+}
+
+// taggedData handles IMAP3 TAGGED.SOLICITED data: the command's own tag on
+// its data. t is the pending command with that tag (nil: none), w the
+// keyword or message number after the tag, after the rest of the line.
+func (s *Session) taggedData(t *txn, tag, w, after []byte, ts time.Time) int64 {
+	kind := responseKind(w)
+	num := int64(-1)
+	if isNumber(w) {
+		num, _ = parseNum(w)
+		k, more := cutAtom(after)
+		kind, after = responseKind(k), more
+	}
+	if t == nil {
+		switch {
+		case s.unshownTag(tag):
+			s.anomaly(report.AnomalyUnknownTag, "tagged data for a tag taken from a client line that was not shown, which no pending command has", "", ts)
+		case s.recentlyCompleted(tag):
+			s.solicitedAfterCompletion(tag, kind, ts)
+		default:
+			s.anomaly(report.AnomalyUnknownTag, "tagged data for tag "+string(tag)+", which no pending command has", string(tag), ts)
+		}
+		s.srv = nil
+		return s.serverLiteral(after, literalOf(after), ts)
+	}
+	if !s.dialect.taggedSolicited && !s.dialect.warnedTagged {
+		s.dialect.warnedTagged = true
+		s.anomaly(report.AnomalyTaggedDataWithoutFeature, "tagged data although TAGGED.SOLICITED was not selected", t.t.Tag, ts)
+	}
+	s.dialect.taggedSeen = true
+	s.responseData(kind, after, ts)
+	t.t.Responses++
+	s.srv = t
+	lit := literalOf(after)
+	s.serverData(kind, num, after, lit, ts)
+	return s.serverLiteral(after, lit, ts)
+}
+
+// unknownCompletion notes a completion (status: its status word, if any)
+// whose tag no pending command has, and remembers it in case the command
+// turns up later.
+func (s *Session) unknownCompletion(tag []byte, status string, after []byte, ts time.Time) {
+	shown, detail := string(tag), "completion for tag "+string(tag)+", which no pending command has"
+	if s.unshownTag(tag) {
+		// The server echoes the first word of a line that was not shown.
+		shown, detail = "", "completion for a tag taken from a client line that was not shown (may hold secrets), which no pending command has"
+	}
+	i := s.anomaly(report.AnomalyUnknownTag, detail, shown, ts)
+	if len(s.unknown) < maxUnmatched {
+		u := unmatched{tag: string(tag), anomaly: i}
+		if status != "" && status != "BYE" {
+			code, text := respCode(after)
+			u.status, u.code, u.text, u.ts, u.gaps = report.Status(status), s.text(code), s.text(text), ts, s.rep.Gaps
+		}
+		s.unknown = append(s.unknown, u)
+	}
+	s.srv = nil
+}
+
+// taggedCompletion completes t with the line's status word (status; ""
+// when the line has none), rest being the line after the tag and after
+// the line after the status word.
+func (s *Session) taggedCompletion(f *framer, t *txn, status string, rest, after []byte, ts time.Time) {
 	if status == "" {
 		s.anomaly(report.AnomalyCompletionWithoutStatus, "completion for "+t.t.Tag+" has no OK/NO/BAD/BYE: "+quoteForDetail(rest), t.t.Tag, ts)
 		t.t.ServerBytes += f.msgBytes
 		t.note(noteNoStatus)
 		s.complete(t, "", nil, rest, ts)
 		s.srv = nil
-		return noLiteral
+		return
 	}
 	code, text := respCode(after)
 	if status == "NO" || status == "BAD" {
@@ -274,7 +295,6 @@ func (s *Session) tagged(f *framer, ts time.Time, line []byte) int64 {
 	t.t.ServerBytes += f.msgBytes
 	s.complete(t, report.Status(status), code, text, ts)
 	s.srv = nil
-	return noLiteral
 }
 
 // pendingFold finds a pending command whose tag equals tag ignoring case.
@@ -304,10 +324,10 @@ func foldEq(p []byte, w string) bool {
 	return true
 }
 
-// serverLiteral returns the size of a literal announced at the end of a
-// server data line.
-func (s *Session) serverLiteral(line []byte, ts time.Time) int64 {
-	h, ok := trailingLiteral(line)
+// serverLiteral returns the size of the literal lit announced at the end
+// of a server data line.
+func (s *Session) serverLiteral(line []byte, lit lineLiteral, ts time.Time) int64 {
+	h, ok := lit.h, lit.ok
 	if !ok {
 		tag := ""
 		if s.srv != nil {

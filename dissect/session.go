@@ -213,10 +213,7 @@ func (s *Session) Close(ts time.Time, closed bool) *report.Session {
 		s.rep.AuthMechanism = s.lastMech // none succeeded: the last one tried
 	}
 	if len(s.unsol) > 0 {
-		s.rep.Unsolicited = make(map[string]int, len(s.unsol))
-		for _, u := range s.unsol {
-			s.rep.Unsolicited[u.kind] += u.n
-		}
+		s.rep.Unsolicited = s.opts.Capabilities.unsolicited(s.unsol)
 	}
 	s.finishDialect()
 	s.viewReport()

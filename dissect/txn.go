@@ -101,10 +101,7 @@ func (t *txn) note(n txnNote) {
 // newTxn registers a command the client began sending at ts.
 func (s *Session) newTxn(tag, command string, ts time.Time) *txn {
 	if len(s.slab) == 0 {
-		// Slabs grow 4, 8, 16: a connection with one command (or none)
-		// costs little, a long session one allocation per 16 commands.
-		s.slabN = min(max(2*s.slabN, 4), txnSlab)
-		s.slab = make([]txn, s.slabN)
+		s.newSlab()
 	}
 	t := &s.slab[0]
 	s.slab = s.slab[1:]
@@ -156,8 +153,40 @@ func (s *Session) newTxn(tag, command string, ts time.Time) *txn {
 	return t
 }
 
-// txnSlab is how many commands are allocated at once.
-const txnSlab = 16
+// Commands are allocated in slabs of txnFirstSlab, then twice as many up to
+// txnSlab: a connection with one command (or none) costs little, a long
+// session one allocation per txnSlab commands.
+const (
+	txnFirstSlab = 4
+	txnSlab      = 16
+)
+
+// firstTxns is what a session's first command allocates: the first slab of
+// commands and the first backing of the transaction and mailbox lists, so
+// that a short session pays one allocation for the three.
+type firstTxns struct {
+	txns      [txnFirstSlab]txn
+	list      [txnListInitial]*report.Transaction
+	mailboxes [1]string
+}
+
+// newSlab refills s.slab with fresh commands.
+func (s *Session) newSlab() {
+	if s.slabN == 0 {
+		c := new(firstTxns)
+		s.slabN = len(c.txns)
+		s.slab = c.txns[:]
+		if s.rep.Transactions == nil {
+			s.rep.Transactions = c.list[:0]
+		}
+		if s.rep.Mailboxes == nil {
+			s.rep.Mailboxes = c.mailboxes[:0]
+		}
+		return
+	}
+	s.slabN = min(2*s.slabN, txnSlab)
+	s.slab = make([]txn, s.slabN)
+}
 
 // pendingScan is how many pending commands are searched linearly before a
 // tag index is built (clients rarely pipeline more than a few).

@@ -107,6 +107,19 @@ type literalHeader struct {
 	binary  bool // ~{n} (BINARY literal8)
 }
 
+// lineLiteral is what trailingLiteral found at the end of a line, found
+// once per line and passed to whatever reads the line.
+type lineLiteral struct {
+	h  literalHeader
+	ok bool // the line ends with a literal header
+}
+
+// literalOf returns the literal header at the end of line, if any.
+func literalOf(line []byte) lineLiteral {
+	h, ok := trailingLiteral(line)
+	return lineLiteral{h, ok}
+}
+
 // trailingLiteral finds a literal header ({n}, {n+}, ~{n}) at the very end
 // of line, outside any quoted string.
 func trailingLiteral(line []byte) (literalHeader, bool) {

@@ -131,12 +131,12 @@ func dissectConversation(client, server [][]byte) *Collector {
 	ts := time.Unix(1700000000, 0)
 	k := col.NewConn(reassembly.ConnInfo{Start: ts})
 	for _, p := range client {
-		k.Data(reassembly.FromClient, ts, p)
+		k.Data(0, reassembly.FromClient, ts, p)
 	}
 	for _, p := range server {
-		k.Data(reassembly.FromServer, ts, p)
+		k.Data(0, reassembly.FromServer, ts, p)
 	}
-	k.End(ts, true)
+	k.End(0, ts, true)
 	return col
 }
 

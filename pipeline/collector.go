@@ -125,7 +125,7 @@ func (c *Collector) release() {
 // push queues an event of k (t nil: k's session ended) under the key of
 // the event that produced it. Called with c.mu held.
 func (c *Collector) push(k *conn, t *report.Transaction) {
-	heap.Push(&c.pending, event{key: *k.key, seq: k.seq, n: k.events, k: k, t: t})
+	heap.Push(&c.pending, event{key: k.key, seq: k.seq, n: k.events, k: k, t: t})
 	k.events++
 	c.release()
 }
@@ -175,11 +175,7 @@ func (c *Collector) NewConn(info reassembly.ConnInfo) reassembly.Conn {
 		Server: both[n:],
 		Start:  report.Time{Time: info.Start},
 	}
-	k.rs.Identify()
-	k.key = info.EventKey
-	if k.key == nil {
-		k.key = new(uint64)
-	}
+	k.identify(info)
 	c.seen.Add(1)
 	c.mu.Lock()
 	c.open++
@@ -227,9 +223,10 @@ func (c *Collector) Sessions() []*report.Session {
 // session's dissect.Sink when transactions are streamed.
 type conn struct {
 	rs     report.Session // the report, allocated with the conn (kept after End)
-	key    *uint64        // the event key of the goroutine driving the conn
+	key    uint64         // ordering key of the reassembly call in progress
 	events uint64         // events pushed so far, to order a conn's own events
 	addrs  [2 * len("[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff%eth0]:65535")]byte
+	ids    [len("1:") + 28 + len("C") + 16]byte // community_id and uid
 	s      *dissect.Session
 	seq    uint64
 	c      *Collector
@@ -237,25 +234,42 @@ type conn struct {
 	transportAnomalies int
 }
 
-// Data feeds one direction's bytes to the dissector.
-func (k *conn) Data(dir reassembly.Direction, ts time.Time, p []byte) {
+// identify fills in the session's Community ID and uid (as
+// report.Session.Identify does) in k.ids, without allocating.
+func (k *conn) identify(info reassembly.ConnInfo) {
+	b := report.AppendCommunityID(k.ids[:0], info.Client, info.Server)
+	n := len(b)
+	k.rs.CommunityID = unsafe.String(unsafe.SliceData(b), n)
+	b = report.AppendSessionUID(b, k.rs.CommunityID, k.rs.Client, k.rs.Server, info.Start)
+	k.rs.UID = unsafe.String(&b[n], len(b)-n)
+}
+
+// Data feeds one direction's bytes to the dissector; what they complete is
+// queued under key.
+func (k *conn) Data(key uint64, dir reassembly.Direction, ts time.Time, p []byte) {
+	k.key = key
 	k.s.Feed(dissect.Direction(dir), ts, p)
 }
 
-// Gap tells the dissector bytes were lost.
-func (k *conn) Gap(dir reassembly.Direction, ts time.Time, n int) {
+// Gap tells the dissector bytes were lost; what that completes is queued
+// under key.
+func (k *conn) Gap(key uint64, dir reassembly.Direction, ts time.Time, n int) {
+	k.key = key
 	k.s.Gap(dissect.Direction(dir), ts, n)
 }
 
-// End closes the session and hands its report to the collector.
-func (k *conn) End(ts time.Time, closed bool) {
+// End closes the session and hands its report to the collector, queued
+// (with the transactions the close completes) under key.
+func (k *conn) End(key uint64, ts time.Time, closed bool) {
+	k.key = key
 	k.s.Close(ts, closed)
 	k.s = nil // the report outlives the conn's dissection state
 	k.c.done(k)
 }
 
 // Transaction implements dissect.Sink: it queues t under the key of the
-// event being processed, on the goroutine driving the conn.
+// reassembly call (Data, Gap, End) during which the session completed it,
+// on the goroutine driving the conn.
 func (k *conn) Transaction(t *report.Transaction) {
 	k.c.mu.Lock()
 	defer k.c.mu.Unlock()

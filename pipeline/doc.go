@@ -5,7 +5,8 @@
 // first-packet order, or streams sessions and transactions as they end
 // (Stream), in an order that depends only on the input, whatever the number
 // of workers: each connection is its session's dissect.Sink and queues what
-// it produces under the event key of the packet that caused it, and the
+// it produces under the ordering key that reassembly passes with each call
+// (the key of the packet or flush pass that caused it), and the
 // Collector releases events once every worker has reported progress past
 // that key. The command line and the tests both drive it.
 package pipeline

@@ -36,13 +36,13 @@ func collect(t testing.TB, convs []secretshapes.Conv, dmg func(secretshapes.Conv
 			ts := base.Add(time.Duration(seq) * time.Second)
 			cl := netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 0, byte(seq >> 8), byte(seq)}), 40000)
 			k := col.NewConn(reassembly.ConnInfo{Client: cl, Server: netip.MustParseAddrPort("10.1.0.1:143"), Start: ts, Seq: seq})
-			k.Data(reassembly.FromServer, ts, []byte(secretshapes.Greeting))
+			k.Data(0, reassembly.FromServer, ts, []byte(secretshapes.Greeting))
 			pos, skip, ended := 0, 0, false
 			for _, st := range c.Steps {
 				ts = ts.Add(time.Millisecond)
 				p := []byte(st.Data)
 				if st.Server {
-					k.Data(reassembly.FromServer, ts, p)
+					k.Data(0, reassembly.FromServer, ts, p)
 					continue
 				}
 				if skip > 0 {
@@ -51,19 +51,19 @@ func collect(t testing.TB, convs []secretshapes.Conv, dmg func(secretshapes.Conv
 				}
 				if d.at >= pos && d.at < pos+len(p) {
 					i := d.at - pos
-					k.Data(reassembly.FromClient, ts, p[:i])
+					k.Data(0, reassembly.FromClient, ts, p[:i])
 					if !d.gap {
 						ended = true
 						break
 					}
 					n := min(gapBytes, len(p)-i)
-					k.Gap(reassembly.FromClient, ts, n)
+					k.Gap(0, reassembly.FromClient, ts, n)
 					skip, pos, p = gapBytes-n, pos+i+n, p[i+n:]
 				}
-				k.Data(reassembly.FromClient, ts, p)
+				k.Data(0, reassembly.FromClient, ts, p)
 				pos += len(p)
 			}
-			k.End(ts.Add(time.Millisecond), !ended)
+			k.End(0, ts.Add(time.Millisecond), !ended)
 		}
 	}
 	rep := &report.Report{Tool: "imapscope test", Inputs: []string{"secrets"}, Sessions: col.Sessions()}

@@ -51,19 +51,6 @@ func keyLogFor(t *testing.T, capture, keylog string) *tlsdecrypt.KeyLog {
 	return kl
 }
 
-// txnLines renders transactions as "TAG COMMAND STATUS" lines.
-func txnLines(ts []*report.Transaction) []string {
-	var out []string
-	for _, x := range ts {
-		st := string(x.Status)
-		if st == "" {
-			st = "null"
-		}
-		out = append(out, x.Tag+" "+x.Command+" "+st)
-	}
-	return out
-}
-
 // tlsVersionName maps the truth's OpenSSL version names to the report's.
 var tlsVersionName = map[string]string{"TLSv1.2": "TLS 1.2", "TLSv1.3": "TLS 1.3"}
 
@@ -114,7 +101,7 @@ func checkDecryptedSession(t *testing.T, n int, got *report.Session, ts tlsTruth
 			clear = k + 1
 		}
 	}
-	g := txnLines(got.Transactions)
+	g := txnLines(got, "null")
 	if ts.UnloggedLogout && len(g) == len(want)+1 && strings.HasPrefix(strings.SplitN(g[len(g)-1], " ", 2)[1], "LOGOUT ") {
 		g = g[:len(g)-1]
 	}

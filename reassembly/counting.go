@@ -53,9 +53,11 @@ type countingConn struct {
 	gaps, gapBytes, ms int64
 }
 
-func (c *countingConn) Data(dir Direction, _ time.Time, p []byte) { c.bytes[dir&1] += int64(len(p)) }
+func (c *countingConn) Data(_ uint64, dir Direction, _ time.Time, p []byte) {
+	c.bytes[dir&1] += int64(len(p))
+}
 
-func (c *countingConn) Gap(_ Direction, _ time.Time, n int) {
+func (c *countingConn) Gap(_ uint64, _ Direction, _ time.Time, n int) {
 	if n < 0 {
 		c.ms++
 		return
@@ -64,7 +66,7 @@ func (c *countingConn) Gap(_ Direction, _ time.Time, n int) {
 	c.gapBytes += int64(n)
 }
 
-func (c *countingConn) End(_ time.Time, closed bool) {
+func (c *countingConn) End(_ uint64, _ time.Time, closed bool) {
 	f := c.f
 	f.ended.Add(1)
 	if closed {

@@ -24,12 +24,6 @@ type ConnInfo struct {
 	// Seq is a number that orders connections by their first packet in the input
 	// (stable for the same input, whatever the number of workers).
 	Seq uint64
-	// EventKey points at the key of the event being processed by the
-	// goroutine that drives this Conn; read it during a Data, Gap or End call
-	// to order what the call produces. Keys depend only on the input: packet
-	// i is 2i+1, a flush pass before packet i is 2i, the final flush is
-	// math.MaxUint64.
-	EventKey *uint64
 }
 
 // ConnFactory makes a Conn for every new TCP connection whose server port is
@@ -52,16 +46,21 @@ type ConnFactory interface {
 
 // Conn receives one connection's ordered bytes. All calls for one Conn come
 // from a single goroutine, in capture order within each direction.
+//
+// Every call carries key, the ordering key of the event that caused it, to
+// order what the call produces. Keys depend only on the input, not on the
+// number of workers: packet i is 2i+1, a flush pass before packet i is 2i,
+// the final flush is math.MaxUint64; they never decrease for one Conn.
 type Conn interface {
 	// Data delivers in-order bytes. p is borrowed: valid only during the call.
 	// ts is the capture time of the packet that carried the last byte of p.
-	Data(dir Direction, ts time.Time, p []byte)
+	Data(key uint64, dir Direction, ts time.Time, p []byte)
 	// Gap reports lost bytes before the next Data in dir: n > 0 bytes are
 	// missing; n == -1 means the stream's start was not captured (no SYN) and
 	// the size of what is missing is unknown.
-	Gap(dir Direction, ts time.Time, n int)
+	Gap(key uint64, dir Direction, ts time.Time, n int)
 	// End is called once when the connection closes (FIN/RST seen in both
 	// directions or RST), is flushed as idle, or the input ends. closed is true
 	// when the close was seen on the wire.
-	End(ts time.Time, closed bool)
+	End(key uint64, ts time.Time, closed bool)
 }

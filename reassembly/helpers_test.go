@@ -34,13 +34,13 @@ type recConn struct {
 	events []event
 }
 
-func (c *recConn) Data(d Direction, ts time.Time, p []byte) {
+func (c *recConn) Data(_ uint64, d Direction, ts time.Time, p []byte) {
 	c.events = append(c.events, event{kind: 'D', dir: d, data: string(p), ts: ts})
 }
-func (c *recConn) Gap(d Direction, ts time.Time, n int) {
+func (c *recConn) Gap(_ uint64, d Direction, ts time.Time, n int) {
 	c.events = append(c.events, event{kind: 'G', dir: d, n: n, ts: ts})
 }
-func (c *recConn) End(ts time.Time, closed bool) {
+func (c *recConn) End(_ uint64, ts time.Time, closed bool) {
 	c.events = append(c.events, event{kind: 'E', ts: ts, closed: closed})
 }
 

@@ -27,7 +27,7 @@ type shard struct {
 	idleTimeout time.Duration
 	slab        []pktCtx
 	open        int    // connections being followed
-	key         uint64 // key of the event being processed (see ConnInfo.EventKey)
+	key         uint64 // key of the event being processed (see Conn)
 	worker      int    // this shard's worker number, for ConnFactory.Progress
 	maxConns    int    // limit on open (this shard's share of MaxConnections)
 	lastIdx     uint64 // index of the last packet assembled, for damage notes
@@ -117,7 +117,7 @@ func (sh *shard) assemble(dec *decoder, ts time.Time, idx uint64) {
 	sh.asm.AssembleWithContext(netFlow, tcp, sh.nextCtx(ts, idx))
 	if sh.adopt != nil {
 		// The retried handshake was not followed (connection limit).
-		sh.adopt.End(ts, false)
+		sh.adopt.End(sh.key, ts, false)
 		sh.adopt = nil
 	}
 	if !sh.lostSince.IsZero() && idx >= sh.lostAfter && idx >= sh.nextGiveUp {

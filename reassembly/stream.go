@@ -59,7 +59,7 @@ func (sh *shard) New(netFlow, tcpFlow gopacket.Flow, tcp *layers.TCP, ac gr.Asse
 	srcEP := netip.AddrPortFrom(src.Unmap(), uint16(tcp.SrcPort))
 	dstEP := netip.AddrPortFrom(dst.Unmap(), uint16(tcp.DstPort))
 	s := &stream{sh: sh, lastTs: c.ts}
-	info := ConnInfo{Client: srcEP, Server: dstEP, Start: c.ts, Seq: c.idx, EventKey: &sh.key}
+	info := ConnInfo{Client: srcEP, Server: dstEP, Start: c.ts, Seq: c.idx}
 	if sh.ports.serverIsSrc(uint16(tcp.SrcPort), uint16(tcp.DstPort)) {
 		// gopacket's "client to server" is the direction of this first packet.
 		s.flip = true
@@ -226,23 +226,23 @@ func (s *stream) ReassembledSG(sg gr.ScatterGather, ac gr.AssemblerContext) {
 	if len(p) > 0 {
 		switch {
 		case !s.started[d] && (s.noSYN[d] || skip == -1):
-			s.conn.Gap(d, ts, -1)
+			s.conn.Gap(s.sh.key, d, ts, -1)
 			s.sh.stats.MidStream++
 		case skip > 0:
-			s.conn.Gap(d, ts, skip)
+			s.conn.Gap(s.sh.key, d, ts, skip)
 			s.sh.stats.Gaps++
 			s.sh.stats.GapBytes += int64(skip)
 		}
 		s.started[d] = true
 		if c != nil && ts.Equal(c.ts) {
 			// The chunk ends with this packet's bytes: in order, one time.
-			s.conn.Data(d, ts, p)
+			s.conn.Data(s.sh.key, d, ts, p)
 		} else {
 			s.deliver(d, sg, p, first, avail, ts)
 		}
 	} else if skip > 0 && s.started[d] {
 		// Lost bytes right before a FIN: still a gap.
-		s.conn.Gap(d, ts, skip)
+		s.conn.Gap(s.sh.key, d, ts, skip)
 		s.sh.stats.Gaps++
 		s.sh.stats.GapBytes += int64(skip)
 	}
@@ -285,7 +285,7 @@ func (s *stream) finish(ts time.Time, closed bool) {
 	if ts.Before(s.lastTs) {
 		ts = s.lastTs
 	}
-	s.conn.End(ts, closed)
+	s.conn.End(s.sh.key, ts, closed)
 	s.conn = nil
 }
 
@@ -296,7 +296,7 @@ func (s *stream) finish(ts time.Time, closed bool) {
 // was given up. last is the time of the chunk's last byte.
 func (s *stream) deliver(d Direction, sg gr.ScatterGather, p []byte, first, avail int, last time.Time) {
 	if t0 := sg.CaptureInfo(first).Timestamp; t0.Equal(last) || t0.IsZero() {
-		s.conn.Data(d, last, p)
+		s.conn.Data(s.sh.key, d, last, p)
 		return
 	}
 	// Runs of bytes are delivered with the time of their segment, never
@@ -312,13 +312,13 @@ func (s *stream) deliver(d Direction, sg gr.ScatterGather, p []byte, first, avai
 			t = runTs
 		}
 		if off > runStart && !t.Equal(runTs) {
-			s.conn.Data(d, runTs, p[runStart-first:off-first])
+			s.conn.Data(s.sh.key, d, runTs, p[runStart-first:off-first])
 			runStart = off
 		}
 		runTs = t
 		off = end
 	}
-	s.conn.Data(d, runTs, p[runStart-first:])
+	s.conn.Data(s.sh.key, d, runTs, p[runStart-first:])
 }
 
 // sameTimeEnd returns the end of the run of bytes from off captured at t

@@ -8,7 +8,6 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"net/netip"
-	"strings"
 	"time"
 )
 
@@ -40,29 +39,47 @@ func CommunityID(client, server string) string {
 	if err != nil {
 		return ""
 	}
-	return communityIDv1(a, b, protoTCP, CommunityIDSeed)
+	var buf [communityIDLen]byte
+	return string(appendCommunityIDv1(buf[:0], a, b, protoTCP, CommunityIDSeed))
 }
 
-// communityIDv1 hashes the flow src → dst of protocol proto with seed.
-func communityIDv1(src, dst netip.AddrPort, proto uint8, seed uint16) string {
+// communityIDLen is the length of a v1 Community ID: the prefix and the
+// base64 of a SHA-1.
+const communityIDLen = len(communityIDPrefix) + 28
+
+// AppendCommunityID appends the Community ID v1 (seed 0, see CommunityID)
+// of the TCP flow between client and server to b; it appends nothing when
+// one is IPv4 and the other IPv6.
+func AppendCommunityID(b []byte, client, server netip.AddrPort) []byte {
+	return appendCommunityIDv1(b, client, server, protoTCP, CommunityIDSeed)
+}
+
+// appendCommunityIDv1 appends the Community ID of the flow src → dst of
+// protocol proto with seed.
+func appendCommunityIDv1(out []byte, src, dst netip.AddrPort, proto uint8, seed uint16) []byte {
 	sa, da := src.Addr().Unmap(), dst.Addr().Unmap()
 	if sa.Is4() != da.Is4() {
-		return ""
+		return out
 	}
-	sb, db := sa.AsSlice(), da.AsSlice()
+	s16, d16 := sa.As16(), da.As16()
+	sb, db := s16[:], d16[:]
+	if sa.Is4() {
+		sb, db = sb[12:], db[12:]
+	}
 	sp, dp := src.Port(), dst.Port()
 	if c := bytes.Compare(sb, db); c > 0 || c == 0 && sp > dp {
 		sb, db, sp, dp = db, sb, dp, sp
 	}
-	buf := make([]byte, 0, 2+16+16+2+4)
-	buf = binary.BigEndian.AppendUint16(buf, seed)
+	var arr [2 + 16 + 16 + 2 + 4]byte
+	buf := binary.BigEndian.AppendUint16(arr[:0], seed)
 	buf = append(buf, sb...)
 	buf = append(buf, db...)
 	buf = append(buf, proto, 0)
 	buf = binary.BigEndian.AppendUint16(buf, sp)
 	buf = binary.BigEndian.AppendUint16(buf, dp)
 	sum := sha1.Sum(buf)
-	return communityIDPrefix + base64.StdEncoding.EncodeToString(sum[:])
+	out = append(out, communityIDPrefix...)
+	return base64.StdEncoding.AppendEncode(out, sum[:])
 }
 
 // sessionUIDBytes is how many bytes of the hash a session uid keeps (80
@@ -80,20 +97,29 @@ var uidEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPad
 // start time separates connections that reuse the same ports. When the
 // endpoints are not ip:port the endpoints themselves are hashed instead.
 func SessionUID(client, server string, start time.Time) string {
-	var b strings.Builder
-	if id := CommunityID(client, server); id != "" {
-		b.WriteString(id)
+	var buf [1 + 16]byte
+	return string(AppendSessionUID(buf[:0], CommunityID(client, server), client, server, start))
+}
+
+// AppendSessionUID appends SessionUID(client, server, start) to b, given
+// the Community ID of client and server ("" when they are not ip:port).
+func AppendSessionUID(b []byte, communityID, client, server string, start time.Time) []byte {
+	var arr [128]byte
+	in := arr[:0]
+	if communityID != "" {
+		in = append(in, communityID...)
 	} else {
-		b.WriteString(client)
-		b.WriteByte('\n')
-		b.WriteString(server)
+		in = append(in, client...)
+		in = append(in, '\n')
+		in = append(in, server...)
 	}
-	b.WriteByte('\n')
+	in = append(in, '\n')
 	if !start.IsZero() {
-		b.WriteString(start.UTC().Format(time.RFC3339Nano))
+		in = start.UTC().AppendFormat(in, time.RFC3339Nano)
 	}
-	sum := sha256.Sum256([]byte(b.String()))
-	return "C" + uidEncoding.EncodeToString(sum[:sessionUIDBytes])
+	sum := sha256.Sum256(in)
+	b = append(b, 'C')
+	return uidEncoding.AppendEncode(b, sum[:sessionUIDBytes])
 }
 
 // Identify fills in s.UID and s.CommunityID from its endpoints and start

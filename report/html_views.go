@@ -199,20 +199,7 @@ type htmlTimeBar struct {
 // p90 latency (waiting commands apart) as a line, failures (NO, BAD, BYE,
 // never completed) as red bars. Nil when there is no time span.
 func overTime(ss []*Session) *htmlOverTime {
-	var t0, t1 time.Time
-	for _, s := range ss {
-		for _, t := range s.Transactions {
-			if t.Start.IsZero() {
-				continue
-			}
-			if t0.IsZero() || t.Start.Before(t0) {
-				t0 = t.Start.Time
-			}
-			if t.Start.After(t1) {
-				t1 = t.Start.Time
-			}
-		}
-	}
+	t0, t1 := transactionSpan(ss)
 	if t0.IsZero() || !t1.After(t0) {
 		return nil
 	}
@@ -282,6 +269,25 @@ func overTime(ss []*Session) *htmlOverTime {
 	}
 	endLine()
 	return ot
+}
+
+// transactionSpan returns the earliest and latest start of the sessions'
+// transactions (zero when none has a start).
+func transactionSpan(ss []*Session) (t0, t1 time.Time) {
+	for _, s := range ss {
+		for _, t := range s.Transactions {
+			if t.Start.IsZero() {
+				continue
+			}
+			if t0.IsZero() || t.Start.Before(t0) {
+				t0 = t.Start.Time
+			}
+			if t.Start.After(t1) {
+				t1 = t.Start.Time
+			}
+		}
+	}
+	return t0, t1
 }
 
 // tlsLabel describes a session's encryption for the session table.

@@ -293,18 +293,7 @@ func (e *jsonAppender) sessionMembers(s *Session) {
 	e.strOmit(`"greeting_status": `, s.GreetingStatus)
 	e.strings(`"capabilities": `, s.Capabilities, false)
 	e.strings(`"enabled": `, s.Enabled, true)
-	if len(s.SupportedVersions) > 0 {
-		e.key(`"supported_versions": `)
-		e.open('[')
-		for _, v := range s.SupportedVersions {
-			e.elem()
-			e.open('{')
-			e.str(`"version": `, v.Version)
-			e.strings(`"features": `, v.Features, true)
-			e.close('}')
-		}
-		e.close(']')
-	}
+	e.supportedVersions(s.SupportedVersions)
 	e.strOmit(`"version": `, s.Version)
 	e.strings(`"features": `, s.Features, true)
 	e.str(`"user": `, s.User)
@@ -324,18 +313,7 @@ func (e *jsonAppender) sessionMembers(s *Session) {
 	e.strOmit(`"ja3": `, s.JA3)
 	e.strOmit(`"ja3s": `, s.JA3S)
 	e.strOmit(`"ja4": `, s.JA4)
-	if c := s.TLSCert; c != nil {
-		e.key(`"tls_cert": `)
-		e.open('{')
-		e.str(`"subject_cn": `, c.SubjectCN)
-		e.strings(`"sans": `, c.SANs, false)
-		e.str(`"issuer": `, c.Issuer)
-		e.time(`"not_before": `, c.NotBefore)
-		e.time(`"not_after": `, c.NotAfter)
-		e.str(`"sha256": `, c.SHA256)
-		e.bool(`"expired": `, c.Expired)
-		e.close('}')
-	}
+	e.tlsCert(s.TLSCert)
 	e.bool(`"compressed": `, s.Compressed)
 	e.intOmit(`"compressed_client_bytes": `, s.CompressedClientBytes)
 	e.intOmit(`"compressed_server_bytes": `, s.CompressedServerBytes)
@@ -350,23 +328,7 @@ func (e *jsonAppender) sessionMembers(s *Session) {
 	e.int(`"gap_bytes": `, s.GapBytes)
 	e.intMap(`"unsolicited": `, s.Unsolicited)
 	e.mailboxView(s.MailboxView)
-	e.key(`"anomalies": `)
-	if s.Anomalies == nil {
-		e.b = append(e.b, "null"...)
-	} else {
-		e.open('[')
-		for i := range s.Anomalies {
-			a := &s.Anomalies[i]
-			e.elem()
-			e.open('{')
-			e.str(`"kind": `, string(a.Kind))
-			e.str(`"detail": `, a.Detail)
-			e.strOmit(`"tag": `, a.Tag)
-			e.time(`"time": `, a.Time)
-			e.close('}')
-		}
-		e.close(']')
-	}
+	e.anomalies(s.Anomalies)
 	e.key(`"transactions": `)
 	if s.Transactions == nil {
 		e.b = append(e.b, "null"...)
@@ -378,6 +340,62 @@ func (e *jsonAppender) sessionMembers(s *Session) {
 		}
 		e.close(']')
 	}
+}
+
+// supportedVersions writes the IMAP3 versions a server offered (omitted
+// when none).
+func (e *jsonAppender) supportedVersions(vs []ProtocolVersion) {
+	if len(vs) == 0 {
+		return
+	}
+	e.key(`"supported_versions": `)
+	e.open('[')
+	for _, v := range vs {
+		e.elem()
+		e.open('{')
+		e.str(`"version": `, v.Version)
+		e.strings(`"features": `, v.Features, true)
+		e.close('}')
+	}
+	e.close(']')
+}
+
+// tlsCert writes the server certificate (omitted when nil).
+func (e *jsonAppender) tlsCert(c *TLSCert) {
+	if c == nil {
+		return
+	}
+	e.key(`"tls_cert": `)
+	e.open('{')
+	e.str(`"subject_cn": `, c.SubjectCN)
+	e.strings(`"sans": `, c.SANs, false)
+	e.str(`"issuer": `, c.Issuer)
+	e.time(`"not_before": `, c.NotBefore)
+	e.time(`"not_after": `, c.NotAfter)
+	e.str(`"sha256": `, c.SHA256)
+	e.bool(`"expired": `, c.Expired)
+	e.close('}')
+}
+
+// anomalies writes a session's anomaly list (null when nil).
+func (e *jsonAppender) anomalies(as []Anomaly) {
+	e.key(`"anomalies": `)
+	if as == nil {
+		e.b = append(e.b, "null"...)
+		return
+	}
+	e.open('[')
+	for i := range as {
+		a := &as[i]
+		e.elem()
+		e.open('{')
+		e.str(`"kind": `, string(a.Kind))
+		e.str(`"detail": `, a.Detail)
+		e.strOmit(`"tag": `, a.Tag)
+		e.time(`"time": `, a.Time)
+		e.close('}')
+	}
+	e.close(']')
 }
 
 // transaction writes one transaction (non-nil, finite latency).

@@ -43,19 +43,19 @@ type vectorConn struct {
 	gap  [2]bool
 }
 
-func (v *vectorConn) Data(dir reassembly.Direction, _ time.Time, p []byte) {
+func (v *vectorConn) Data(_ uint64, dir reassembly.Direction, _ time.Time, p []byte) {
 	if v.gap[dir] {
 		return
 	}
 	room := maxVectorStream - len(v.data[dir])
 	v.data[dir] = append(v.data[dir], p[:min(room, len(p))]...)
 }
-func (v *vectorConn) Gap(dir reassembly.Direction, _ time.Time, n int) {
+func (v *vectorConn) Gap(_ uint64, dir reassembly.Direction, _ time.Time, n int) {
 	if len(v.data[dir]) > 0 || n > 0 {
 		v.gap[dir] = true
 	}
 }
-func (v *vectorConn) End(time.Time, bool) {}
+func (v *vectorConn) End(uint64, time.Time, bool) {}
 
 func (f *vectorFactory) Workers(int)          {}
 func (f *vectorFactory) Progress(int, uint64) {}

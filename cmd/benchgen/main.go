@@ -69,16 +69,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if *ipv6 == 0 {
 		opts.IPv6Share = -1 // explicit zero: no IPv6
 	}
-	if *useTLS && *twin || *useTLS != (*keylog != "") {
-		return fmt.Errorf("-tls needs -keylog FILE (and excludes -tls-twin)")
-	}
-	if *twin {
-		opts.TLS = benchgen.TLSTwin
-	}
-	if *tls12 == 0 {
-		opts.TLS12Share = -1
-	} else {
-		opts.TLS12Share = *tls12
+	if err := setTLS(&opts, *useTLS, *twin, *keylog, *tls12); err != nil {
+		return err
 	}
 	if *size != "" {
 		n, err := benchgen.ParseSize(*size)
@@ -87,37 +79,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 		opts.TargetBytes, opts.Sessions = n, 0
 	}
-	var w io.Writer = os.Stdout
-	var f *os.File
-	if *out != "-" {
-		var err error
-		if f, err = os.Create(*out); err != nil {
-			return err
-		}
-		w = f
-	} else {
+	if *out == "-" {
 		stdout = stderr // keep the capture clean
 	}
-	var kf *os.File
-	if *useTLS {
-		var err error
-		if kf, err = os.Create(*keylog); err != nil {
-			return err
-		}
-		opts.TLS, opts.KeyLog = benchgen.TLSOn, kf
-	}
 	start := time.Now()
-	sum, err := benchgen.Write(w, opts)
-	if f != nil {
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-	}
-	if kf != nil {
-		if cerr := kf.Close(); err == nil {
-			err = cerr
-		}
-	}
+	sum, err := writeCapture(*out, *keylog, *useTLS, opts)
 	if err != nil {
 		return err
 	}
@@ -127,6 +93,56 @@ func run(args []string, stdout, stderr io.Writer) error {
 			float64(sum.Bytes)/el.Seconds()/(1<<20), sum)
 	}
 	return nil
+}
+
+// setTLS applies the -tls, -tls-twin, -keylog and -tls12 flags to opts.
+func setTLS(opts *benchgen.Options, useTLS, twin bool, keylog string, tls12 float64) error {
+	if useTLS && twin || useTLS != (keylog != "") {
+		return fmt.Errorf("-tls needs -keylog FILE (and excludes -tls-twin)")
+	}
+	if twin {
+		opts.TLS = benchgen.TLSTwin
+	}
+	if tls12 == 0 {
+		opts.TLS12Share = -1
+	} else {
+		opts.TLS12Share = tls12
+	}
+	return nil
+}
+
+// writeCapture writes the capture to out (- for stdout) and, with useTLS,
+// the key log to keylog; the first error wins, close errors included.
+func writeCapture(out, keylog string, useTLS bool, opts benchgen.Options) (benchgen.Summary, error) {
+	var w io.Writer = os.Stdout
+	var f *os.File
+	if out != "-" {
+		var err error
+		if f, err = os.Create(out); err != nil {
+			return benchgen.Summary{}, err
+		}
+		w = f
+	}
+	var kf *os.File
+	if useTLS {
+		var err error
+		if kf, err = os.Create(keylog); err != nil {
+			if f != nil {
+				f.Close()
+			}
+			return benchgen.Summary{}, err
+		}
+		opts.TLS, opts.KeyLog = benchgen.TLSOn, kf
+	}
+	sum, err := benchgen.Write(w, opts)
+	for _, c := range []*os.File{f, kf} {
+		if c != nil {
+			if cerr := c.Close(); err == nil {
+				err = cerr
+			}
+		}
+	}
+	return sum, err
 }
 
 // flagSet reports whether the named flag was given on the command line.

@@ -250,10 +250,17 @@ func captureLive(cfg liveConfig, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "imapscope live: %v\n", runErr)
 		code = exitFailure
 	}
+	fmt.Fprintln(stderr, liveDoneLine(ctx, cfg, res, runErr != nil && outErr == nil))
+	return code
+}
+
+// liveDoneLine is the closing line of a live capture: why it stopped
+// (failed: an error other than writing the output) and its counters.
+func liveDoneLine(ctx context.Context, cfg liveConfig, res pipeline.Result, failed bool) string {
 	st := res.Live
 	why := "interrupted"
 	switch {
-	case runErr != nil && outErr == nil:
+	case failed:
 		why = "failed"
 	case cfg.count > 0 && st.Packets >= cfg.count:
 		why = "count reached"
@@ -264,8 +271,7 @@ func captureLive(cfg liveConfig, stdout, stderr io.Writer) int {
 	if res.Stats.Damage != "" {
 		line += fmt.Sprintf(" damage=%q", res.Stats.Damage)
 	}
-	fmt.Fprintln(stderr, line)
-	return code
+	return line
 }
 
 // livePipeline is the pipeline configuration of the live capture cfg

@@ -31,23 +31,7 @@ Flags:
 // runMerge is 'imapscope merge'.
 func runMerge(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var cfg readConfig
-	fs := flag.NewFlagSet("merge", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&cfg.format, "format", "", "output format: table, json, jsonl, tsv, html or ecs (default: table on a terminal, json otherwise)")
-	fs.StringVar(&cfg.output, "o", "", "write the merged report to `FILE` instead of standard output")
-	fs.BoolVar(&cfg.summary, "summary", false, "table: sessions only, no transaction rows")
-	fs.StringVar(&cfg.columns, "columns", "", columnsHelp())
-	fs.BoolVar(&cfg.noColor, "no-color", false, "table: never colour statuses (also when NO_COLOR is set)")
-	fs.BoolVar(&cfg.quiet, "quiet", false, "no notes on standard error except errors")
-	fs.BoolVar(&cfg.stats, "stats", false, "add statistics recomputed over the merged sessions (table, json, html)")
-	fs.IntVar(&cfg.top, "top", report.DefaultTop, "statistics: list the `N` slowest transactions")
-	cfg.filters.register(fs)
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), mergeUsage)
-		printFlags(fs)
-		fmt.Fprint(fs.Output(), filterHelp)
-		fmt.Fprint(fs.Output(), "\nExit codes: 0 merged; 3 a merged capture was damaged or truncated; 1 a report unreadable or invalid; 2 usage error.\n")
-	}
+	fs := mergeFlags(&cfg, stderr)
 	inputs, code, done := parseFlags(fs, args, stdout)
 	if done {
 		return code
@@ -81,9 +65,58 @@ func runMerge(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 	}
-	reps := make([]*report.Report, 0, len(inputs))
+	reps, ok := readReports(inputs, stdin, stderr)
+	if !ok {
+		return exitFailure
+	}
+	merged, err := report.Merge(reps...)
+	if err != nil {
+		fmt.Fprintf(stderr, "imapscope merge: %v\n", err)
+		return exitFailure
+	}
+	merged.Tool = "imapscope " + programVersion()
+	if code := writeMerged(merged, format, cfg, inputs, tty, stdout, stderr); code != exitOK {
+		return code
+	}
+	if !cfg.quiet {
+		mergeSummary(stderr, reps, merged)
+	}
+	if c := merged.Capture; c != nil && (c.TruncatedInput || c.Damage != "") {
+		fmt.Fprintf(stderr, "imapscope: input damaged: %s\n", c.Damage)
+		return exitDamaged
+	}
+	return exitOK
+}
+
+// mergeFlags defines the flags of 'imapscope merge' into cfg.
+func mergeFlags(cfg *readConfig, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("merge", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.format, "format", "", "output format: table, json, jsonl, tsv, html or ecs (default: table on a terminal, json otherwise)")
+	fs.StringVar(&cfg.output, "o", "", "write the merged report to `FILE` instead of standard output")
+	fs.BoolVar(&cfg.summary, "summary", false, "table: sessions only, no transaction rows")
+	fs.StringVar(&cfg.columns, "columns", "", columnsHelp())
+	fs.BoolVar(&cfg.noColor, "no-color", false, "table: never colour statuses (also when NO_COLOR is set)")
+	fs.BoolVar(&cfg.quiet, "quiet", false, "no notes on standard error except errors")
+	fs.BoolVar(&cfg.stats, "stats", false, "add statistics recomputed over the merged sessions (table, json, html)")
+	fs.IntVar(&cfg.top, "top", report.DefaultTop, "statistics: list the `N` slowest transactions")
+	cfg.filters.register(fs)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), mergeUsage)
+		printFlags(fs)
+		fmt.Fprint(fs.Output(), filterHelp)
+		fmt.Fprint(fs.Output(), "\nExit codes: 0 merged; 3 a merged capture was damaged or truncated; 1 a report unreadable or invalid; 2 usage error.\n")
+	}
+	return fs
+}
+
+// readReports reads every input report ("-": stdin); ok is false (the
+// error printed) when one cannot be read.
+func readReports(inputs []string, stdin io.Reader, stderr io.Writer) (reps []*report.Report, ok bool) {
+	reps = make([]*report.Report, 0, len(inputs))
 	for _, in := range inputs {
 		var doc []byte
+		var err error
 		if in == "-" {
 			doc, err = io.ReadAll(stdin)
 		} else {
@@ -97,15 +130,15 @@ func runMerge(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		if err != nil {
 			fmt.Fprintf(stderr, "imapscope merge: %s: %v\n", in, err)
-			return exitFailure
+			return nil, false
 		}
 	}
-	merged, err := report.Merge(reps...)
-	if err != nil {
-		fmt.Fprintf(stderr, "imapscope merge: %v\n", err)
-		return exitFailure
-	}
-	merged.Tool = "imapscope " + programVersion()
+	return reps, true
+}
+
+// writeMerged writes the merged report to cfg.output (or stdout) and
+// returns the exit code.
+func writeMerged(merged *report.Report, format string, cfg readConfig, inputs []string, tty bool, stdout, stderr io.Writer) int {
 	out := stdout
 	// A report merged from private ones (written with --show-secrets) is
 	// private too.
@@ -130,20 +163,18 @@ func runMerge(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "imapscope: writing output: %v\n", cerr)
 		return exitFailure
 	}
-	if !cfg.quiet {
-		total := 0
-		for _, r := range reps {
-			total += len(r.Sessions)
-		}
-		fmt.Fprintf(stderr, "imapscope: merged %d reports, %d sessions", len(reps), len(merged.Sessions))
-		if dup := total - len(merged.Sessions); dup > 0 {
-			fmt.Fprintf(stderr, " (%d duplicate sessions dropped)", dup)
-		}
-		fmt.Fprintln(stderr)
-	}
-	if c := merged.Capture; c != nil && (c.TruncatedInput || c.Damage != "") {
-		fmt.Fprintf(stderr, "imapscope: input damaged: %s\n", c.Damage)
-		return exitDamaged
-	}
 	return exitOK
+}
+
+// mergeSummary prints the closing line of a merge to stderr.
+func mergeSummary(stderr io.Writer, reps []*report.Report, merged *report.Report) {
+	total := 0
+	for _, r := range reps {
+		total += len(r.Sessions)
+	}
+	fmt.Fprintf(stderr, "imapscope: merged %d reports, %d sessions", len(reps), len(merged.Sessions))
+	if dup := total - len(merged.Sessions); dup > 0 {
+		fmt.Fprintf(stderr, " (%d duplicate sessions dropped)", dup)
+	}
+	fmt.Fprintln(stderr)
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/imapscope/imapscope/pipeline"
 	"github.com/imapscope/imapscope/reassembly"
 	"github.com/imapscope/imapscope/report"
+	"github.com/imapscope/imapscope/tlsdecrypt"
 )
 
 const readUsage = `Usage: imapscope read [flags] FILE...
@@ -207,15 +208,8 @@ func writeReport(w io.Writer, rep *report.Report, format string, cfg readConfig,
 
 // readInputs runs the pipeline and writes the report.
 func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
-	name := "read"
-	if cfg.statsOnly {
-		name = "stats"
-	}
-	tty := cfg.output == "" && isTerminal(stdout)
-	if cfg.output == "" || cfg.output == "-" {
-		cfg.width = terminalWidth(stdout)
-	}
-	format := resolveFormat(name, cfg, tty, stderr)
+	name := commandName(cfg)
+	format, tty := outputFormat(name, &cfg, stdout, stderr)
 	if format == "" {
 		return exitUsage
 	}
@@ -229,24 +223,16 @@ func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
 	// interrupted run always gets to remove its temporary file.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	out := io.Writer(stdout)
-	file, err := createOutput(cfg.output, cfg.showSecrets)
+	out, file, err := openOutput(cfg, stdout, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "imapscope: %v\n", err)
 		return exitFailure
 	}
 	defer file.Abort() // no-op once committed: every early return keeps the old file
-	if file != nil {
-		out = file
-	}
-	if cfg.showSecrets && !cfg.quiet {
-		fmt.Fprintln(stderr, "imapscope: --show-secrets: passwords and SASL secrets will appear in the output")
-	}
-	keys, ok := loadKeyLogs(cfg.keylogs, stderr, name)
+	keys, ok := readKeyLogs(cfg, inputs, name, stderr)
 	if !ok {
 		return exitUsage
 	}
-	keys = embeddedSecrets(keys, inputs)
 	bw := bufio.NewWriterSize(out, outputBufferSize)
 
 	prog := newProgress(stderr, inputs, cfg.quiet)
@@ -277,14 +263,11 @@ func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
 		keyLogStats(keys, res.Report.Capture)
 	}
 	st := res.Stats
-	if outErr := (*pipeline.OutputError)(nil); errors.As(err, &outErr) {
-		fmt.Fprintf(stderr, "imapscope: writing output: %v\n", outErr.Err)
+	if outputFailed(err, stderr) {
 		return exitFailure
 	}
 	if cfg.noDissect {
-		tot := res.Counted
-		fmt.Fprintf(bw, "{\"packets\":%d,\"bytes\":%d,\"imap_packets\":%d,\"connections\":%d,\"stream_bytes\":%d}\n",
-			st.Packets, st.Bytes, st.IMAPPackets, st.Conns, tot.ClientBytes+tot.ServerBytes)
+		writeCounted(bw, res)
 		return finish(bw, file, st, err, stderr, cfg.quiet)
 	}
 	var inErr *reassembly.InputError
@@ -301,15 +284,82 @@ func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if !cfg.quiet && err == nil {
-		empty := res.Report.Capture.EmptyConnections
-		fmt.Fprintf(stderr, "imapscope: %d packets, %d IMAP sessions", st.Packets, st.Conns-empty)
-		if empty > 0 {
-			fmt.Fprintf(stderr, " (and %d connections without data)", empty)
-		}
-		fmt.Fprint(stderr, skippedSummary(st))
-		fmt.Fprintln(stderr)
+		readSummary(stderr, res.Report, st)
 	}
 	return finish(bw, file, st, err, stderr, cfg.quiet)
+}
+
+// commandName is the name a read runs under: read, or stats.
+func commandName(cfg readConfig) string {
+	if cfg.statsOnly {
+		return "stats"
+	}
+	return "read"
+}
+
+// openOutput creates the output file cfg names (nil for stdout) and
+// returns where the report goes; with --show-secrets it warns first.
+func openOutput(cfg readConfig, stdout, stderr io.Writer) (io.Writer, *outfile.File, error) {
+	file, err := createOutput(cfg.output, cfg.showSecrets)
+	if err != nil {
+		return nil, nil, err
+	}
+	if cfg.showSecrets && !cfg.quiet {
+		fmt.Fprintln(stderr, "imapscope: --show-secrets: passwords and SASL secrets will appear in the output")
+	}
+	if file != nil {
+		return file, file, nil
+	}
+	return stdout, nil, nil
+}
+
+// outputFormat settles the output format of the command name and whether
+// it goes to a terminal (and sets cfg.width for it); "" is a usage error,
+// already reported.
+func outputFormat(name string, cfg *readConfig, stdout, stderr io.Writer) (format string, tty bool) {
+	tty = cfg.output == "" && isTerminal(stdout)
+	if cfg.output == "" || cfg.output == "-" {
+		cfg.width = terminalWidth(stdout)
+	}
+	return resolveFormat(name, *cfg, tty, stderr), tty
+}
+
+// readKeyLogs loads the --keylog files and the secrets embedded in pcapng
+// inputs; false: a key log could not be read (reported).
+func readKeyLogs(cfg readConfig, inputs []string, name string, stderr io.Writer) (*tlsdecrypt.KeyLog, bool) {
+	keys, ok := loadKeyLogs(cfg.keylogs, stderr, name)
+	if !ok {
+		return nil, false
+	}
+	return embeddedSecrets(keys, inputs), true
+}
+
+// outputFailed reports (to stderr) whether err is the output failing.
+func outputFailed(err error, stderr io.Writer) bool {
+	outErr := (*pipeline.OutputError)(nil)
+	if !errors.As(err, &outErr) {
+		return false
+	}
+	fmt.Fprintf(stderr, "imapscope: writing output: %v\n", outErr.Err)
+	return true
+}
+
+// writeCounted writes the one-line JSON summary of a --no-dissect run.
+func writeCounted(w io.Writer, res pipeline.Result) {
+	st, tot := res.Stats, res.Counted
+	fmt.Fprintf(w, "{\"packets\":%d,\"bytes\":%d,\"imap_packets\":%d,\"connections\":%d,\"stream_bytes\":%d}\n",
+		st.Packets, st.Bytes, st.IMAPPackets, st.Conns, tot.ClientBytes+tot.ServerBytes)
+}
+
+// readSummary prints the closing line of a read to stderr.
+func readSummary(stderr io.Writer, rep *report.Report, st reassembly.Stats) {
+	empty := rep.Capture.EmptyConnections
+	fmt.Fprintf(stderr, "imapscope: %d packets, %d IMAP sessions", st.Packets, st.Conns-empty)
+	if empty > 0 {
+		fmt.Fprintf(stderr, " (and %d connections without data)", empty)
+	}
+	fmt.Fprint(stderr, skippedSummary(st))
+	fmt.Fprintln(stderr)
 }
 
 // jsonlStream writes sessions that pass the filters as JSONL lines to w as

@@ -168,10 +168,7 @@ func (c *convo) appendTag(b []byte, n int) []byte {
 // render appends the bytes of st to b.
 func (c *convo) render(b []byte, r *rand.Rand, st step) []byte {
 	tagged := func(b []byte, text string) []byte {
-		b = c.appendTag(b, st.tag)
-		b = append(b, ' ')
-		b = append(b, text...)
-		return append(b, '\r', '\n')
+		return c.tagged(b, st, text)
 	}
 	if b, ok := c.renderShape(b, r, st); ok {
 		return b
@@ -185,65 +182,24 @@ func (c *convo) render(b []byte, r *rand.Rand, st step) []byte {
 		b = append(b, "* CAPABILITY "+capabilities+"\r\n"...)
 		b = tagged(b, "OK Pre-login capabilities listed, post-login capabilities have more.")
 	case stLogin:
-		b = c.appendTag(b, st.tag)
-		b = append(b, " LOGIN \""...)
-		b = appendAddr(b, c.user.first, c.user.last, c.user.dom)
-		b = append(b, "\" \"S3cr\\\"et-"...)
-		b = strconv.AppendUint(b, r.Uint64()>>24, 36)
-		b = append(b, "\"\r\n"...)
+		b = c.login(b, r, st)
 	case stLoginResp:
 		b = tagged(b, "OK [CAPABILITY "+capabilitiesAuth+"] Logged in")
 	case stSelect:
 		b = tagged(b, "SELECT INBOX")
 	case stSelectResp:
-		b = append(b, "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Forwarded $Junk $NotJunk)\r\n"+
-			"* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Forwarded $Junk $NotJunk \\*)] Flags permitted.\r\n* "...)
-		b = strconv.AppendInt(b, int64(c.exists), 10)
-		b = append(b, " EXISTS\r\n* 0 RECENT\r\n* OK [UNSEEN "...)
-		b = strconv.AppendInt(b, int64(1+c.exists/2), 10)
-		b = append(b, "] First unseen.\r\n* OK [UIDVALIDITY "...)
-		b = strconv.AppendInt(b, int64(c.uidValidity), 10)
-		b = append(b, "] UIDs valid\r\n* OK [UIDNEXT "...)
-		b = strconv.AppendInt(b, int64(c.uidNext), 10)
-		b = append(b, "] Predicted next UID\r\n* OK [HIGHESTMODSEQ "...)
-		b = strconv.AppendInt(b, int64(c.uidNext*3), 10)
-		b = append(b, "] Highest\r\n"...)
-		b = tagged(b, "OK [READ-WRITE] Select completed (0.001 + 0.000 secs).")
+		b = c.selectResp(b, st)
 	case stFetch:
 		b = tagged(b, "FETCH 1:50 (FLAGS ENVELOPE)")
 	case stFetchResp:
-		for i := 1; i <= 50; i++ {
-			b = append(b, "* "...)
-			b = strconv.AppendInt(b, int64(i), 10)
-			switch r.IntN(4) {
-			case 0:
-				b = append(b, " FETCH (FLAGS () "...)
-			case 1:
-				b = append(b, " FETCH (FLAGS (\\Seen \\Answered) "...)
-			default:
-				b = append(b, " FETCH (FLAGS (\\Seen) "...)
-			}
-			b = appendEnvelope(b, r, i)
-			b = append(b, ")\r\n"...)
-		}
-		b = tagged(b, "OK Fetch completed (0.003 + 0.000 + 0.002 secs).")
+		b = c.fetchResp(b, r, st)
 	case stUIDFetch:
 		b = c.appendTag(b, st.tag)
 		b = append(b, " UID FETCH "...)
 		b = strconv.AppendInt(b, int64(st.uid), 10)
 		b = append(b, " BODY.PEEK[]\r\n"...)
 	case stUIDFetchResp:
-		seq, size := st.arg>>20, st.arg&(1<<20-1)
-		b = append(b, "* "...)
-		b = strconv.AppendInt(b, int64(seq), 10)
-		b = append(b, " FETCH (UID "...)
-		b = strconv.AppendInt(b, int64(st.uid), 10)
-		b = append(b, " BODY[] {"...)
-		b = strconv.AppendInt(b, int64(size), 10)
-		b = append(b, "}\r\n"...)
-		b = appendBody(b, r, size, seq)
-		b = append(b, ")\r\n"...)
-		b = tagged(b, "OK Fetch completed (0.001 + 0.000 secs).")
+		b = c.uidFetchResp(b, r, st)
 	case stAppend:
 		b = c.appendTag(b, st.tag)
 		b = append(b, " APPEND Sent (\\Seen) {"...)
@@ -255,24 +211,11 @@ func (c *convo) render(b []byte, r *rand.Rand, st step) []byte {
 		b = appendBody(b, r, st.arg, c.uidNext)
 		b = append(b, '\r', '\n')
 	case stAppendResp:
-		b = c.appendTag(b, st.tag)
-		b = append(b, " OK [APPENDUID "...)
-		b = strconv.AppendInt(b, int64(c.uidValidity), 10)
-		b = append(b, ' ')
-		b = strconv.AppendInt(b, int64(c.uidNext), 10)
-		b = append(b, "] Append completed (0.004 + 0.000 secs).\r\n"...)
+		b = c.appendResp(b, st)
 	case stSearch:
 		b = tagged(b, "SEARCH UNSEEN")
 	case stSearchResp:
-		b = append(b, "* SEARCH"...)
-		n := 1 + c.exists/2
-		for range r.IntN(12) {
-			b = append(b, ' ')
-			b = strconv.AppendInt(b, int64(n), 10)
-			n += 1 + r.IntN(7)
-		}
-		b = append(b, '\r', '\n')
-		b = tagged(b, "OK Search completed (0.001 + 0.000 secs).")
+		b = c.searchResp(b, r, st)
 	case stStore:
 		b = c.appendTag(b, st.tag)
 		b = append(b, " STORE "...)
@@ -302,4 +245,100 @@ func (c *convo) render(b []byte, r *rand.Rand, st step) []byte {
 		b = tagged(b, "OK Logout completed (0.001 + 0.000 secs).")
 	}
 	return b
+}
+
+// tagged appends the tagged line "tag text" of st's command.
+func (c *convo) tagged(b []byte, st step, text string) []byte {
+	b = c.appendTag(b, st.tag)
+	b = append(b, ' ')
+	b = append(b, text...)
+	return append(b, '\r', '\n')
+}
+
+// selectResp appends the server's answer to SELECT.
+func (c *convo) selectResp(b []byte, st step) []byte {
+	b = append(b, "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Forwarded $Junk $NotJunk)\r\n"+
+		"* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Forwarded $Junk $NotJunk \\*)] Flags permitted.\r\n* "...)
+	b = strconv.AppendInt(b, int64(c.exists), 10)
+	b = append(b, " EXISTS\r\n* 0 RECENT\r\n* OK [UNSEEN "...)
+	b = strconv.AppendInt(b, int64(1+c.exists/2), 10)
+	b = append(b, "] First unseen.\r\n* OK [UIDVALIDITY "...)
+	b = strconv.AppendInt(b, int64(c.uidValidity), 10)
+	b = append(b, "] UIDs valid\r\n* OK [UIDNEXT "...)
+	b = strconv.AppendInt(b, int64(c.uidNext), 10)
+	b = append(b, "] Predicted next UID\r\n* OK [HIGHESTMODSEQ "...)
+	b = strconv.AppendInt(b, int64(c.uidNext*3), 10)
+	b = append(b, "] Highest\r\n"...)
+	b = c.tagged(b, st, "OK [READ-WRITE] Select completed (0.001 + 0.000 secs).")
+	return b
+}
+
+// fetchResp appends the answer to FETCH 1:50 (FLAGS ENVELOPE).
+func (c *convo) fetchResp(b []byte, r *rand.Rand, st step) []byte {
+	for i := 1; i <= 50; i++ {
+		b = append(b, "* "...)
+		b = strconv.AppendInt(b, int64(i), 10)
+		switch r.IntN(4) {
+		case 0:
+			b = append(b, " FETCH (FLAGS () "...)
+		case 1:
+			b = append(b, " FETCH (FLAGS (\\Seen \\Answered) "...)
+		default:
+			b = append(b, " FETCH (FLAGS (\\Seen) "...)
+		}
+		b = appendEnvelope(b, r, i)
+		b = append(b, ")\r\n"...)
+	}
+	b = c.tagged(b, st, "OK Fetch completed (0.003 + 0.000 + 0.002 secs).")
+	return b
+}
+
+// uidFetchResp appends the answer to UID FETCH n BODY.PEEK[]: one message as a literal.
+func (c *convo) uidFetchResp(b []byte, r *rand.Rand, st step) []byte {
+	seq, size := st.arg>>20, st.arg&(1<<20-1)
+	b = append(b, "* "...)
+	b = strconv.AppendInt(b, int64(seq), 10)
+	b = append(b, " FETCH (UID "...)
+	b = strconv.AppendInt(b, int64(st.uid), 10)
+	b = append(b, " BODY[] {"...)
+	b = strconv.AppendInt(b, int64(size), 10)
+	b = append(b, "}\r\n"...)
+	b = appendBody(b, r, size, seq)
+	b = append(b, ")\r\n"...)
+	b = c.tagged(b, st, "OK Fetch completed (0.001 + 0.000 secs).")
+	return b
+}
+
+// searchResp appends the answer to SEARCH UNSEEN.
+func (c *convo) searchResp(b []byte, r *rand.Rand, st step) []byte {
+	b = append(b, "* SEARCH"...)
+	n := 1 + c.exists/2
+	for range r.IntN(12) {
+		b = append(b, ' ')
+		b = strconv.AppendInt(b, int64(n), 10)
+		n += 1 + r.IntN(7)
+	}
+	b = append(b, '\r', '\n')
+	b = c.tagged(b, st, "OK Search completed (0.001 + 0.000 secs).")
+	return b
+}
+
+// login appends the LOGIN command (a quoted password with an escaped quote).
+func (c *convo) login(b []byte, r *rand.Rand, st step) []byte {
+	b = c.appendTag(b, st.tag)
+	b = append(b, " LOGIN \""...)
+	b = appendAddr(b, c.user.first, c.user.last, c.user.dom)
+	b = append(b, "\" \"S3cr\\\"et-"...)
+	b = strconv.AppendUint(b, r.Uint64()>>24, 36)
+	return append(b, "\"\r\n"...)
+}
+
+// appendResp appends the server's completion of APPEND, with APPENDUID.
+func (c *convo) appendResp(b []byte, st step) []byte {
+	b = c.appendTag(b, st.tag)
+	b = append(b, " OK [APPENDUID "...)
+	b = strconv.AppendInt(b, int64(c.uidValidity), 10)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, int64(c.uidNext), 10)
+	return append(b, "] Append completed (0.004 + 0.000 secs).\r\n"...)
 }

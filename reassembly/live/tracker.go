@@ -47,21 +47,21 @@ type trackedConn struct {
 	next reassembly.Conn
 }
 
-func (c *trackedConn) Data(dir reassembly.Direction, ts time.Time, p []byte) {
-	c.next.Data(dir, ts, p)
+func (c *trackedConn) Data(key uint64, dir reassembly.Direction, ts time.Time, p []byte) {
+	c.next.Data(key, dir, ts, p)
 }
 
-func (c *trackedConn) Gap(dir reassembly.Direction, ts time.Time, n int) {
+func (c *trackedConn) Gap(key uint64, dir reassembly.Direction, ts time.Time, n int) {
 	if n > 0 {
 		c.t.gaps.Add(1)
 		c.t.gapBytes.Add(int64(n))
 	} else {
 		c.t.mid.Add(1)
 	}
-	c.next.Gap(dir, ts, n)
+	c.next.Gap(key, dir, ts, n)
 }
 
-func (c *trackedConn) End(ts time.Time, closed bool) {
-	c.next.End(ts, closed)
+func (c *trackedConn) End(key uint64, ts time.Time, closed bool) {
+	c.next.End(key, ts, closed)
 	c.t.open.Add(-1)
 }
