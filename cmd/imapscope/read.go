@@ -269,6 +269,15 @@ func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
 	if format == "ecs" && !cfg.noDissect {
 		pc.Stream = ecsFiltered(bw, cfg.filter)
 	}
+	var keep *keeper
+	if keptFormat(format, cfg) {
+		if keep, err = newKeeper(cfg, format, len(inputs) > 1); err != nil {
+			fmt.Fprintf(stderr, "imapscope: %v\n", err)
+			return exitFailure
+		}
+		defer keep.close()
+		pc.Stream = keep.stream()
+	}
 	res, err := pipeline.Run(ctx, pc)
 	err = interruptedErr(ctx, err)
 	prog.done()
@@ -294,7 +303,13 @@ func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
 	if errors.Is(err, context.Canceled) || ctx.Err() != nil {
 		res.Report.Capture.Interrupted = true
 	}
-	if format != "jsonl" && format != "ecs" {
+	switch {
+	case keep != nil:
+		if werr := keep.write(bw, res.Report, format, cfg, tty); werr != nil {
+			fmt.Fprintf(stderr, "imapscope: writing output: %v\n", werr)
+			return exitFailure
+		}
+	case format != "jsonl" && format != "ecs":
 		if code := filterAndWrite(bw, res.Report, format, cfg, tty, stderr); code != exitOK {
 			return code
 		}
@@ -309,6 +324,12 @@ func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr)
 	}
 	return finish(bw, file, st, err, stderr, cfg.quiet)
+}
+
+// keptFormat reports whether a run in format hands its sessions to a
+// keeper as they end (statistics computed incrementally, sessions spilled).
+func keptFormat(format string, cfg readConfig) bool {
+	return !cfg.noDissect && cfg.statsOnly
 }
 
 // jsonlStream writes sessions that pass the filters as JSONL lines to w as
