@@ -84,7 +84,9 @@ func compileCodec(t reflect.Type) (*codecFuncs, error) {
 		c.enc = func(b []byte, v reflect.Value) []byte { return binary.AppendUvarint(b, v.Uint()) }
 		c.dec = func(d *codecDecoder, v reflect.Value) { v.SetUint(d.uvarint()) }
 	case reflect.Float32, reflect.Float64:
-		c.enc = func(b []byte, v reflect.Value) []byte { return binary.LittleEndian.AppendUint64(b, math.Float64bits(v.Float())) }
+		c.enc = func(b []byte, v reflect.Value) []byte {
+			return binary.LittleEndian.AppendUint64(b, math.Float64bits(v.Float()))
+		}
 		c.dec = func(d *codecDecoder, v reflect.Value) { v.SetFloat(math.Float64frombits(d.uint64())) }
 	case reflect.Pointer:
 		return c, compilePointer(c, t)

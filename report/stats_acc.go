@@ -39,7 +39,7 @@ func (p Position) Compare(q Position) int {
 // slowEntry is a candidate for Stats.Slowest with its ordering key.
 type slowEntry struct {
 	pos Position // the session's position
-	n   int    // the transaction's index in its session
+	n   int      // the transaction's index in its session
 	t   SlowTransaction
 }
 
