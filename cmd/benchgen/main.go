@@ -42,6 +42,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	ipv6 := fs.Float64("ipv6", benchgen.DefaultIPv6Share, "share of sessions over IPv6 (0..1)")
 	conc := fs.Int("concurrency", benchgen.DefaultConcurrency, "sessions open at once")
 	quiet := fs.Bool("q", false, "do not print the summary")
+	shape := fs.String("shape", benchgen.ShapeMixed, "kind of session: mixed (bodies), short (no literal) or long (-commands commands each)")
+	commands := fs.Int("commands", benchgen.DefaultLongCommands, "commands per session of -shape long")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -49,7 +51,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return fmt.Errorf("-o FILE is required and no arguments are taken")
 	}
-	opts := benchgen.Options{Sessions: *sessions, Seed: *seed, IPv6Share: *ipv6, Concurrency: *conc}
+	opts := benchgen.Options{Sessions: *sessions, Seed: *seed, IPv6Share: *ipv6, Concurrency: *conc, Shape: *shape, Commands: *commands}
 	if *ipv6 == 0 {
 		opts.IPv6Share = -1 // explicit zero: no IPv6
 	}

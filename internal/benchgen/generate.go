@@ -153,6 +153,7 @@ func (g *generator) startSession(ts int64) {
 	} else {
 		s = new(session)
 	}
+	s.convo.shape, s.convo.commands = g.opts.Shape, g.opts.Commands
 	s.reset(g.started, g.opts.Seed, ts, g.opts.IPv6Share, &g.sum)
 	g.started++
 	g.sum.Sessions++

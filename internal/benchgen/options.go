@@ -57,6 +57,12 @@ type Options struct {
 	// Concurrency is the number of sessions open at once. Zero means
 	// DefaultConcurrency.
 	Concurrency int
+	// Shape is the kind of session (see shape.go): ShapeMixed when empty,
+	// ShapeShort or ShapeLong.
+	Shape string
+	// Commands is the number of commands of a ShapeLong session (zero:
+	// DefaultLongCommands).
+	Commands int
 }
 
 // withDefaults returns o with zero fields replaced by defaults, or an error
@@ -64,6 +70,9 @@ type Options struct {
 func (o Options) withDefaults() (Options, error) {
 	if o.Sessions < 0 || o.TargetBytes < 0 || o.Concurrency < 0 || o.IPv6Share > 1 {
 		return o, fmt.Errorf("%w: negative count or IPv6 share above 1", ErrOptions)
+	}
+	if err := checkShape(o); err != nil {
+		return o, err
 	}
 	if o.Sessions == 0 && o.TargetBytes == 0 {
 		o.Sessions = DefaultSessions

@@ -74,6 +74,9 @@ type convo struct {
 	uidValidity int
 	uidNext     int
 	steps       []step
+	// shape and commands are Options.Shape and Options.Commands.
+	shape    string
+	commands int
 }
 
 var tagPrefixes = []string{"A", "A", "A", "a", "C", "tag", "x"}
@@ -91,6 +94,9 @@ func (c *convo) build(r *rand.Rand, sum *Summary) {
 	c.uidValidity = 1700000000 + r.IntN(5000000)
 	c.uidNext = c.exists + 1 + r.IntN(5000)
 	c.steps = c.steps[:0]
+	if c.buildShaped(r, sum) {
+		return
+	}
 	tag := 0
 	add := func(k stepKind, d dir, arg, uid int) {
 		c.steps = append(c.steps, step{kind: k, dir: d, tag: tag, arg: arg, uid: uid})
