@@ -90,6 +90,7 @@ func statusColor(st Status) string {
 type htmlPage struct {
 	Title      string
 	R          *Report
+	Total      int // sessions in the report
 	Stats      *Stats // the statistics sections, nil without HTMLOptions.Stats
 	Servers    []htmlGroup
 	Users      []htmlGroup
@@ -184,32 +185,19 @@ func WriteHTML(w io.Writer, r *Report, opts HTMLOptions) error {
 		if s == nil {
 			return fmt.Errorf("report: sessions[%d]: %w", i, errNilSession)
 		}
-		for j, t := range s.Transactions {
-			if t == nil {
-				return fmt.Errorf("report: session %d: transactions[%d]: %w", s.ID, j, errNilTransaction)
-			}
+		if err := checkTransactions(s); err != nil {
+			return err
 		}
 	}
-	p := htmlPage{Title: opts.Title, R: r}
+	p := htmlPage{Title: opts.Title, R: r, Total: r.sessionCount()}
 	if opts.Stats {
 		p.Stats = r.Stats
 	}
 	if p.Title == "" {
 		p.Title = "imapscope report"
 	}
-	p.Findings = computeFindings(r.Sessions)
-	p.Breakdown = breakdown(r)
-	p.Histograms = histograms(r)
-	p.OverTime = overTime(r.Sessions)
-	p.Servers, p.MoreGroups[0] = groupSessions(r.Sessions, func(s *Session) string { return s.Server })
-	p.Users, p.MoreGroups[1] = groupSessions(r.Sessions, func(s *Session) string { return s.User })
-	p.List = sessionList(r.Sessions)
-	for i, s := range p.List.Rows {
-		if i >= MaxHTMLSessions {
-			p.Omitted = len(p.List.Rows) - i
-			break
-		}
-		p.Sessions = append(p.Sessions, timeline(s, i < 3))
+	if err := p.fill(r); err != nil {
+		return err
 	}
 	var buf bytes.Buffer
 	if err := htmlTemplate.Execute(&buf, p); err != nil {
@@ -219,80 +207,6 @@ func WriteHTML(w io.Writer, r *Report, opts HTMLOptions) error {
 		return fmt.Errorf("report: write html: %w", err)
 	}
 	return nil
-}
-
-// breakdown computes the status bar: one segment per status present.
-func breakdown(r *Report) []htmlSegment {
-	order := []Status{"OK", "NO", "BAD", "BYE", ""}
-	counts := map[Status]int{}
-	total := 0
-	for _, s := range r.Sessions {
-		for _, t := range s.Transactions {
-			counts[t.Status]++
-			total++
-		}
-	}
-	var out []htmlSegment
-	x := 0.0
-	for _, st := range order {
-		n := counts[st]
-		if n == 0 {
-			continue
-		}
-		w := breakdownWidth * float64(n) / float64(total)
-		out = append(out, htmlSegment{Status: st, Count: n, X: x, W: w, Pct: 100 * float64(n) / float64(total)})
-		x += w
-	}
-	return out
-}
-
-// histograms computes the latency histograms of the most frequent commands.
-func histograms(r *Report) []htmlHistogram {
-	byCmd := map[string][]int{}
-	var order []string
-	counts := map[string]int{}
-	for _, s := range r.Sessions {
-		for _, t := range s.Transactions {
-			if t.Status == "" {
-				continue
-			}
-			b := byCmd[t.Command]
-			if b == nil {
-				b = make([]int, len(histLabels))
-				byCmd[t.Command] = b
-				order = append(order, t.Command)
-			}
-			i := 0
-			for i < len(histEdges) && t.LatencyMS >= histEdges[i] {
-				i++
-			}
-			b[i]++
-			counts[t.Command]++
-		}
-	}
-	sortByCountThenName(order, counts)
-	if len(order) > MaxHistograms {
-		order = order[:MaxHistograms]
-	}
-	out := make([]htmlHistogram, 0, len(order))
-	barW := histWidth / float64(len(histLabels))
-	for _, c := range order {
-		b := byCmd[c]
-		peak := 0
-		for _, n := range b {
-			peak = max(peak, n)
-		}
-		h := htmlHistogram{Command: c, Count: counts[c]}
-		for i, n := range b {
-			bh := 0.0
-			if peak > 0 {
-				bh = (histHeight - 10) * float64(n) / float64(peak)
-			}
-			h.Bars = append(h.Bars, htmlBar{Label: histLabels[i], Count: n, X: float64(i) * barW, Y: histHeight - bh, H: bh})
-		}
-		out = append(out, h)
-	}
-	return out
 }
 
 // sortByCountThenName orders keys by descending count, then name.

@@ -9,8 +9,8 @@ type SessionSource interface {
 	Len() int
 	// Each calls f with each session in order and stops at f's first
 	// error, or its own (a spill file that cannot be read), which it
-	// returns. The session is f's to use during the call only. Each may be
-	// called more than once.
+	// returns. Each session is a value of its own that f may keep. Each
+	// may be called more than once.
 	Each(f func(*Session) error) error
 }
 

@@ -171,26 +171,31 @@ func WriteTable(w io.Writer, r *Report, opts TableOptions) error {
 	ew := &errWriter{w: w}
 	scols := pickColumns(sessionColumns, opts.Columns)
 	if len(scols) > 0 {
-		rows := make([][]string, len(r.Sessions))
-		for i, s := range r.Sessions {
-			rows[i] = cells(scols, s, &opts)
+		rows := make([][]string, 0, r.sessionCount())
+		var notes []string
+		err := r.eachSession(func(_ int, s *Session) error {
+			rows = append(rows, cells(scols, s, &opts))
+			for _, l := range sessionNotes(s) {
+				notes = append(notes, fmt.Sprintf("  session %d %s\n", s.ID, l))
+			}
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 		scols, rows = fitTable(scols, rows, opts.Width, dropOrder(sessionDropOrder, opts))
 		if err := renderTable(ew, scols, rows); err != nil {
 			return err
 		}
-		for _, s := range r.Sessions {
-			for _, l := range sessionNotes(s) {
-				ew.printf("  session %d %s\n", s.ID, l)
-			}
+		for _, l := range notes {
+			ew.printf("%s", l)
 		}
 	}
 	if !opts.Summary {
 		tcols := pickColumns(transactionColumns, opts.Columns)
-		for _, s := range r.Sessions {
-			if err := writeSessionSection(ew, s, tcols, &opts); err != nil {
-				return err
-			}
+		err := r.eachSession(func(_ int, s *Session) error { return writeSessionSection(ew, s, tcols, &opts) })
+		if err != nil {
+			return err
 		}
 	}
 	return ew.err

@@ -329,7 +329,7 @@ func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
 // keptFormat reports whether a run in format hands its sessions to a
 // keeper as they end (statistics computed incrementally, sessions spilled).
 func keptFormat(format string, cfg readConfig) bool {
-	return !cfg.noDissect && cfg.statsOnly
+	return !cfg.noDissect && format != "jsonl" && format != "ecs"
 }
 
 // jsonlStream writes sessions that pass the filters as JSONL lines to w as
