@@ -90,7 +90,7 @@ func statusColor(st Status) string {
 type htmlPage struct {
 	Title      string
 	R          *Report
-	Total      int // sessions in the report
+	Total      int    // sessions in the report
 	Stats      *Stats // the statistics sections, nil without HTMLOptions.Stats
 	Servers    []htmlGroup
 	Users      []htmlGroup

@@ -15,16 +15,6 @@ type FindingCount struct {
 	Sessions int `json:"sessions"`
 }
 
-// computeFindings counts the sessions' findings per server and kind,
-// servers in order, kinds in vocabulary order within a server.
-func computeFindings(sessions []*Session) []FindingCount {
-	a := newFindingsAcc()
-	for _, s := range sessions {
-		a.add(s)
-	}
-	return a.result()
-}
-
 // findingKey identifies one row of the findings counts.
 type findingKey struct{ server, kind string }
 
