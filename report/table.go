@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"reflect"
 	"slices"
 	"sort"
 	"strconv"
@@ -295,15 +296,28 @@ func renderTable[T any](ew *errWriter, cols []column[T], rows [][]string) error 
 			aligns[i] = tw.AlignRight
 		}
 	}
-	t := tablewriter.NewTable(ew,
-		tablewriter.WithEastAsian(tw.Off),
-		tablewriter.WithSymbols(tw.NewSymbols(tw.StyleASCII)),
-		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithHeaderAutoWrap(tw.WrapNone),
-		tablewriter.WithRowAutoWrap(tw.WrapNone),
+	align := []tablewriter.Option{
 		tablewriter.WithHeaderAlignmentConfig(tw.CellAlignment{Global: tw.AlignLeft, PerColumn: aligns}),
 		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{Global: tw.AlignLeft, PerColumn: aligns}),
-	)
+	}
+	// One Table serves every table of a report: a new one allocates a
+	// 10,240-entry cache map, which made a report of many small sessions
+	// spend most of its time allocating and collecting them.
+	t := ew.table
+	if t == nil {
+		t = tablewriter.NewTable(ew, append([]tablewriter.Option{
+			tablewriter.WithEastAsian(tw.Off),
+			tablewriter.WithSymbols(tw.NewSymbols(tw.StyleASCII)),
+			tablewriter.WithHeaderAutoFormat(tw.Off),
+			tablewriter.WithHeaderAutoWrap(tw.WrapNone),
+			tablewriter.WithRowAutoWrap(tw.WrapNone),
+			tablewriter.WithStringerCacheCustom(noCache{}), // cells are strings: no stringer
+		}, align...)...)
+		ew.table = t
+	} else {
+		t.Reset()
+		t.Options(align...)
+	}
 	t.Header(headers...)
 	if err := t.Bulk(rows); err != nil {
 		return fmt.Errorf("report: table rows: %w", err)
@@ -314,10 +328,20 @@ func renderTable[T any](ew *errWriter, cols []column[T], rows [][]string) error 
 	return ew.err
 }
 
-// errWriter remembers the first write error.
+// noCache is a tablewriter stringer cache that keeps nothing: Reset
+// purges the default one by allocating a new 10,240-entry map.
+type noCache struct{}
+
+func (noCache) Add(reflect.Type, reflect.Value) bool        { return false }
+func (noCache) Get(reflect.Type) (v reflect.Value, ok bool) { return v, false }
+func (noCache) Purge()                                      {}
+
+// errWriter remembers the first write error; it also carries the
+// tablewriter Table that renderTable reuses.
 type errWriter struct {
-	w   io.Writer
-	err error
+	w     io.Writer
+	err   error
+	table *tablewriter.Table
 }
 
 // Write implements io.Writer.
