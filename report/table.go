@@ -172,24 +172,17 @@ func WriteTable(w io.Writer, r *Report, opts TableOptions) error {
 	ew := &errWriter{w: w}
 	scols := pickColumns(sessionColumns, opts.Columns)
 	if len(scols) > 0 {
-		rows := make([][]string, 0, r.sessionCount())
-		var notes []string
+		if err := writeSummaryTable(ew, r, scols, &opts); err != nil {
+			return err
+		}
 		err := r.eachSession(func(_ int, s *Session) error {
-			rows = append(rows, cells(scols, s, &opts))
 			for _, l := range sessionNotes(s) {
-				notes = append(notes, fmt.Sprintf("  session %d %s\n", s.ID, l))
+				ew.printf("  session %d %s\n", s.ID, l)
 			}
-			return nil
+			return ew.err
 		})
 		if err != nil {
 			return err
-		}
-		scols, rows = fitTable(scols, rows, opts.Width, dropOrder(sessionDropOrder, opts))
-		if err := renderTable(ew, scols, rows); err != nil {
-			return err
-		}
-		for _, l := range notes {
-			ew.printf("%s", l)
 		}
 	}
 	if !opts.Summary {
@@ -303,21 +296,13 @@ func renderTable[T any](ew *errWriter, cols []column[T], rows [][]string) error 
 	// One Table serves every table of a report: a new one allocates a
 	// 10,240-entry cache map, which made a report of many small sessions
 	// spend most of its time allocating and collecting them.
-	t := ew.table
-	if t == nil {
-		t = tablewriter.NewTable(ew, append([]tablewriter.Option{
-			tablewriter.WithEastAsian(tw.Off),
-			tablewriter.WithSymbols(tw.NewSymbols(tw.StyleASCII)),
-			tablewriter.WithHeaderAutoFormat(tw.Off),
-			tablewriter.WithHeaderAutoWrap(tw.WrapNone),
-			tablewriter.WithRowAutoWrap(tw.WrapNone),
-			tablewriter.WithStringerCacheCustom(noCache{}), // cells are strings: no stringer
-		}, align...)...)
-		ew.table = t
+	if ew.table == nil {
+		ensureTable(ew)
 	} else {
-		t.Reset()
-		t.Options(align...)
+		ew.table.Reset()
 	}
+	t := ew.table
+	t.Options(align...)
 	t.Header(headers...)
 	if err := t.Bulk(rows); err != nil {
 		return fmt.Errorf("report: table rows: %w", err)
@@ -326,6 +311,23 @@ func renderTable[T any](ew *errWriter, cols []column[T], rows [][]string) error 
 		return fmt.Errorf("report: render table: %w", err)
 	}
 	return ew.err
+}
+
+// ensureTable creates the tablewriter Table of ew (the settings of every
+// table but the column alignment), which also sets tablewriter's
+// process-wide width mode.
+func ensureTable(ew *errWriter) {
+	if ew.table != nil {
+		return
+	}
+	ew.table = tablewriter.NewTable(ew,
+		tablewriter.WithEastAsian(tw.Off),
+		tablewriter.WithSymbols(tw.NewSymbols(tw.StyleASCII)),
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithHeaderAutoWrap(tw.WrapNone),
+		tablewriter.WithRowAutoWrap(tw.WrapNone),
+		tablewriter.WithStringerCacheCustom(noCache{}), // cells are strings: no stringer
+	)
 }
 
 // noCache is a tablewriter stringer cache that keeps nothing: Reset
@@ -337,7 +339,8 @@ func (noCache) Get(reflect.Type) (v reflect.Value, ok bool) { return v, false }
 func (noCache) Purge()                                      {}
 
 // errWriter remembers the first write error; it also carries the
-// tablewriter Table that renderTable reuses.
+// tablewriter Table that renderTable reuses, which writes to the errWriter
+// (and so to whatever w is at the time).
 type errWriter struct {
 	w     io.Writer
 	err   error
