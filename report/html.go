@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"unicode/utf8"
 )
 
 //go:embed templates/report.html.tmpl
@@ -24,6 +25,7 @@ var htmlTemplate = template.Must(template.New("report.html.tmpl").Funcs(template
 	"color":  statusColor,
 	"add":    func(a, b int) int { return a + b },
 	"tls":    tlsLabel,
+	"cap":    htmlCap,
 	"dict":   htmlDict,
 	"waiting": func(r StatsRow) StatsRow {
 		r.Key += " (waiting)"
@@ -51,7 +53,64 @@ const (
 	MaxTimelineRows = 300
 	// MaxHistograms is how many commands (most frequent first) get a latency histogram.
 	MaxHistograms = 12
+	// MaxHTMLTimelineBytes bounds what all the timelines of a page hold
+	// together (their strings as escaped, twice: title and table); later
+	// rows are not drawn (and the page says so). With MaxHTMLText it keeps
+	// a page under about 20 MB however large the capture
+	// (TestHTMLSizeBounded); a page of real sessions stays far below it.
+	MaxHTMLTimelineBytes = 12 << 20
+	// MaxHTMLText is how many characters of a string from the network a
+	// cell of the session, server and user tables shows, MaxHTMLDetail
+	// one of a timeline (long enough for a CAPABILITY list); longer ones
+	// end with an ellipsis.
+	MaxHTMLText   = 200
+	MaxHTMLDetail = 2000
 )
+
+// htmlCap cuts s to MaxHTMLText characters (with an ellipsis).
+func htmlCap(s string) string { return capRunes(s, MaxHTMLText) }
+
+// capRunes cuts s to n characters, the last an ellipsis.
+func capRunes(s string, n int) string {
+	if len(s) <= n || utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + ellipsis
+}
+
+// escapedLen is the length of s once escaped in HTML text (html/template
+// writes <, >, &, ' and " as entities of up to five bytes).
+func escapedLen(s string) int {
+	n := len(s)
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '<', '>', '&', '\'', '"', 0:
+			n += 4
+		}
+	}
+	return n
+}
+
+// capTransaction returns t, or a copy with its strings cut to
+// MaxHTMLDetail characters; cost is what its row adds to the page's
+// timelines (see MaxHTMLTimelineBytes).
+func capTransaction(t *Transaction) (c *Transaction, cost int) {
+	c = t
+	if max(len(t.Tag), len(t.Command), len(t.Args), len(t.Code), len(t.Text), len(t.Note)) > MaxHTMLDetail {
+		cp := *t
+		for _, f := range []*string{&cp.Tag, &cp.Command, &cp.Args, &cp.Code, &cp.Text, &cp.Note} {
+			*f = capRunes(*f, MaxHTMLDetail)
+		}
+		c = &cp
+	}
+	for _, f := range []string{c.Tag, c.Command, c.Args, c.Code, c.Text, c.Note} {
+		cost += 2 * escapedLen(f)
+	}
+	return c, cost + htmlRowMarkup
+}
+
+// htmlRowMarkup is about what a timeline row's markup takes besides its strings.
+const htmlRowMarkup = 700
 
 // HTMLOptions tunes WriteHTML.
 type HTMLOptions struct {
@@ -224,12 +283,14 @@ func sortByCountThenName(keys []string, counts map[string]int) {
 
 // timeline lays out the transactions of s on a linear time axis from the
 // session's first to its last timestamp.
-func timeline(s *Session, open bool) htmlSession {
+// At most limit transactions are drawn, fewer when their rows would take
+// more than *budget bytes (which they use up).
+func timeline(s *Session, open bool, limit int, budget *int) htmlSession {
 	hs := htmlSession{S: s, Open: open}
 	txns := s.Transactions
-	if len(txns) > MaxTimelineRows {
-		hs.Omitted = len(txns) - MaxTimelineRows
-		txns = txns[:MaxTimelineRows]
+	if len(txns) > limit {
+		hs.Omitted = len(txns) - limit
+		txns = txns[:limit]
 	}
 	t0, t1 := s.Start.Time, s.End.Time
 	for _, t := range txns {
@@ -251,7 +312,13 @@ func timeline(s *Session, open bool) htmlSession {
 	}
 	scale := timelineWidth / span
 	for i, t := range txns {
-		row := htmlRow{T: t, Y: 20 + i*timelineRow, Label: escapeTruncate(t.Tag+" "+t.Command+" "+t.Args, 34)}
+		ct, cost := capTransaction(t)
+		if cost > *budget {
+			hs.Omitted = len(s.Transactions) - i
+			break
+		}
+		*budget -= cost
+		row := htmlRow{T: ct, Y: 20 + i*timelineRow, Label: escapeTruncate(t.Tag+" "+t.Command+" "+t.Args, 34)}
 		if !t.Start.IsZero() {
 			row.X = timelineLeft + t.Start.Sub(t0).Seconds()*1000*scale
 		} else {

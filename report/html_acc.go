@@ -56,12 +56,13 @@ func (p *htmlPage) fill(r *Report) error {
 		}
 		p.OverTime = ot.result()
 	}
+	budget := MaxHTMLTimelineBytes
 	for i, s := range p.List.Rows {
 		if i >= MaxHTMLSessions {
 			p.Omitted = len(p.List.Rows) - i
 			break
 		}
-		p.Sessions = append(p.Sessions, timeline(s, i < 3))
+		p.Sessions = append(p.Sessions, timeline(s, i < 3, MaxTimelineRows, &budget))
 	}
 	return nil
 }
