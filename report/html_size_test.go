@@ -12,7 +12,7 @@ import (
 // TestHTMLSizeBounded renders the worst report the page's limits allow:
 // many sessions, each failing, with more transactions than a timeline
 // draws and long arguments, texts and users. The page stays under
-// MaxHTMLBytes (the issue's ~20 MB), whatever the number of sessions.
+// 20 MB (the issue's bound), whatever the number of sessions.
 func TestHTMLSizeBounded(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	long := strings.Repeat("<&x\"", 1000) // escapes grow it

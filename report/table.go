@@ -280,6 +280,18 @@ func renderTable[T any](ew *errWriter, cols []column[T], rows [][]string) error 
 	if ew.err != nil {
 		return ew.err
 	}
+	hs := make([]string, len(cols))
+	right := make([]bool, len(cols))
+	for i, c := range cols {
+		hs[i], right[i] = c.header, c.right
+	}
+	if !ew.tablewriterOnly {
+		var ok bool
+		if ew.fast, ok = appendFastTable(ew.fast[:0], hs, right, rows); ok {
+			ew.Write(ew.fast)
+			return ew.err
+		}
+	}
 	headers := make([]any, len(cols))
 	aligns := make([]tw.Align, len(cols))
 	for i, c := range cols {
@@ -345,6 +357,9 @@ type errWriter struct {
 	w     io.Writer
 	err   error
 	table *tablewriter.Table
+	fast  []byte // appendFastTable's buffer
+	// tablewriterOnly renders every table with tablewriter (tests).
+	tablewriterOnly bool
 }
 
 // Write implements io.Writer.
