@@ -172,16 +172,11 @@ func WriteTable(w io.Writer, r *Report, opts TableOptions) error {
 	ew := &errWriter{w: w}
 	scols := pickColumns(sessionColumns, opts.Columns)
 	if len(scols) > 0 {
-		if err := writeSummaryTable(ew, r, scols, &opts); err != nil {
+		var notes noteSink
+		if err := writeSummaryTable(ew, r, scols, &opts, notes.add); err != nil {
 			return err
 		}
-		err := r.eachSession(func(_ int, s *Session) error {
-			for _, l := range sessionNotes(s) {
-				ew.printf("  session %d %s\n", s.ID, l)
-			}
-			return ew.err
-		})
-		if err != nil {
+		if err := notes.writeTo(ew); err != nil {
 			return err
 		}
 	}

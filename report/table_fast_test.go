@@ -46,3 +46,19 @@ func TestFastTableMatchesTablewriter(t *testing.T) {
 		}
 	}
 }
+
+// TestEscapeTruncateASCIIFastPath checks escapeTruncate's shortcut for
+// printable ASCII against the rune-by-rune path, at every length and limit.
+func TestEscapeTruncateASCIIFastPath(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	for range 3000 {
+		b := make([]byte, rng.IntN(60))
+		for i := range b {
+			b[i] = byte(0x20 + rng.IntN(0x5f))
+		}
+		s, max := string(b), rng.IntN(70)-5
+		if got, want := escapeTruncate(s, max), escapeTruncateRunes(s, max); got != want {
+			t.Fatalf("escapeTruncate(%q, %d) = %q, want %q", s, max, got, want)
+		}
+	}
+}

@@ -13,7 +13,7 @@ import (
 const summaryChunk = 2048
 
 // writeSummaryTable writes the session summary table of r with columns
-// cols. A table of at most summaryChunk rows is one tablewriter table.
+// cols, and calls each with every session in order during its last pass. A table of at most summaryChunk rows is one tablewriter table.
 // A larger one is read from r twice (three times when it must be fitted to
 // a width: once for the widths, once for the widest cells, once to render)
 // and rendered in pieces that each carry, as an extra first row, the
@@ -23,11 +23,12 @@ const summaryChunk = 2048
 // pieces, without their headers, extra row and closing borders, are the
 // whole table byte for byte. Every piece's borders are checked against the
 // first's: a difference is an error, never a silently different table.
-func writeSummaryTable(ew *errWriter, r *Report, cols []column[*Session], o *TableOptions) error {
+func writeSummaryTable(ew *errWriter, r *Report, cols []column[*Session], o *TableOptions, each func(*Session)) error {
 	if r.sessionCount() <= summaryChunk {
 		rows := make([][]string, 0, r.sessionCount())
 		err := r.eachSession(func(_ int, s *Session) error {
 			rows = append(rows, cells(cols, s, o))
+			each(s)
 			return nil
 		})
 		if err != nil {
@@ -70,6 +71,7 @@ func writeSummaryTable(ew *errWriter, r *Report, cols []column[*Session], o *Tab
 	pw := pieceWriter{ew: ew, widest: widest, cols: plan.cols, total: r.sessionCount()}
 	err = r.eachSession(func(_ int, s *Session) error {
 		pw.rows = append(pw.rows, plan.apply(cells(cols, s, o)))
+		each(s)
 		if len(pw.rows) == summaryChunk {
 			return pw.flush()
 		}

@@ -50,3 +50,28 @@ func TestSummaryTableInPieces(t *testing.T) {
 		}
 	}
 }
+
+// TestNoteSinkSpills gathers more notes than noteBuffer: they come back
+// whole and in order from the temporary file.
+func TestNoteSinkSpills(t *testing.T) {
+	t.Setenv("TMPDIR", t.TempDir())
+	var n noteSink
+	var want strings.Builder
+	for i := range 3 * noteBuffer / 30 {
+		s := &Session{ID: i + 1, Access: "READ-WRITE", AuthMechanism: "PLAIN"}
+		n.add(s)
+		for _, l := range sessionNotes(s) {
+			want.WriteString("  session " + strconv.Itoa(i+1) + " " + l + "\n")
+		}
+	}
+	if n.f == nil {
+		t.Fatal("notes never spilled: no test")
+	}
+	var got bytes.Buffer
+	if err := n.writeTo(&got); err != nil {
+		t.Fatal(err)
+	}
+	if got.String() != want.String() {
+		t.Errorf("notes differ: %d bytes, want %d", got.Len(), want.Len())
+	}
+}
