@@ -47,15 +47,29 @@ func (p *htmlPage) fill(r *Report) error {
 	p.Findings = a.findings.result()
 	p.Breakdown = a.breakdown()
 	p.Histograms = a.hist.result()
-	p.Servers, p.MoreGroups[0] = a.servers.rows()
-	p.Users, p.MoreGroups[1] = a.users.rows()
 	p.List = a.list.result()
-	if ot := newOverTimeAcc(a.t0, a.t1); ot != nil {
-		if err := r.eachSession(func(_ int, s *Session) error { ot.add(s); return nil }); err != nil {
+	// The second pass: the over-time buckets, and the latencies of the
+	// servers and users listed (chosen by their counts).
+	ot := newOverTimeAcc(a.t0, a.t1)
+	servers, users := a.servers.pick(), a.users.pick()
+	if ot != nil || len(servers) > 0 || len(users) > 0 {
+		err := r.eachSession(func(_ int, s *Session) error {
+			if ot != nil {
+				ot.add(s)
+			}
+			a.servers.addLatencies(s.Server, s)
+			a.users.addLatencies(s.User, s)
+			return nil
+		})
+		if err != nil {
 			return err
 		}
+	}
+	if ot != nil {
 		p.OverTime = ot.result()
 	}
+	p.Servers, p.MoreGroups[0] = a.servers.rows(servers)
+	p.Users, p.MoreGroups[1] = a.users.rows(users)
 	budget := MaxHTMLTimelineBytes
 	for i, s := range p.List.Rows {
 		if i >= MaxHTMLSessions {
@@ -173,11 +187,15 @@ func (h *histAcc) result() []htmlHistogram {
 // groupRow accumulates one row of the per-server or per-user view.
 type groupRow struct {
 	g   htmlGroup
-	lat latencies
+	max float64    // the highest latency
+	lat *latencies // the latencies, for a row listed (see pick)
 }
 
 // groupAcc rolls sessions up by key (server or user); waiting commands
-// (IDLE) are left out of latencies.
+// (IDLE) are left out of latencies. The counts come from a first pass;
+// which rows are listed depends on them alone, so only those rows gather
+// latencies, in a second pass (a capture of a million users does not keep
+// every user's latencies twice: the statistics keep them too).
 type groupAcc struct {
 	by    map[string]*groupRow
 	order []string
@@ -205,31 +223,53 @@ func (ga *groupAcc) add(k string, s *Session) {
 			a.g.Failed++
 		}
 		if t.Status != "" && !IsWaitingCommand(t.Command) {
+			a.max = max(a.max, t.LatencyMS)
+		}
+	}
+}
+
+// pick returns the rows listed, most transactions first, at most
+// MaxHTMLGroupRows, and readies them for addLatencies.
+func (ga *groupAcc) pick() []*groupRow {
+	rows := make([]*groupRow, 0, len(ga.order))
+	for _, k := range ga.order {
+		rows = append(rows, ga.by[k])
+	}
+	slices.SortStableFunc(rows, func(a, b *groupRow) int {
+		if c := cmp.Compare(b.g.Transactions, a.g.Transactions); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.g.Key, b.g.Key)
+	})
+	rows = rows[:min(len(rows), MaxHTMLGroupRows)]
+	for _, a := range rows {
+		a.lat = new(latencies)
+	}
+	return rows
+}
+
+// addLatencies records the latencies of s under k, if k's row is listed.
+func (ga *groupAcc) addLatencies(k string, s *Session) {
+	a := ga.by[k]
+	if a == nil || a.lat == nil {
+		return
+	}
+	for _, t := range s.Transactions {
+		if t.Status != "" && !IsWaitingCommand(t.Command) {
 			a.lat.add(t.LatencyMS)
 		}
 	}
 }
 
-// rows returns the rows, most transactions first, at most MaxHTMLGroupRows,
-// and how many were left out.
-func (ga *groupAcc) rows() (rows []htmlGroup, omitted int) {
-	for _, k := range ga.order {
-		a := ga.by[k]
+// rows returns the listed rows (from pick, their latencies gathered) and
+// how many were left out.
+func (ga *groupAcc) rows(picked []*groupRow) (rows []htmlGroup, omitted int) {
+	for _, a := range picked {
 		_, a.g.P90MS, _ = a.lat.percentiles()
-		a.g.MaxMS = a.lat.max
+		a.g.MaxMS = a.max
 		rows = append(rows, a.g)
 	}
-	slices.SortStableFunc(rows, func(a, b htmlGroup) int {
-		if c := cmp.Compare(b.Transactions, a.Transactions); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.Key, b.Key)
-	})
-	if len(rows) > MaxHTMLGroupRows {
-		omitted = len(rows) - MaxHTMLGroupRows
-		rows = rows[:MaxHTMLGroupRows]
-	}
-	return rows, omitted
+	return rows, len(ga.order) - len(picked)
 }
 
 // rankedSession is a session kept for the session table, with its index.
