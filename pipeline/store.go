@@ -15,7 +15,8 @@ import (
 // report (json, table, html, tsv) without holding them in memory: each is
 // encoded (report.AppendSession) into a temporary file as it ends, in any
 // order, and read back one at a time in report order (report.SessionSource).
-// In memory stays one 32-byte index entry per session.
+// In memory stays one 32-byte index entry per session (16 bytes without
+// a file).
 //
 // The file is created with os.CreateTemp (mode 0600) in the default
 // temporary directory and unlinked at once where the system allows it, so
@@ -29,6 +30,7 @@ import (
 type SessionStore struct {
 	byStart bool // ordered by start time (several inputs), else by first packet
 	ents    []storeEntry
+	pos     []report.Position // without a file: the positions alone (16 bytes a session)
 	sorted  bool
 	kept    int
 
@@ -90,24 +92,29 @@ func (st *SessionStore) Add(pos report.Position, s *report.Session, keep bool) e
 		return st.err
 	}
 	st.sorted = false
+	if st.f == nil {
+		if keep {
+			st.kept++
+		}
+		st.pos = append(st.pos, pos)
+		return nil
+	}
 	e := storeEntry{pos: pos, n: -1}
 	if keep {
 		st.kept++
-		if st.f != nil {
-			var err error
-			if st.buf, err = report.AppendSession(st.buf[:0], s); err != nil {
-				st.err = err
-				return err
-			}
-			if _, err := st.w.Write(st.buf); err != nil {
-				st.err = fmt.Errorf("pipeline: spill file: %w", err)
-				return st.err
-			}
-			e.off, e.n = st.off, int64(len(st.buf))
-			st.off += e.n
-			if cap(st.buf) > 4*storeBuffer {
-				st.buf = nil // one huge session does not pin its buffer
-			}
+		var err error
+		if st.buf, err = report.AppendSession(st.buf[:0], s); err != nil {
+			st.err = err
+			return err
+		}
+		if _, err := st.w.Write(st.buf); err != nil {
+			st.err = fmt.Errorf("pipeline: spill file: %w", err)
+			return st.err
+		}
+		e.off, e.n = st.off, int64(len(st.buf))
+		st.off += e.n
+		if cap(st.buf) > 4*storeBuffer {
+			st.buf = nil // one huge session does not pin its buffer
 		}
 	}
 	st.ents = append(st.ents, e)
@@ -123,6 +130,7 @@ func (st *SessionStore) sort() error {
 		return nil
 	}
 	slices.SortStableFunc(st.ents, func(a, b storeEntry) int { return a.pos.Compare(b.pos) })
+	slices.SortFunc(st.pos, report.Position.Compare)
 	st.sorted = true
 	if st.w != nil {
 		if err := st.w.Flush(); err != nil {
@@ -136,6 +144,12 @@ func (st *SessionStore) sort() error {
 // order, from 1), 0 when there is none.
 func (st *SessionStore) ID(pos report.Position) int {
 	if st.sort() != nil {
+		return 0
+	}
+	if st.f == nil {
+		if i, ok := slices.BinarySearchFunc(st.pos, pos, report.Position.Compare); ok {
+			return i + 1
+		}
 		return 0
 	}
 	i, ok := slices.BinarySearchFunc(st.ents, pos, func(e storeEntry, p report.Position) int { return e.pos.Compare(p) })

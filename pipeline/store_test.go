@@ -124,3 +124,31 @@ func TestSessionStoreRedacted(t *testing.T) {
 		t.Error("with ShowSecrets the spill file holds no password: the check above proves nothing")
 	}
 }
+
+// TestSessionStoreNumbersWithoutFile checks the store of a statistics-only
+// run: no file, and the same numbers as a spilling store.
+func TestSessionStoreNumbersWithoutFile(t *testing.T) {
+	rep := collect(t, secretshapes.Variants()[:30], func(secretshapes.Conv) []damage { return []damage{{at: -1}} }, dissect.Options{})
+	for _, byStart := range []bool{false, true} {
+		spill := spilled(t, rep, byStart)
+		bare, err := NewSessionStore(false, byStart)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := len(rep.Sessions) - 1; i >= 0; i-- {
+			s := rep.Sessions[i]
+			if err := bare.Add(bare.Position(uint64(i), s), s, i%3 != 2); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if bare.f != nil || bare.Len() != spill.Len() {
+			t.Fatalf("file %v, Len %d, want %d", bare.f, bare.Len(), spill.Len())
+		}
+		for i, s := range rep.Sessions {
+			p := bare.Position(uint64(i), s)
+			if a, b := bare.ID(p), spill.ID(p); a != b || a != i+1 {
+				t.Errorf("session %d: ID %d without file, %d with", i, a, b)
+			}
+		}
+	}
+}
