@@ -28,7 +28,9 @@ func newKeeper(cfg readConfig, format string, byStart bool) (*keeper, error) {
 	if k.filter, err = cfg.filter.Func(); err != nil {
 		return nil, err
 	}
-	if cfg.stats || format == "html" {
+	// The HTML page computes its own figures (report/html_acc.go); it
+	// shows the statistics only with --stats.
+	if cfg.stats {
 		k.stats = report.NewStatsAccumulator(report.StatsOptions{Top: topOrNone(cfg.top)})
 	}
 	if k.store, err = pipeline.NewSessionStore(!cfg.statsOnly, byStart); err != nil {
