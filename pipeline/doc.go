@@ -7,5 +7,9 @@
 // of workers: each connection is its session's dissect.Sink and queues what
 // it produces under the event key of the packet that caused it, and the
 // Collector releases events once every worker has reported progress past
-// that key. The command line and the tests both drive it.
+// that key. Stream.Kept instead hands each session over as it ends, in any
+// order with its first-packet index, for outputs written at the end:
+// SessionStore keeps them in a temporary file (0600, unlinked at once) and
+// gives them back in report order, so memory holds the open sessions only.
+// The command line and the tests both drive it.
 package pipeline
