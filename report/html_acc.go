@@ -13,7 +13,7 @@ import (
 // report read from a SessionSource is read twice (the over-time chart
 // needs the time span first) and never held: only the sessions the page
 // lists (at most MaxHTMLSessionRows, or the slowest and failing ones)
-// are kept.
+// are kept, from the second pass.
 
 // checkTransactions reports a nil transaction of s.
 func checkTransactions(s *Session) error {
@@ -47,13 +47,20 @@ func (p *htmlPage) fill(r *Report) error {
 	p.Findings = a.findings.result()
 	p.Breakdown = a.breakdown()
 	p.Histograms = a.hist.result()
-	p.List = a.list.result()
-	// The second pass: the over-time buckets, and the latencies of the
-	// servers and users listed (chosen by their counts).
+	var listed []int
+	p.List, listed = a.list.result()
+	// The second pass: the over-time buckets, the latencies of the servers
+	// and users listed (chosen by their counts) and the sessions listed
+	// (chosen in the first pass; kept from this one, so that a huge
+	// session is not held twice).
 	ot := newOverTimeAcc(a.t0, a.t1)
 	servers, users := a.servers.pick(), a.users.pick()
-	if ot != nil || len(servers) > 0 || len(users) > 0 {
-		err := r.eachSession(func(_ int, s *Session) error {
+	if ot != nil || len(servers) > 0 || len(users) > 0 || len(listed) > 0 {
+		err := r.eachSession(func(i int, s *Session) error {
+			if len(listed) > 0 && listed[0] == i {
+				p.List.Rows = append(p.List.Rows, s)
+				listed = listed[1:]
+			}
 			if ot != nil {
 				ot.add(s)
 			}
@@ -272,11 +279,11 @@ func (ga *groupAcc) rows(picked []*groupRow) (rows []htmlGroup, omitted int) {
 	return rows, len(ga.order) - len(picked)
 }
 
-// rankedSession is a session kept for the session table, with its index.
+// rankedSession is a session of the session table: its index and its
+// highest latency.
 type rankedSession struct {
 	i    int
 	slow float64
-	s    *Session
 }
 
 // listAcc picks the sessions of the session table: every session of a
@@ -284,7 +291,7 @@ type rankedSession struct {
 // order. Sessions must be added in order.
 type listAcc struct {
 	total, failing int
-	first          []*Session      // every session while there are at most MaxHTMLSessionRows
+	first          []int           // every session while there are at most MaxHTMLSessionRows
 	slow           []rankedSession // the slowest, slowest first (ties: earlier first)
 	fail           []rankedSession // the first failing
 }
@@ -293,11 +300,11 @@ type listAcc struct {
 func (l *listAcc) add(i int, s *Session) {
 	l.total++
 	if l.total <= MaxHTMLSessionRows {
-		l.first = append(l.first, s)
+		l.first = append(l.first, i)
 	} else {
 		l.first = nil
 	}
-	e := rankedSession{i: i, slow: sessionSlowest(s), s: s}
+	e := rankedSession{i: i, slow: sessionSlowest(s)}
 	if sessionFailing(s) {
 		l.failing++
 		if len(l.fail) < HTMLFailingSessions {
@@ -318,23 +325,24 @@ func (l *listAcc) add(i int, s *Session) {
 	}
 }
 
-// result returns the session table.
-func (l *listAcc) result() htmlSessionList {
+// result returns the session table without its rows, and the indices of
+// the sessions it lists, in order.
+func (l *listAcc) result() (htmlSessionList, []int) {
 	out := htmlSessionList{Total: l.total, Failing: l.failing}
 	if l.total <= MaxHTMLSessionRows {
-		out.Rows = l.first
-		return out
+		return out, l.first
 	}
 	out.Summarised = true
 	out.Slowest, out.FailShown = len(l.slow), len(l.fail)
 	picked := append(slices.Clone(l.slow), l.fail...)
 	slices.SortFunc(picked, func(a, b rankedSession) int { return cmp.Compare(a.i, b.i) })
+	var idx []int
 	for k, e := range picked {
 		if k == 0 || e.i != picked[k-1].i {
-			out.Rows = append(out.Rows, e.s)
+			idx = append(idx, e.i)
 		}
 	}
-	return out
+	return out, idx
 }
 
 // overTimeAcc buckets the transactions by start time (see newOverTimeAcc).
