@@ -50,6 +50,12 @@ type Stream struct {
 	// complete has been released: a buffered output writes it out. It is
 	// called with the Collector's lock held, as Session and Transaction are.
 	Flush func() error
+	// Kept, if set (and Session not), receives each session with payload
+	// as it ends, in no particular order, with seq ordering it by first
+	// packet; the session is then not kept (Sessions returns none). It is
+	// called with the collector's lock held, one call at a time; s is
+	// Kept's to keep.
+	Kept func(seq uint64, s *report.Session) error
 }
 
 // finished is an ended session with its ordering key.
@@ -65,6 +71,8 @@ type finished struct {
 func NewCollector(opts dissect.Options, out Stream) *Collector {
 	if out.Session == nil {
 		out.Transaction, out.Flush = nil, nil
+	} else {
+		out.Kept = nil
 	}
 	if opts.Capabilities == nil {
 		opts.Capabilities = new(dissect.CapabilityCache) // this collector's sessions share it
@@ -201,6 +209,12 @@ func (c *Collector) done(k *conn) {
 	}
 	if c.out.Session != nil {
 		c.push(k, nil)
+		return
+	}
+	if c.out.Kept != nil {
+		if c.err == nil {
+			c.err = c.out.Kept(k.seq, rs)
+		}
 		return
 	}
 	c.sessions = append(c.sessions, finished{k.seq, rs})

@@ -8,5 +8,9 @@
 // it produces under the ordering key that reassembly passes with each call
 // (the key of the packet or flush pass that caused it), and the
 // Collector releases events once every worker has reported progress past
-// that key. The command line and the tests both drive it.
+// that key. Stream.Kept instead hands each session over as it ends, in any
+// order with its first-packet index, for outputs written at the end:
+// SessionStore keeps them in a temporary file (0600, unlinked at once) and
+// gives them back in report order, so memory holds the open sessions only.
+// The command line and the tests both drive it.
 package pipeline

@@ -25,8 +25,8 @@ type Config struct {
 	// NoDissect only reassembles and counts bytes (the benchmark floor):
 	// the Result has Counted and a report without sessions.
 	NoDissect bool
-	// Stream, if its Session is set, receives sessions (and transactions)
-	// as they end instead of the report keeping them.
+	// Stream, if its Session or Kept is set, receives sessions (and
+	// transactions) as they end instead of the report keeping them.
 	Stream Stream
 	// Progress, if set, is called from the reading goroutine with the
 	// input bytes read so far and the connections started (files only).
@@ -99,7 +99,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		return res, err
 	}
 	res.Report.Capture.EmptyConnections = col.Empty()
-	if cfg.Stream.Session == nil {
+	if cfg.Stream.Session == nil && cfg.Stream.Kept == nil {
 		res.Report.Sessions = col.Sessions()
 		if len(cfg.Inputs) > 1 {
 			// Files are read one after the other; their sessions may

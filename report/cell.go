@@ -33,6 +33,17 @@ func EscapeControl(s string) string {
 // most max characters (runes) of the result, the last being an ellipsis when
 // anything was cut. An escape sequence is never split, nor is a UTF-8 sequence.
 func escapeTruncate(s string, max int) string {
+	if printableASCII(s) { // nothing to escape, one rune a byte
+		if max <= 0 || len(s) <= max {
+			return s
+		}
+		return s[:max-1] + ellipsis
+	}
+	return escapeTruncateRunes(s, max)
+}
+
+// escapeTruncateRunes is escapeTruncate rune by rune (any string).
+func escapeTruncateRunes(s string, max int) string {
 	var b strings.Builder
 	n := 0 // runes written so far
 	for i := 0; i < len(s); {
@@ -59,6 +70,16 @@ func escapeTruncate(s string, max int) string {
 		n += tn
 	}
 	return b.String()
+}
+
+// printableASCII reports whether every byte of s is printable ASCII.
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
 }
 
 // escapeRune returns the visible form of r (first byte c of its encoding).

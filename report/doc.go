@@ -15,5 +15,13 @@
 // documents every field and is closed, so a new model field fails validation
 // until it is documented there.
 //
-// Only table.go imports tablewriter.
+// Large reports: a Report may hold its sessions in a SessionSource
+// (Report.Source) instead of Sessions; every renderer then reads them one
+// at a time (the table and the HTML page in two or three passes) and keeps
+// only what it lays out. StatsAccumulator computes Stats as sessions end.
+// AppendSession and DecodeSession are the compact binary form sessions take
+// in a spill file (codec.go), derived from the model by reflection.
+//
+// Only the table renderer (table*.go) imports tablewriter; tables of
+// printable ASCII are laid out by table_fast.go exactly as tablewriter would.
 package report

@@ -217,15 +217,7 @@ func WriteECS(w io.Writer, r *Report) error {
 		return ErrNilReport
 	}
 	ew := NewECSWriter(w)
-	for i, s := range r.Sessions {
-		if s == nil {
-			return fmt.Errorf("report: sessions[%d]: %w", i, errNilSession)
-		}
-		if err := ew.WriteSession(s); err != nil {
-			return err
-		}
-	}
-	return nil
+	return r.eachSession(func(_ int, s *Session) error { return ew.WriteSession(s) })
 }
 
 // ecsOutcome maps a completion status to event.outcome.

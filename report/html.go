@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"unicode/utf8"
 )
 
 //go:embed templates/report.html.tmpl
@@ -24,6 +25,7 @@ var htmlTemplate = template.Must(template.New("report.html.tmpl").Funcs(template
 	"color":  statusColor,
 	"add":    func(a, b int) int { return a + b },
 	"tls":    tlsLabel,
+	"cap":    htmlCap,
 	"dict":   htmlDict,
 	"waiting": func(r StatsRow) StatsRow {
 		r.Key += " (waiting)"
@@ -51,7 +53,64 @@ const (
 	MaxTimelineRows = 300
 	// MaxHistograms is how many commands (most frequent first) get a latency histogram.
 	MaxHistograms = 12
+	// MaxHTMLTimelineBytes bounds what all the timelines of a page hold
+	// together (their strings as escaped, twice: title and table); later
+	// rows are not drawn (and the page says so). With MaxHTMLText it keeps
+	// a page under about 20 MB however large the capture
+	// (TestHTMLSizeBounded); a page of real sessions stays far below it.
+	MaxHTMLTimelineBytes = 12 << 20
+	// MaxHTMLText is how many characters of a string from the network a
+	// cell of the session, server and user tables shows, MaxHTMLDetail
+	// one of a timeline (long enough for a CAPABILITY list); longer ones
+	// end with an ellipsis.
+	MaxHTMLText   = 200
+	MaxHTMLDetail = 2000
 )
+
+// htmlCap cuts s to MaxHTMLText characters (with an ellipsis).
+func htmlCap(s string) string { return capRunes(s, MaxHTMLText) }
+
+// capRunes cuts s to n characters, the last an ellipsis.
+func capRunes(s string, n int) string {
+	if len(s) <= n || utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + ellipsis
+}
+
+// escapedLen is the length of s once escaped in HTML text (html/template
+// writes <, >, &, ' and " as entities of up to five bytes).
+func escapedLen(s string) int {
+	n := len(s)
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '<', '>', '&', '\'', '"', 0:
+			n += 4
+		}
+	}
+	return n
+}
+
+// capTransaction returns t, or a copy with its strings cut to
+// MaxHTMLDetail characters; cost is what its row adds to the page's
+// timelines (see MaxHTMLTimelineBytes).
+func capTransaction(t *Transaction) (c *Transaction, cost int) {
+	c = t
+	if max(len(t.Tag), len(t.Command), len(t.Args), len(t.Code), len(t.Text), len(t.Note)) > MaxHTMLDetail {
+		cp := *t
+		for _, f := range []*string{&cp.Tag, &cp.Command, &cp.Args, &cp.Code, &cp.Text, &cp.Note} {
+			*f = capRunes(*f, MaxHTMLDetail)
+		}
+		c = &cp
+	}
+	for _, f := range []string{c.Tag, c.Command, c.Args, c.Code, c.Text, c.Note} {
+		cost += 2 * escapedLen(f)
+	}
+	return c, cost + htmlRowMarkup
+}
+
+// htmlRowMarkup is about what a timeline row's markup takes besides its strings.
+const htmlRowMarkup = 700
 
 // HTMLOptions tunes WriteHTML.
 type HTMLOptions struct {
@@ -90,6 +149,7 @@ func statusColor(st Status) string {
 type htmlPage struct {
 	Title      string
 	R          *Report
+	Total      int    // sessions in the report
 	Stats      *Stats // the statistics sections, nil without HTMLOptions.Stats
 	Servers    []htmlGroup
 	Users      []htmlGroup
@@ -184,32 +244,19 @@ func WriteHTML(w io.Writer, r *Report, opts HTMLOptions) error {
 		if s == nil {
 			return fmt.Errorf("report: sessions[%d]: %w", i, errNilSession)
 		}
-		for j, t := range s.Transactions {
-			if t == nil {
-				return fmt.Errorf("report: session %d: transactions[%d]: %w", s.ID, j, errNilTransaction)
-			}
+		if err := checkTransactions(s); err != nil {
+			return err
 		}
 	}
-	p := htmlPage{Title: opts.Title, R: r}
+	p := htmlPage{Title: opts.Title, R: r, Total: r.sessionCount()}
 	if opts.Stats {
 		p.Stats = r.Stats
 	}
 	if p.Title == "" {
 		p.Title = "imapscope report"
 	}
-	p.Findings = computeFindings(r.Sessions)
-	p.Breakdown = breakdown(r)
-	p.Histograms = histograms(r)
-	p.OverTime = overTime(r.Sessions)
-	p.Servers, p.MoreGroups[0] = groupSessions(r.Sessions, func(s *Session) string { return s.Server })
-	p.Users, p.MoreGroups[1] = groupSessions(r.Sessions, func(s *Session) string { return s.User })
-	p.List = sessionList(r.Sessions)
-	for i, s := range p.List.Rows {
-		if i >= MaxHTMLSessions {
-			p.Omitted = len(p.List.Rows) - i
-			break
-		}
-		p.Sessions = append(p.Sessions, timeline(s, i < 3))
+	if err := p.fill(r); err != nil {
+		return err
 	}
 	var buf bytes.Buffer
 	if err := htmlTemplate.Execute(&buf, p); err != nil {
@@ -219,80 +266,6 @@ func WriteHTML(w io.Writer, r *Report, opts HTMLOptions) error {
 		return fmt.Errorf("report: write html: %w", err)
 	}
 	return nil
-}
-
-// breakdown computes the status bar: one segment per status present.
-func breakdown(r *Report) []htmlSegment {
-	order := []Status{"OK", "NO", "BAD", "BYE", ""}
-	counts := map[Status]int{}
-	total := 0
-	for _, s := range r.Sessions {
-		for _, t := range s.Transactions {
-			counts[t.Status]++
-			total++
-		}
-	}
-	var out []htmlSegment
-	x := 0.0
-	for _, st := range order {
-		n := counts[st]
-		if n == 0 {
-			continue
-		}
-		w := breakdownWidth * float64(n) / float64(total)
-		out = append(out, htmlSegment{Status: st, Count: n, X: x, W: w, Pct: 100 * float64(n) / float64(total)})
-		x += w
-	}
-	return out
-}
-
-// histograms computes the latency histograms of the most frequent commands.
-func histograms(r *Report) []htmlHistogram {
-	byCmd := map[string][]int{}
-	var order []string
-	counts := map[string]int{}
-	for _, s := range r.Sessions {
-		for _, t := range s.Transactions {
-			if t.Status == "" {
-				continue
-			}
-			b := byCmd[t.Command]
-			if b == nil {
-				b = make([]int, len(histLabels))
-				byCmd[t.Command] = b
-				order = append(order, t.Command)
-			}
-			i := 0
-			for i < len(histEdges) && t.LatencyMS >= histEdges[i] {
-				i++
-			}
-			b[i]++
-			counts[t.Command]++
-		}
-	}
-	sortByCountThenName(order, counts)
-	if len(order) > MaxHistograms {
-		order = order[:MaxHistograms]
-	}
-	out := make([]htmlHistogram, 0, len(order))
-	barW := histWidth / float64(len(histLabels))
-	for _, c := range order {
-		b := byCmd[c]
-		peak := 0
-		for _, n := range b {
-			peak = max(peak, n)
-		}
-		h := htmlHistogram{Command: c, Count: counts[c]}
-		for i, n := range b {
-			bh := 0.0
-			if peak > 0 {
-				bh = (histHeight - 10) * float64(n) / float64(peak)
-			}
-			h.Bars = append(h.Bars, htmlBar{Label: histLabels[i], Count: n, X: float64(i) * barW, Y: histHeight - bh, H: bh})
-		}
-		out = append(out, h)
-	}
-	return out
 }
 
 // sortByCountThenName orders keys by descending count, then name.
@@ -310,12 +283,14 @@ func sortByCountThenName(keys []string, counts map[string]int) {
 
 // timeline lays out the transactions of s on a linear time axis from the
 // session's first to its last timestamp.
-func timeline(s *Session, open bool) htmlSession {
+// At most limit transactions are drawn, fewer when their rows would take
+// more than *budget bytes (which they use up).
+func timeline(s *Session, open bool, limit int, budget *int) htmlSession {
 	hs := htmlSession{S: s, Open: open}
 	txns := s.Transactions
-	if len(txns) > MaxTimelineRows {
-		hs.Omitted = len(txns) - MaxTimelineRows
-		txns = txns[:MaxTimelineRows]
+	if len(txns) > limit {
+		hs.Omitted = len(txns) - limit
+		txns = txns[:limit]
 	}
 	t0, t1 := s.Start.Time, s.End.Time
 	for _, t := range txns {
@@ -337,7 +312,13 @@ func timeline(s *Session, open bool) htmlSession {
 	}
 	scale := timelineWidth / span
 	for i, t := range txns {
-		row := htmlRow{T: t, Y: 20 + i*timelineRow, Label: escapeTruncate(t.Tag+" "+t.Command+" "+t.Args, 34)}
+		ct, cost := capTransaction(t)
+		if cost > *budget {
+			hs.Omitted = len(s.Transactions) - i
+			break
+		}
+		*budget -= cost
+		row := htmlRow{T: ct, Y: 20 + i*timelineRow, Label: escapeTruncate(t.Tag+" "+t.Command+" "+t.Args, 34)}
 		if !t.Start.IsZero() {
 			row.X = timelineLeft + t.Start.Sub(t0).Seconds()*1000*scale
 		} else {

@@ -106,4 +106,7 @@ func TestHTMLLargeSessionListSummarised(t *testing.T) {
 	if !strings.Contains(page, "500 sessions: listed are the") {
 		t.Error("no summary line")
 	}
+	if !strings.Contains(page, "holds all 500 sessions") {
+		t.Error("the page does not say how many sessions the JSON report holds")
+	}
 }

@@ -14,7 +14,8 @@ var ErrNilReport = errors.New("report: nil report")
 // Nil slices that the schema requires (inputs, sessions, capabilities,
 // mailboxes, anomalies, transactions) are written as []; r is not modified.
 // A nil session or transaction is an error, found before anything is
-// written. The document goes out in chunks of about jsonChunk bytes, so a
+// written (with r.Source, when the session is reached: the error is then
+// returned after part of the document was written). The document goes out in chunks of about jsonChunk bytes, so a
 // large report is never held in memory twice.
 func WriteJSON(w io.Writer, r *Report) error {
 	n, stats, err := prepareJSON(r)
@@ -83,6 +84,9 @@ func normalizeReport(r *Report) (*Report, error) {
 	c := *r
 	if c.Inputs == nil {
 		c.Inputs = []string{}
+	}
+	if r.Source != nil {
+		return &c, nil // normalised one at a time as they are written
 	}
 	c.Sessions = make([]*Session, len(r.Sessions))
 	for i, s := range r.Sessions {

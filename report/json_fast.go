@@ -223,18 +223,27 @@ func (e *jsonAppender) report(r *Report, stats []byte, flush func() error) error
 	e.str(`"tool": `, r.Tool)
 	e.strings(`"inputs": `, r.Inputs, false)
 	e.key(`"sessions": `)
-	if r.Sessions == nil {
+	if r.Sessions == nil && r.Source == nil {
 		e.b = append(e.b, "null"...)
 	} else {
 		e.open('[')
-		for _, s := range r.Sessions {
-			e.elem()
-			e.session(s)
-			if flush != nil {
-				if err := flush(); err != nil {
-					return err
-				}
+		err := r.eachSession(func(i int, s *Session) error {
+			ns, err := normalizeSession(s)
+			if err != nil {
+				return fmt.Errorf("report: sessions[%d]: %w", i, err)
 			}
+			if err := checkSession(i, ns); err != nil {
+				return err
+			}
+			e.elem()
+			e.session(ns)
+			if flush != nil {
+				return flush()
+			}
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 		e.close(']')
 	}
@@ -538,10 +547,18 @@ func appendJSONString(b []byte, s string, safe *[utf8.RuneSelf]bool) []byte {
 // fail on it) before anything is written.
 func checkReport(r *Report) error {
 	for i, s := range r.Sessions {
-		for j, t := range s.Transactions {
-			if math.IsInf(t.LatencyMS, 0) || math.IsNaN(t.LatencyMS) {
-				return fmt.Errorf("report: encode json: sessions[%d].transactions[%d]: unsupported latency_ms %v", i, j, t.LatencyMS)
-			}
+		if err := checkSession(i, s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkSession finds what the appender cannot write in session i.
+func checkSession(i int, s *Session) error {
+	for j, t := range s.Transactions {
+		if math.IsInf(t.LatencyMS, 0) || math.IsNaN(t.LatencyMS) {
+			return fmt.Errorf("report: encode json: sessions[%d].transactions[%d]: unsupported latency_ms %v", i, j, t.LatencyMS)
 		}
 	}
 	return nil

@@ -18,6 +18,10 @@ type Report struct {
 	// Stats rolls up the sessions' transactions (imapscope read --stats);
 	// absent unless asked for. See ComputeStats.
 	Stats *Stats `json:"stats,omitempty"`
+	// Source, if set, holds the sessions instead of Sessions (which is then
+	// ignored): renderers read them one at a time, so that a large report
+	// need not be in memory.
+	Source SessionSource `json:"-"`
 }
 
 // CaptureStats counts what the packet layer saw.

@@ -75,6 +75,9 @@ func jsonNames(v any) []string {
 	rt := reflect.TypeOf(v)
 	for i := range rt.NumField() {
 		tag := rt.Field(i).Tag.Get("json")
+		if tag == "-" {
+			continue // not a JSON member (Report.Source)
+		}
 		names = append(names, strings.Split(tag, ",")[0])
 	}
 	sort.Strings(names)

@@ -170,69 +170,14 @@ func (g *group) rows(sketched *bool) []StatsRow {
 }
 
 // ComputeStats rolls up the sessions of r. Nil sessions and transactions are
-// skipped; r is not modified. The result depends only on r and opts.
+// skipped; r is not modified. The result depends only on r and opts. It is
+// a StatsAccumulator fed r's sessions in order.
 func ComputeStats(r *Report, opts StatsOptions) *Stats {
-	top := opts.Top
-	if top == 0 {
-		top = DefaultTop
-	}
-	newGroup := func() *group { return &group{byKey: map[string]*rollup{}, limit: opts.ExactLimit} }
-	cmds, servers, users := newGroup(), newGroup(), newGroup()
-	total := &rollup{lat: latencies{limit: opts.ExactLimit}}
-	waiting := &rollup{row: StatsRow{Key: waitingKey}, lat: latencies{limit: opts.ExactLimit}}
-	st := &Stats{Anomalies: map[string]int{}}
-	var slow []SlowTransaction
+	a := NewStatsAccumulator(opts)
 	if r != nil {
-		for _, s := range r.Sessions {
-			if s == nil {
-				continue
-			}
-			st.Sessions++
-			for _, a := range s.Anomalies {
-				st.Anomalies[string(a.Kind)]++
-			}
-			for _, t := range s.Transactions {
-				if t == nil {
-					continue
-				}
-				st.Transactions++
-				wait := IsWaitingCommand(t.Command)
-				if wait {
-					waiting.add(t)
-				}
-				total.addLatency(t, !wait)
-				cmds.get(t.Command).add(t)
-				servers.get(s.Server).addLatency(t, !wait)
-				users.get(s.User).addLatency(t, !wait)
-				if top > 0 && t.Status != "" && !wait {
-					slow = append(slow, SlowTransaction{
-						SessionID: s.ID, Client: s.Client, Server: s.Server, User: s.User,
-						Tag: t.Tag, Command: t.Command, Args: t.Args, Status: t.Status,
-						Start: t.Start, LatencyMS: t.LatencyMS,
-					})
-				}
-			}
+		for i, s := range r.Sessions {
+			a.Add(s, Position{Seq: uint64(i)})
 		}
 	}
-	// Stable sort keeps session and transaction order among equal latencies.
-	slices.SortStableFunc(slow, func(a, b SlowTransaction) int { return cmp.Compare(b.LatencyMS, a.LatencyMS) })
-	if len(slow) > top {
-		slow = slow[:max(top, 0)]
-	}
-	st.Slowest = slow
-	st.Findings = computeFindings(r.Sessions)
-	if st.Slowest == nil {
-		st.Slowest = []SlowTransaction{}
-	}
-	sketched := total.lat.sketched() || waiting.lat.sketched()
-	st.Total = total.finish()
-	st.Waiting = waiting.finish()
-	st.Commands = cmds.rows(&sketched)
-	st.Servers = servers.rows(&sketched)
-	st.Users = users.rows(&sketched)
-	st.Percentiles = PercentilesExact
-	if sketched {
-		st.Percentiles = PercentilesSketch
-	}
-	return st
+	return a.Stats(nil)
 }

@@ -15,35 +15,51 @@ type FindingCount struct {
 	Sessions int `json:"sessions"`
 }
 
-// computeFindings counts the sessions' findings per server and kind,
-// servers in order, kinds in vocabulary order within a server.
-func computeFindings(sessions []*Session) []FindingCount {
-	type key struct{ server, kind string }
-	idx := map[key]int{}
-	var out []FindingCount
-	for _, s := range sessions {
-		if s == nil {
+// findingKey identifies one row of the findings counts.
+type findingKey struct{ server, kind string }
+
+// findingsAcc counts findings session by session; the result does not
+// depend on the order of the sessions.
+type findingsAcc struct {
+	idx map[findingKey]int
+	out []FindingCount
+}
+
+// newFindingsAcc returns an empty findingsAcc.
+func newFindingsAcc() findingsAcc { return findingsAcc{idx: map[findingKey]int{}} }
+
+// add counts the findings of s (nil is skipped).
+func (a *findingsAcc) add(s *Session) {
+	if s == nil {
+		return
+	}
+	var seen map[string]bool
+	for _, an := range s.Anomalies {
+		if !an.Kind.Finding() {
 			continue
 		}
-		seen := map[string]bool{}
-		for _, a := range s.Anomalies {
-			if !a.Kind.Finding() {
-				continue
-			}
-			k := key{s.Server, string(a.Kind)}
-			i, ok := idx[k]
-			if !ok {
-				i = len(out)
-				idx[k] = i
-				out = append(out, FindingCount{Server: s.Server, Kind: string(a.Kind)})
-			}
-			out[i].Count++
-			if !seen[k.kind] {
-				seen[k.kind] = true
-				out[i].Sessions++
-			}
+		k := findingKey{s.Server, string(an.Kind)}
+		i, ok := a.idx[k]
+		if !ok {
+			i = len(a.out)
+			a.idx[k] = i
+			a.out = append(a.out, FindingCount{Server: s.Server, Kind: string(an.Kind)})
+		}
+		a.out[i].Count++
+		if seen == nil {
+			seen = map[string]bool{}
+		}
+		if !seen[k.kind] {
+			seen[k.kind] = true
+			a.out[i].Sessions++
 		}
 	}
+}
+
+// result returns the counts, servers in order, kinds in vocabulary order
+// within a server.
+func (a *findingsAcc) result() []FindingCount {
+	out := slices.Clone(a.out)
 	order := func(k string) int { return slices.Index(FindingKinds, AnomalyKind(k)) }
 	slices.SortStableFunc(out, func(a, b FindingCount) int {
 		return cmp.Or(cmp.Compare(a.Server, b.Server), cmp.Compare(order(a.Kind), order(b.Kind)))

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"reflect"
 	"slices"
 	"sort"
 	"strconv"
@@ -172,26 +173,19 @@ func WriteTable(w io.Writer, r *Report, opts TableOptions) error {
 	ew := &errWriter{w: w}
 	scols := tlsColumnIfUsed(pickColumns(sessionColumns, opts.Columns), r, opts)
 	if len(scols) > 0 {
-		rows := make([][]string, len(r.Sessions))
-		for i, s := range r.Sessions {
-			rows[i] = cells(scols, s, &opts)
-		}
-		scols, rows = fitTable(scols, rows, opts.Width, dropOrder(sessionDropOrder, opts))
-		if err := renderTable(ew, scols, rows); err != nil {
+		var notes noteSink
+		if err := writeSummaryTable(ew, r, scols, &opts, notes.add); err != nil {
 			return err
 		}
-		for _, s := range r.Sessions {
-			for _, l := range sessionNotes(s) {
-				ew.printf("  session %d %s\n", s.ID, l)
-			}
+		if err := notes.writeTo(ew); err != nil {
+			return err
 		}
 	}
 	if !opts.Summary {
 		tcols := pickColumns(transactionColumns, opts.Columns)
-		for _, s := range r.Sessions {
-			if err := writeSessionSection(ew, s, tcols, &opts); err != nil {
-				return err
-			}
+		err := r.eachSession(func(_ int, s *Session) error { return writeSessionSection(ew, s, tcols, &opts) })
+		if err != nil {
+			return err
 		}
 	}
 	return ew.err
@@ -282,6 +276,18 @@ func renderTable[T any](ew *errWriter, cols []column[T], rows [][]string) error 
 	if ew.err != nil {
 		return ew.err
 	}
+	hs := make([]string, len(cols))
+	right := make([]bool, len(cols))
+	for i, c := range cols {
+		hs[i], right[i] = c.header, c.right
+	}
+	if !ew.tablewriterOnly {
+		var ok bool
+		if ew.fast, ok = appendFastTable(ew.fast[:0], hs, right, rows); ok {
+			ew.Write(ew.fast)
+			return ew.err
+		}
+	}
 	headers := make([]any, len(cols))
 	aligns := make([]tw.Align, len(cols))
 	for i, c := range cols {
@@ -291,15 +297,20 @@ func renderTable[T any](ew *errWriter, cols []column[T], rows [][]string) error 
 			aligns[i] = tw.AlignRight
 		}
 	}
-	t := tablewriter.NewTable(ew,
-		tablewriter.WithEastAsian(tw.Off),
-		tablewriter.WithSymbols(tw.NewSymbols(tw.StyleASCII)),
-		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithHeaderAutoWrap(tw.WrapNone),
-		tablewriter.WithRowAutoWrap(tw.WrapNone),
+	align := []tablewriter.Option{
 		tablewriter.WithHeaderAlignmentConfig(tw.CellAlignment{Global: tw.AlignLeft, PerColumn: aligns}),
 		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{Global: tw.AlignLeft, PerColumn: aligns}),
-	)
+	}
+	// One Table serves every table of a report: a new one allocates a
+	// 10,240-entry cache map, which made a report of many small sessions
+	// spend most of its time allocating and collecting them.
+	if ew.table == nil {
+		ensureTable(ew)
+	} else {
+		ew.table.Reset()
+	}
+	t := ew.table
+	t.Options(align...)
 	t.Header(headers...)
 	if err := t.Bulk(rows); err != nil {
 		return fmt.Errorf("report: table rows: %w", err)
@@ -310,10 +321,41 @@ func renderTable[T any](ew *errWriter, cols []column[T], rows [][]string) error 
 	return ew.err
 }
 
-// errWriter remembers the first write error.
+// ensureTable creates the tablewriter Table of ew (the settings of every
+// table but the column alignment), which also sets tablewriter's
+// process-wide width mode.
+func ensureTable(ew *errWriter) {
+	if ew.table != nil {
+		return
+	}
+	ew.table = tablewriter.NewTable(ew,
+		tablewriter.WithEastAsian(tw.Off),
+		tablewriter.WithSymbols(tw.NewSymbols(tw.StyleASCII)),
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithHeaderAutoWrap(tw.WrapNone),
+		tablewriter.WithRowAutoWrap(tw.WrapNone),
+		tablewriter.WithStringerCacheCustom(noCache{}), // cells are strings: no stringer
+	)
+}
+
+// noCache is a tablewriter stringer cache that keeps nothing: Reset
+// purges the default one by allocating a new 10,240-entry map.
+type noCache struct{}
+
+func (noCache) Add(reflect.Type, reflect.Value) bool        { return false }
+func (noCache) Get(reflect.Type) (v reflect.Value, ok bool) { return v, false }
+func (noCache) Purge()                                      {}
+
+// errWriter remembers the first write error; it also carries the
+// tablewriter Table that renderTable reuses, which writes to the errWriter
+// (and so to whatever w is at the time).
 type errWriter struct {
-	w   io.Writer
-	err error
+	w     io.Writer
+	err   error
+	table *tablewriter.Table
+	fast  []byte // appendFastTable's buffer
+	// tablewriterOnly renders every table with tablewriter (tests).
+	tablewriterOnly bool
 }
 
 // Write implements io.Writer.

@@ -84,25 +84,52 @@ func fitTable[T any](cols []column[T], rows [][]string, width int, drop []string
 	if width <= 0 {
 		return cols, rows
 	}
-	widths := columnWidths(cols, rows)
+	p := planFit(cols, columnWidths(cols, rows), width, drop)
+	for j, r := range rows {
+		rows[j] = p.apply(r)
+	}
+	return p.cols, rows
+}
+
+// fitPlan is how fitTable narrows a table: the columns kept (indices into
+// the original columns) and the length each kept column's cells are cut
+// to (0: not cut). It depends on the column widths only, so a table read
+// in pieces can be planned from its widths and narrowed row by row.
+type fitPlan[T any] struct {
+	cols []column[T]
+	keep []int
+	cut  []int
+}
+
+// planFit plans fitting columns of widths w (see columnWidths) to width
+// (0: no limit, w unused).
+func planFit[T any](cols []column[T], w []int, width int, drop []string) fitPlan[T] {
+	widths := slices.Clone(w)
+	p := fitPlan[T]{cols: slices.Clone(cols), keep: make([]int, len(cols))}
+	for i := range p.keep {
+		p.keep[i] = i
+	}
+	if width <= 0 {
+		p.cut = make([]int, len(p.cols))
+		return p // no limit: the table as it is
+	}
 	for _, key := range drop {
 		if tableWidth(widths) <= width {
 			break
 		}
-		i := slices.IndexFunc(cols, func(c column[T]) bool { return c.key == key })
+		i := slices.IndexFunc(p.cols, func(c column[T]) bool { return c.key == key })
 		if i < 0 {
 			continue
 		}
-		cols = slices.Delete(slices.Clone(cols), i, i+1)
+		p.cols = slices.Delete(p.cols, i, i+1)
+		p.keep = slices.Delete(p.keep, i, i+1)
 		widths = slices.Delete(widths, i, i+1)
-		for j, r := range rows {
-			rows[j] = slices.Delete(slices.Clone(r), i, i+1)
-		}
 	}
+	p.cut = make([]int, len(p.cols))
 	for tableWidth(widths) > width {
 		// The widest shrinkable column gives up what is missing, down to minFitCell.
 		best := -1
-		for i, c := range cols {
+		for i, c := range p.cols {
 			if slices.Contains(shrinkable, c.key) && widths[i] > minFitCell && (best < 0 || widths[i] > widths[best]) {
 				best = i
 			}
@@ -111,10 +138,24 @@ func fitTable[T any](cols []column[T], rows [][]string, width int, drop []string
 			break
 		}
 		target := max(minFitCell, widths[best]-(tableWidth(widths)-width))
-		for _, r := range rows {
-			r[best] = cutVisible(r[best], target)
+		// Cutting to a length and then to a shorter one is cutting to
+		// the shorter: the smallest target is what counts.
+		if p.cut[best] == 0 || target < p.cut[best] {
+			p.cut[best] = target
 		}
-		widths[best] = max(target, visibleWidth(cols[best].header))
+		widths[best] = max(target, visibleWidth(p.cols[best].header))
 	}
-	return cols, rows
+	return p
+}
+
+// apply returns the row narrowed by the plan (r itself is not modified).
+func (p fitPlan[T]) apply(r []string) []string {
+	out := make([]string, len(p.keep))
+	for i, k := range p.keep {
+		out[i] = r[k]
+		if p.cut[i] > 0 {
+			out[i] = cutVisible(out[i], p.cut[i])
+		}
+	}
+	return out
 }

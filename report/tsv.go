@@ -54,10 +54,7 @@ func WriteTSV(w io.Writer, r *Report) error {
 	fmt.Fprintf(bw, "#separator \\x09\n#set_separator\t,\n#empty_field\t%s\n#unset_field\t%s\n#path\timap\n", tsvEmpty, tsvUnset)
 	fmt.Fprintf(bw, "#fields\t%s\n#types\t%s\n", strings.Join(names, "\t"), strings.Join(types, "\t"))
 	row := make([]byte, 0, 256)
-	for i, s := range r.Sessions {
-		if s == nil {
-			return fmt.Errorf("report: sessions[%d]: %w", i, errNilSession)
-		}
+	err := r.eachSession(func(_ int, s *Session) error {
 		uid := s.UID
 		if uid == "" {
 			uid = SessionUID(s.Client, s.Server, s.Start.Time)
@@ -71,6 +68,10 @@ func WriteTSV(w io.Writer, r *Report) error {
 				return fmt.Errorf("report: write tsv: %w", err)
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("report: write tsv: %w", err)

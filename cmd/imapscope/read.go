@@ -244,16 +244,12 @@ func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
 		NoDissect:  cfg.noDissect,
 		Progress:   prog.hook(),
 	}
-	if format == "jsonl" && !cfg.noDissect {
-		stream, err := jsonlStream(bw, cfg)
-		if err != nil {
-			fmt.Fprintf(stderr, "imapscope %s: %v\n", name, err)
-			return exitUsage
-		}
-		pc.Stream = stream
+	keep, code := setStream(&pc, bw, format, cfg, name, stderr)
+	if code != exitOK {
+		return code
 	}
-	if format == "ecs" && !cfg.noDissect {
-		pc.Stream = ecsFiltered(bw, cfg.filter)
+	if keep != nil {
+		defer keep.close()
 	}
 	pc.Stream.Flush = bw.Flush // a paused pipe gets what is complete now
 	res, err := pipeline.Run(ctx, pc)
@@ -278,10 +274,8 @@ func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
 	if errors.Is(err, context.Canceled) || ctx.Err() != nil {
 		res.Report.Capture.Interrupted = true
 	}
-	if format != "jsonl" && format != "ecs" {
-		if code := filterAndWrite(bw, res.Report, format, cfg, tty, stderr); code != exitOK {
-			return code
-		}
+	if code := writeDocument(bw, res.Report, keep, format, cfg, tty, stderr); code != exitOK {
+		return code
 	}
 	if !cfg.quiet && err == nil {
 		readSummary(stderr, res.Report, st)
@@ -360,6 +354,55 @@ func readSummary(stderr io.Writer, rep *report.Report, st reassembly.Stats) {
 	}
 	fmt.Fprint(stderr, skippedSummary(st))
 	fmt.Fprintln(stderr)
+}
+
+// setStream sets how the pipeline of pc hands over sessions for format:
+// streamed as they end (jsonl, ecs) or to the returned keeper (the other
+// formats and stats). A code other than exitOK ends the run.
+func setStream(pc *pipeline.Config, bw io.Writer, format string, cfg readConfig, name string, stderr io.Writer) (*keeper, int) {
+	switch {
+	case cfg.noDissect:
+		return nil, exitOK
+	case format == "jsonl":
+		stream, err := jsonlStream(bw, cfg)
+		if err != nil {
+			fmt.Fprintf(stderr, "imapscope %s: %v\n", name, err)
+			return nil, exitUsage
+		}
+		pc.Stream = stream
+	case format == "ecs":
+		pc.Stream = ecsFiltered(bw, cfg.filter)
+	case keptFormat(format, cfg):
+		keep, err := newKeeper(cfg, format, len(pc.Inputs) > 1)
+		if err != nil {
+			fmt.Fprintf(stderr, "imapscope: %v\n", err)
+			return nil, exitFailure
+		}
+		pc.Stream = keep.stream()
+		return keep, exitOK
+	}
+	return nil, exitOK
+}
+
+// writeDocument writes the report of a whole-document format at the end
+// of the run (nothing for the streamed ones).
+func writeDocument(w io.Writer, rep *report.Report, keep *keeper, format string, cfg readConfig, tty bool, stderr io.Writer) int {
+	switch {
+	case keep != nil:
+		if err := keep.write(w, rep, format, cfg, tty); err != nil {
+			fmt.Fprintf(stderr, "imapscope: writing output: %v\n", err)
+			return exitFailure
+		}
+	case format != "jsonl" && format != "ecs":
+		return filterAndWrite(w, rep, format, cfg, tty, stderr)
+	}
+	return exitOK
+}
+
+// keptFormat reports whether a run in format hands its sessions to a
+// keeper as they end (statistics computed incrementally, sessions spilled).
+func keptFormat(format string, cfg readConfig) bool {
+	return !cfg.noDissect && format != "jsonl" && format != "ecs"
 }
 
 // jsonlStream writes sessions that pass the filters as JSONL lines to w as

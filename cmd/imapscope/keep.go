@@ -1,0 +1,66 @@
+package main
+
+import (
+	"io"
+
+	"github.com/imapscope/imapscope/pipeline"
+	"github.com/imapscope/imapscope/report"
+)
+
+// keeper receives the sessions of a run as they end (pipeline.Stream.Kept)
+// for the outputs written as one document at the end: it applies the
+// filters, feeds the statistics (computed as sessions end, never from a
+// list of them) and, unless only statistics are printed, keeps the
+// sessions in a spill file (pipeline.SessionStore) to be read back in
+// report order. Memory then holds the sessions open at a time, not all.
+type keeper struct {
+	filter func(*report.Session) *report.Session
+	stats  *report.StatsAccumulator // nil without statistics
+	store  *pipeline.SessionStore
+}
+
+// newKeeper returns the keeper of a read (or stats) run; sessions are kept
+// unless only the statistics are written. byStart orders sessions by start
+// time (several inputs).
+func newKeeper(cfg readConfig, format string, byStart bool) (*keeper, error) {
+	k := &keeper{}
+	var err error
+	if k.filter, err = cfg.filter.Func(); err != nil {
+		return nil, err
+	}
+	// The HTML page computes its own figures (report/html_acc.go); it
+	// shows the statistics only with --stats.
+	if cfg.stats {
+		k.stats = report.NewStatsAccumulator(report.StatsOptions{Top: topOrNone(cfg.top)})
+	}
+	if k.store, err = pipeline.NewSessionStore(!cfg.statsOnly, byStart); err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+// stream returns the pipeline stream that feeds k.
+func (k *keeper) stream() pipeline.Stream { return pipeline.Stream{Kept: k.kept} }
+
+// kept takes one ended session.
+func (k *keeper) kept(seq uint64, s *report.Session) error {
+	pos := k.store.Position(seq, s)
+	ks := k.filter(s)
+	if ks != nil && k.stats != nil {
+		k.stats.Add(ks, pos)
+	}
+	return k.store.Add(pos, ks, ks != nil)
+}
+
+// write completes rep (sessions from the store, statistics) and writes it.
+func (k *keeper) write(w io.Writer, rep *report.Report, format string, cfg readConfig, tty bool) error {
+	cp := *rep
+	cp.Sessions, cp.Source = nil, k.store
+	if k.stats != nil {
+		cp.Stats = k.stats.Stats(k.store.ID)
+	}
+	return writeReport(w, &cp, format, cfg, tty)
+}
+
+// close removes the spill file.
+func (k *keeper) close() error { return k.store.Close() }

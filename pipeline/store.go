@@ -1,0 +1,205 @@
+package pipeline
+
+import (
+	"bufio"
+	"cmp"
+	"fmt"
+	"math"
+	"os"
+	"slices"
+
+	"github.com/imapscope/imapscope/report"
+)
+
+// SessionStore keeps the finished sessions of a run for a whole-document
+// report (json, table, html, tsv) without holding them in memory: each is
+// encoded (report.AppendSession) into a temporary file as it ends, in any
+// order, and read back one at a time in report order (report.SessionSource).
+// In memory stays one 32-byte index entry per session (16 bytes without
+// a file).
+//
+// The file is created with os.CreateTemp (mode 0600) in the default
+// temporary directory and unlinked at once where the system allows it, so
+// that it disappears with the process however that ends; Close removes it
+// otherwise. It holds what the report holds: secrets are redacted in it
+// unless the sessions were dissected with ShowSecrets.
+//
+// A store without a file (NewSessionStore with spill false) only numbers
+// the sessions, for statistics computed as they end. A SessionStore is not
+// safe for concurrent use; Collector calls Kept one call at a time.
+type SessionStore struct {
+	byStart bool // ordered by start time (several inputs), else by first packet
+	ents    []storeEntry
+	pos     []report.Position // without a file: the positions alone (16 bytes a session)
+	sorted  bool
+	kept    int
+
+	f    *os.File
+	name string // to remove at Close if it could not be unlinked at once
+	w    *bufio.Writer
+	off  int64
+	buf  []byte
+	err  error
+}
+
+// storeEntry is the index entry of one session.
+type storeEntry struct {
+	pos report.Position
+	off int64
+	n   int64 // record length; -1: numbered but not in the report (filtered out)
+}
+
+// storeBuffer is the size of the spill file's write buffer.
+const storeBuffer = 256 << 10
+
+// NewSessionStore returns an empty store; spill says whether it keeps the
+// sessions (in a temporary file) or only numbers them. byStart orders the
+// sessions by start time, as report.OrderByStart does for several inputs.
+func NewSessionStore(spill, byStart bool) (*SessionStore, error) {
+	st := &SessionStore{byStart: byStart}
+	if !spill {
+		return st, nil
+	}
+	f, err := os.CreateTemp("", "imapscope-spill-*")
+	if err != nil {
+		return nil, fmt.Errorf("pipeline: spill file: %w", err)
+	}
+	if os.Remove(f.Name()) != nil {
+		st.name = f.Name()
+	}
+	st.f, st.w = f, bufio.NewWriterSize(f, storeBuffer)
+	return st, nil
+}
+
+// Position returns the report position of the session of first-packet
+// index seq.
+func (st *SessionStore) Position(seq uint64, s *report.Session) report.Position {
+	if !st.byStart {
+		return report.Position{Seq: seq}
+	}
+	start := int64(math.MaxInt64)
+	if !s.Start.IsZero() {
+		start = s.Start.UnixNano()
+	}
+	return report.Position{Start: start, Seq: seq}
+}
+
+// Add records the session at pos: keep says it is in the report (it is
+// then written to the spill file, if any); otherwise it only takes its
+// number, as a session dropped by the filters does.
+func (st *SessionStore) Add(pos report.Position, s *report.Session, keep bool) error {
+	if st.err != nil {
+		return st.err
+	}
+	st.sorted = false
+	if st.f == nil {
+		if keep {
+			st.kept++
+		}
+		st.pos = append(st.pos, pos)
+		return nil
+	}
+	e := storeEntry{pos: pos, n: -1}
+	if keep {
+		st.kept++
+		var err error
+		if st.buf, err = report.AppendSession(st.buf[:0], s); err != nil {
+			st.err = err
+			return err
+		}
+		if _, err := st.w.Write(st.buf); err != nil {
+			st.err = fmt.Errorf("pipeline: spill file: %w", err)
+			return st.err
+		}
+		e.off, e.n = st.off, int64(len(st.buf))
+		st.off += e.n
+		if cap(st.buf) > 4*storeBuffer {
+			st.buf = nil // one huge session does not pin its buffer
+		}
+	}
+	st.ents = append(st.ents, e)
+	return nil
+}
+
+// sort orders the index (once all sessions are in) and flushes the file.
+func (st *SessionStore) sort() error {
+	if st.err != nil {
+		return st.err
+	}
+	if st.sorted {
+		return nil
+	}
+	slices.SortStableFunc(st.ents, func(a, b storeEntry) int { return a.pos.Compare(b.pos) })
+	slices.SortFunc(st.pos, report.Position.Compare)
+	st.sorted = true
+	if st.w != nil {
+		if err := st.w.Flush(); err != nil {
+			st.err = fmt.Errorf("pipeline: spill file: %w", err)
+		}
+	}
+	return st.err
+}
+
+// ID returns the session id of the session at pos (its rank in report
+// order, from 1), 0 when there is none.
+func (st *SessionStore) ID(pos report.Position) int {
+	if st.sort() != nil {
+		return 0
+	}
+	if st.f == nil {
+		if i, ok := slices.BinarySearchFunc(st.pos, pos, report.Position.Compare); ok {
+			return i + 1
+		}
+		return 0
+	}
+	i, ok := slices.BinarySearchFunc(st.ents, pos, func(e storeEntry, p report.Position) int { return e.pos.Compare(p) })
+	if !ok {
+		return 0
+	}
+	return i + 1
+}
+
+// Len implements report.SessionSource: the sessions in the report.
+func (st *SessionStore) Len() int { return st.kept }
+
+// Each implements report.SessionSource: it decodes the sessions one at a
+// time, in report order, numbered by their rank among every session added.
+func (st *SessionStore) Each(f func(*report.Session) error) error {
+	if err := st.sort(); err != nil {
+		return err
+	}
+	if st.f == nil && st.kept > 0 {
+		return fmt.Errorf("pipeline: session store: sessions were not kept")
+	}
+	for i, e := range st.ents {
+		if e.n < 0 {
+			continue
+		}
+		rec := make([]byte, e.n) // the session's strings live in it
+		if _, err := st.f.ReadAt(rec, e.off); err != nil {
+			return fmt.Errorf("pipeline: spill file: %w", err)
+		}
+		s, err := report.DecodeSession(rec)
+		if err != nil {
+			return fmt.Errorf("pipeline: spill file: session %d: %w", i+1, err)
+		}
+		s.ID = i + 1
+		if err := f(s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Close removes the spill file.
+func (st *SessionStore) Close() error {
+	if st.f == nil {
+		return nil
+	}
+	err := st.f.Close()
+	if st.name != "" {
+		err = cmp.Or(os.Remove(st.name), err)
+	}
+	st.f = nil
+	return err
+}

@@ -1,0 +1,137 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/olekukonko/tablewriter/pkg/twwidth"
+)
+
+// summaryChunk is how many rows of the session summary table are laid out
+// at a time. The table of a large report is rendered in pieces of this
+// many rows, so that memory holds one piece, not a row per session.
+const summaryChunk = 2048
+
+// writeSummaryTable writes the session summary table of r with columns
+// cols, and calls each with every session in order during its last pass. A table of at most summaryChunk rows is one tablewriter table.
+// A larger one is read from r twice (three times when it must be fitted to
+// a width: once for the widths, once for the widest cells, once to render)
+// and rendered in pieces that each carry, as an extra first row, the
+// widest cell of every column: tablewriter then gives each piece the
+// column widths of the whole table (a column is as wide as its widest
+// line; cells hold no newline, EscapeControl escapes them), and the
+// pieces, without their headers, extra row and closing borders, are the
+// whole table byte for byte. Every piece's borders are checked against the
+// first's: a difference is an error, never a silently different table.
+func writeSummaryTable(ew *errWriter, r *Report, cols []column[*Session], o *TableOptions, each func(*Session)) error {
+	if r.sessionCount() <= summaryChunk {
+		rows := make([][]string, 0, r.sessionCount())
+		err := r.eachSession(func(_ int, s *Session) error {
+			rows = append(rows, cells(cols, s, o))
+			each(s)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		cols, rows = fitTable(cols, rows, o.Width, dropOrder(sessionDropOrder, *o))
+		return renderTable(ew, cols, rows)
+	}
+	plan := planFit(cols, nil, 0, nil) // keeps everything
+	if o.Width > 0 {
+		widths := make([]int, len(cols))
+		for i, c := range cols {
+			widths[i] = visibleWidth(c.header)
+		}
+		err := r.eachSession(func(_ int, s *Session) error {
+			for i, v := range cells(cols, s, o) {
+				widths[i] = max(widths[i], visibleWidth(v))
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		plan = planFit(cols, widths, o.Width, dropOrder(sessionDropOrder, *o))
+	}
+	ensureTable(ew) // sets tablewriter's width mode before measuring
+	widest := make([]string, len(plan.cols))
+	wide := make([]int, len(plan.cols))
+	err := r.eachSession(func(_ int, s *Session) error {
+		for i, v := range plan.apply(cells(cols, s, o)) {
+			if w := twwidth.Width(v); w > wide[i] {
+				widest[i], wide[i] = v, w
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	pw := pieceWriter{ew: ew, widest: widest, cols: plan.cols, total: r.sessionCount()}
+	err = r.eachSession(func(_ int, s *Session) error {
+		pw.rows = append(pw.rows, plan.apply(cells(cols, s, o)))
+		each(s)
+		if len(pw.rows) == summaryChunk {
+			return pw.flush()
+		}
+		return nil
+	})
+	if err == nil && len(pw.rows) > 0 {
+		err = pw.flush()
+	}
+	if err == nil && pw.done != pw.total {
+		err = fmt.Errorf("report: session table: %d rows written of %d", pw.done, pw.total)
+	}
+	return err
+}
+
+// pieceWriter renders the pieces of a large summary table.
+type pieceWriter struct {
+	ew          *errWriter
+	cols        []column[*Session]
+	widest      []string
+	rows        [][]string
+	done, total int
+	top, bottom []byte // the first piece's borders
+	buf         bytes.Buffer
+}
+
+// flush renders the rows held as the next piece.
+func (p *pieceWriter) flush() error {
+	p.buf.Reset()
+	rows := append([][]string{p.widest}, p.rows...)
+	out := p.ew.w
+	p.ew.w = &p.buf // the piece is rendered aside, then written in part
+	err := renderTable(p.ew, p.cols, rows)
+	p.ew.w = out
+	if err != nil {
+		return err
+	}
+	lines := bytes.SplitAfter(p.buf.Bytes(), []byte("\n"))
+	if n := len(lines); n > 0 && len(lines[n-1]) == 0 {
+		lines = lines[:n-1]
+	}
+	// top border, header, separator, widest row, rows, bottom border
+	if len(lines) != len(p.rows)+5 {
+		return fmt.Errorf("report: session table: a piece of %d rows rendered as %d lines", len(p.rows), len(lines))
+	}
+	top, bottom := lines[0], lines[len(lines)-1]
+	if p.top == nil {
+		p.top, p.bottom = bytes.Clone(top), bytes.Clone(bottom)
+		for _, l := range lines[:3] {
+			p.ew.Write(l)
+		}
+	} else if !bytes.Equal(top, p.top) || !bytes.Equal(bottom, p.bottom) {
+		return fmt.Errorf("report: session table: column widths changed between pieces")
+	}
+	for _, l := range lines[4 : len(lines)-1] {
+		p.ew.Write(l)
+	}
+	p.done += len(p.rows)
+	if p.done == p.total {
+		p.ew.Write(bottom)
+	}
+	p.rows = p.rows[:0]
+	return p.ew.err
+}
