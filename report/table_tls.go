@@ -1,6 +1,7 @@
 package report
 
 import (
+	"errors"
 	"slices"
 	"strings"
 )
@@ -64,10 +65,27 @@ func shortCipher(iana string) string {
 
 // tlsColumnIfUsed drops the TLS column from the default session columns
 // when no session of r used TLS (clear-text captures keep their width); a
-// column chosen with TableOptions.Columns is always shown.
+// column chosen with TableOptions.Columns is always shown. Sessions are
+// read through r.eachSession, so a spilled report is asked too (one pass,
+// stopped at the first TLS session). A read error keeps the column: the
+// table's own pass then reports it.
 func tlsColumnIfUsed(cols []column[*Session], r *Report, o TableOptions) []column[*Session] {
-	if len(o.Columns) > 0 || slices.ContainsFunc(r.Sessions, func(s *Session) bool { return s.TLS }) {
+	if len(o.Columns) > 0 || anyTLS(r) {
 		return cols
 	}
 	return slices.DeleteFunc(slices.Clone(cols), func(c column[*Session]) bool { return c.key == "tls" })
+}
+
+// errFoundTLS stops anyTLS's pass at the first TLS session.
+var errFoundTLS = errors.New("report: a TLS session")
+
+// anyTLS reports whether a session of r used TLS (true when r cannot be read).
+func anyTLS(r *Report) bool {
+	err := r.eachSession(func(_ int, s *Session) error {
+		if s.TLS {
+			return errFoundTLS
+		}
+		return nil
+	})
+	return err != nil
 }

@@ -39,7 +39,7 @@ func inMemory(t *testing.T, format string, cfg readConfig, inputs ...string) str
 // in-memory rendering, for any number of workers: several real captures
 // read together (sessions ordered by start time) and a generated capture
 // of 300 sessions (above the HTML report's summarising threshold), with
-// and without statistics and a filter.
+// and without statistics and a filter, and captures with TLS sessions.
 func TestSpilledOutputMatchesInMemory(t *testing.T) {
 	t.Setenv("COLUMNS", "")
 	gen := filepath.Join(t.TempDir(), "short.pcap")
@@ -51,7 +51,9 @@ func TestSpilledOutputMatchesInMemory(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
-	sets := [][]string{{gen}, {demoPcap, imaplibPcap, "../../pcaps/cyrus/session.pcap", "../../pcaps/dovecot/idle.pcap"}}
+	sets := [][]string{{gen}, {demoPcap, imaplibPcap, "../../pcaps/cyrus/session.pcap", "../../pcaps/dovecot/idle.pcap"},
+		// TLS sessions: the table's TLS column is decided over every session, spilled or not.
+		{demoPcap, "../../pcaps/tls/compress-tls.pcap", "../../pcaps/dovecot/starttls.pcap"}}
 	for _, in := range sets {
 		for _, format := range []string{"json", "table", "html", "tsv"} {
 			for _, extra := range [][]string{nil, {"--stats"}, {"--stats", "--status", "!OK", "--top", "40"}} {
