@@ -147,10 +147,13 @@ func (c *Conn) setupKeys12(sec Secrets) bool {
 	}
 	c.master = master
 	c.rememberSession()
-	k := expandKeys12(c.suite, c.version, master, c.random, c.sh.random)
+	var k keys12
+	expandKeys12(&k, c.suite, c.version, master, c.random, c.sh.random)
 	etm := c.info.EncThenMAC && c.suite.kind == kindCBC
-	cc, err1 := newCipher12(c.suite, c.version, etm, k.clientMAC, k.clientKey, k.clientIV)
-	sc, err2 := newCipher12(c.suite, c.version, etm, k.serverMAC, k.serverKey, k.serverIV)
+	cm, ck, civ := k.side(0)
+	sm, sk, siv := k.side(1)
+	cc, err1 := newCipher12(c.suite, c.version, etm, cm, ck, civ)
+	sc, err2 := newCipher12(c.suite, c.version, etm, sm, sk, siv)
 	if err1 != nil || err2 != nil {
 		return false
 	}
