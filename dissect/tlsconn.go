@@ -13,18 +13,21 @@ import (
 // DEFLATE or the framer exactly like clear text.
 type tlsDecrypter struct {
 	s      *Session
-	c      *tlsdecrypt.Conn
-	opaque bool // nothing more to learn (no keys, both sides encrypted)
-	anoms  int  // tlsdecrypt anomalies already reported
-	// up is each direction's emit from the wire; wrap marks the session
-	// in_tls before passing plaintext on (made once: no per-call closure).
+	c      *tlsdecrypt.Conn // &conn
+	opaque bool             // nothing more to learn (no keys, both sides encrypted)
+	anoms  int              // tlsdecrypt anomalies already reported
+	// up is each direction's emit from the wire; Plaintext marks the
+	// session in_tls before passing plaintext on.
 	up   [2]func(plain []byte)
-	wrap [2]func(plain []byte)
+	conn tlsdecrypt.Conn // inline: one allocation for both
 }
 
 // newTLSDecrypter makes the connection's TLS layer.
 func newTLSDecrypter(s *Session) *tlsDecrypter {
-	return &tlsDecrypter{s: s, c: tlsdecrypt.NewConn(s.opts.TLSKeys, tlsdecrypt.Limits{})}
+	t := &tlsDecrypter{s: s}
+	t.conn.Init(s.opts.TLSKeys, tlsdecrypt.Limits{})
+	t.c = &t.conn
+	return t
 }
 
 // Feed implements tlsLayer.
@@ -32,13 +35,17 @@ func (t *tlsDecrypter) Feed(dir Direction, p []byte, emit func(plain []byte)) {
 	if t.opaque {
 		return
 	}
-	if t.wrap[dir] == nil {
-		t.wrap[dir] = func(plain []byte) { t.s.inTLS = true; t.up[dir](plain) }
-	}
 	t.up[dir] = emit
-	t.c.Feed(int(dir), p, t.wrap[dir])
+	t.c.FeedSink(int(dir), p, t)
 	t.opaque = t.c.Opaque()
 	t.reportAnomalies(t.s.w[dir].ts)
+}
+
+// Plaintext implements tlsdecrypt.Sink: decrypted application data of
+// direction dir goes up the wire.
+func (t *tlsDecrypter) Plaintext(dir int, plain []byte) {
+	t.s.inTLS = true
+	t.up[dir](plain)
 }
 
 // Gap implements tlsLayer.

@@ -96,9 +96,10 @@ func expandKeys12(k *keys12, s *suite, version uint16, master []byte, clientRand
 	}
 }
 
-// newCipher12 builds one direction's read state from its write keys.
-func newCipher12(s *suite, version uint16, etm bool, macKey, key, iv []byte) (*recordCipher, error) {
-	c := &recordCipher{s: s, version: version, etm: etm}
+// init12 builds one direction's read state from its write keys into
+// c (a Conn's inline slot), which it overwrites.
+func (c *recordCipher) init12(s *suite, version uint16, etm bool, macKey, key, iv []byte) error {
+	*c = recordCipher{s: s, version: version, etm: etm}
 	var err error
 	switch s.kind {
 	case kindGCM, kindChaCha:
@@ -118,10 +119,7 @@ func newCipher12(s *suite, version uint16, etm bool, macKey, key, iv []byte) (*r
 	default:
 		err = errors.New("tlsdecrypt: cipher suite not supported for decryption")
 	}
-	if err != nil {
-		return nil, err
-	}
-	return c, nil
+	return err
 }
 
 // ivSetter is implemented by crypto/cipher's CBC modes.

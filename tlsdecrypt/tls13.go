@@ -48,23 +48,33 @@ func hkdfLabel(b []byte, label string, context []byte, n int) []byte {
 // newCipher13 derives a direction's record keys from a traffic secret
 // (RFC 8446 §7.3: key = Expand-Label(secret, "key"), iv = Expand-Label(secret, "iv")).
 func newCipher13(s *suite, secret []byte) (*recordCipher, error) {
-	if s == nil || (s.kind != kindGCM && s.kind != kindChaCha) {
-		return nil, errors.New("tlsdecrypt: cipher suite not supported for decryption")
-	}
-	if len(secret) != s.prf.Size() {
-		return nil, errors.New("tlsdecrypt: traffic secret length does not fit the suite")
-	}
-	c := &recordCipher{s: s, tls13: true, secret: secret}
-	var m shortHMAC
-	m.init(s.prf, secret)
-	key := expandLabelBlock(&m, c.sum[:0], "key", nil, s.keyLen)
-	var err error
-	if c.aead, err = newAEAD(s, key); err != nil { // the AEAD keeps its own copy of the key
+	c := new(recordCipher)
+	if err := c.init13(s, secret); err != nil {
 		return nil, err
 	}
-	iv := expandLabelBlock(&m, c.sum[:0], "iv", nil, tls13IVLen)
-	copy(c.iv[:], iv)
 	return c, nil
+}
+
+// init13 is newCipher13 into c (a Conn's inline slot), which it overwrites.
+func (c *recordCipher) init13(s *suite, secret []byte) error {
+	if s == nil || (s.kind != kindGCM && s.kind != kindChaCha) {
+		return errors.New("tlsdecrypt: cipher suite not supported for decryption")
+	}
+	if len(secret) != s.prf.Size() {
+		return errors.New("tlsdecrypt: traffic secret length does not fit the suite")
+	}
+	*c = recordCipher{s: s, tls13: true, secret: secret}
+	var m shortHMAC
+	m.init(s.prf, secret)
+	var kb [maxHashSize]byte
+	key := expandLabelBlock(&m, kb[:0], "key", nil, s.keyLen)
+	var err error
+	if c.aead, err = newAEAD(s, key); err != nil { // the AEAD keeps its own copy of the key
+		return err
+	}
+	iv := expandLabelBlock(&m, kb[:0], "iv", nil, tls13IVLen)
+	copy(c.iv[:], iv)
+	return nil
 }
 
 // nextCipher13 is the read state after a KeyUpdate: the next traffic secret
