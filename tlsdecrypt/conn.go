@@ -105,6 +105,7 @@ type Conn struct {
 	shStore    serverHello
 	rcStore    [4]recordCipher
 	helloStore [maxHellos]helloPrint
+	keyBlock   keys12 // TLS ≤ 1.2 key block, cleared once the ciphers are built
 }
 
 // helloPrint is one ClientHello's fingerprints.

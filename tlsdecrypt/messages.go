@@ -157,8 +157,9 @@ func (c *Conn) setupKeys12(sec Secrets) bool {
 	}
 	c.master = master
 	c.rememberSession()
-	var k keys12
-	expandKeys12(&k, c.suite, c.version, master, c.random, c.sh.random)
+	k := &c.keyBlock // inline: a local escapes through the ciphers' constructors
+	defer clear(k.block[:])
+	expandKeys12(k, c.suite, c.version, master, c.random, c.sh.random)
 	etm := c.info.EncThenMAC && c.suite.kind == kindCBC
 	cm, ck, civ := k.side(0)
 	sm, sk, siv := k.side(1)
