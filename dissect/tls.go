@@ -14,20 +14,31 @@ import (
 // The tlsLayer is tlsDecrypter (tlsconn.go), installed in Session.startTLS
 // and Session.sniffFirst.
 type tlsLayer interface {
-	// Feed consumes record bytes of dir (borrowed) and calls emit with the
-	// plaintext they complete (borrowed, valid during the call).
-	Feed(dir Direction, p []byte, emit func(plain []byte))
+	// Feed consumes record bytes of dir (borrowed) and passes the
+	// plaintext they complete to up (borrowed, valid during the call).
+	Feed(dir Direction, p []byte, up plainSink)
 	// Gap reports that n > 0 bytes of dir were lost.
 	Gap(dir Direction, n int)
 }
 
-// tlsSlot is a wire's place for the connection's tlsLayer.
+// plainSink receives a tlsLayer's plaintext for the layer above.
+type plainSink interface {
+	plain(p []byte)
+}
+
+// tlsSlot is a wire's place for the connection's tlsLayer. It is the
+// layer's plainSink (an interface on the wire's own struct, not a closure
+// allocated per connection).
 type tlsSlot struct {
 	conn    tlsLayer
-	emit    func(plain []byte) // hands plaintext to the layer above
-	records int64              // bytes of TLS records seen
+	w       *wire // set by write: plain hands plaintext to layer lvl+1
+	lvl     int
+	records int64 // bytes of TLS records seen
 	stopped bool
 }
+
+// plain implements plainSink.
+func (t *tlsSlot) plain(p []byte) { t.w.deliver(t.lvl+1, t.w.ts, p) }
 
 func (t *tlsSlot) write(w *wire, lvl int, ts time.Time, p []byte) {
 	if w.dir == FromServer && t.records == 0 {
@@ -37,10 +48,8 @@ func (t *tlsSlot) write(w *wire, lvl int, ts time.Time, p []byte) {
 	if t.stopped {
 		return
 	}
-	if t.emit == nil {
-		t.emit = func(plain []byte) { w.deliver(lvl+1, w.ts, plain) }
-	}
-	t.conn.Feed(w.dir, p, t.emit)
+	t.w, t.lvl = w, lvl
+	t.conn.Feed(w.dir, p, t)
 }
 
 func (t *tlsSlot) gap(w *wire, _ int, _ time.Time, n int) {

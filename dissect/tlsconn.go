@@ -1,6 +1,7 @@
 package dissect
 
 import (
+	"sync"
 	"time"
 
 	"github.com/imapscope/imapscope/report"
@@ -13,32 +14,39 @@ import (
 // DEFLATE or the framer exactly like clear text.
 type tlsDecrypter struct {
 	s      *Session
-	c      *tlsdecrypt.Conn
-	opaque bool // nothing more to learn (no keys, both sides encrypted)
-	anoms  int  // tlsdecrypt anomalies already reported
-	// up is each direction's emit from the wire; wrap marks the session
-	// in_tls before passing plaintext on (made once: no per-call closure).
-	up   [2]func(plain []byte)
-	wrap [2]func(plain []byte)
+	c      *tlsdecrypt.Conn // &conn
+	opaque bool             // nothing more to learn (no keys, both sides encrypted)
+	anoms  int              // tlsdecrypt anomalies already reported
+	// up is each direction's sink on the wire; Plaintext marks the
+	// session in_tls before passing plaintext on.
+	up   [2]plainSink
+	conn tlsdecrypt.Conn // inline: one allocation for both
 }
 
 // newTLSDecrypter makes the connection's TLS layer.
 func newTLSDecrypter(s *Session) *tlsDecrypter {
-	return &tlsDecrypter{s: s, c: tlsdecrypt.NewConn(s.opts.TLSKeys, tlsdecrypt.Limits{})}
+	t := &tlsDecrypter{s: s}
+	t.conn.Init(s.opts.TLSKeys, tlsdecrypt.Limits{})
+	t.c = &t.conn
+	return t
 }
 
 // Feed implements tlsLayer.
-func (t *tlsDecrypter) Feed(dir Direction, p []byte, emit func(plain []byte)) {
+func (t *tlsDecrypter) Feed(dir Direction, p []byte, up plainSink) {
 	if t.opaque {
 		return
 	}
-	if t.wrap[dir] == nil {
-		t.wrap[dir] = func(plain []byte) { t.s.inTLS = true; t.up[dir](plain) }
-	}
-	t.up[dir] = emit
-	t.c.Feed(int(dir), p, t.wrap[dir])
+	t.up[dir] = up
+	t.c.FeedSink(int(dir), p, t)
 	t.opaque = t.c.Opaque()
 	t.reportAnomalies(t.s.w[dir].ts)
+}
+
+// Plaintext implements tlsdecrypt.Sink: decrypted application data of
+// direction dir goes up the wire.
+func (t *tlsDecrypter) Plaintext(dir int, plain []byte) {
+	t.s.inTLS = true
+	t.up[dir].plain(plain)
 }
 
 // Gap implements tlsLayer.
@@ -85,12 +93,48 @@ func (t *tlsDecrypter) fill(rep *report.Session, at time.Time) {
 	rep.TLSALPN = in.ALPN
 	rep.JA3, rep.JA3S, rep.JA4 = in.JA3, in.JA3S, in.JA4
 	if c := in.Cert; c != nil && c.ParseError == "" {
-		rep.TLSCert = &report.TLSCert{
-			SubjectCN: c.SubjectCN, SANs: c.SANs[:len(c.SANs):len(c.SANs)], Issuer: c.Issuer, // shared (cached): clipped
-			NotBefore: report.Time{Time: c.NotBefore}, NotAfter: report.Time{Time: c.NotAfter},
-			SHA256: c.SHA256, Expired: c.ExpiredAt(at),
-		}
+		rep.TLSCert = reportCert(c, c.ExpiredAt(at))
 	}
 	t.c.Release() // Session.Close is the only caller: the connection is over
 	t.opaque = true
+}
+
+// certReports caches the report form of the certificates tlsdecrypt
+// shares (its own cache gives one *Certificate per distinct certificate),
+// so that the sessions of one server share one report.TLSCert instead of
+// allocating one each. Bounded: emptied when full.
+var certReports struct {
+	sync.Mutex
+	m map[certReportKey]*report.TLSCert
+}
+
+// certReportKey: the certificate and whether it had expired at capture
+// time (the one per-session part).
+type certReportKey struct {
+	c       *tlsdecrypt.Certificate
+	expired bool
+}
+
+// certReportsSize bounds certReports (entries).
+const certReportsSize = 128
+
+// reportCert returns the report form of c, shared between sessions:
+// callers must not modify it.
+func reportCert(c *tlsdecrypt.Certificate, expired bool) *report.TLSCert {
+	k := certReportKey{c, expired}
+	certReports.Lock()
+	defer certReports.Unlock()
+	if r := certReports.m[k]; r != nil {
+		return r
+	}
+	r := &report.TLSCert{
+		SubjectCN: c.SubjectCN, SANs: c.SANs[:len(c.SANs):len(c.SANs)], Issuer: c.Issuer, // shared (cached): clipped
+		NotBefore: report.Time{Time: c.NotBefore}, NotAfter: report.Time{Time: c.NotAfter},
+		SHA256: c.SHA256, Expired: expired,
+	}
+	if certReports.m == nil || len(certReports.m) >= certReportsSize {
+		certReports.m = make(map[certReportKey]*report.TLSCert, certReportsSize)
+	}
+	certReports.m[k] = r
+	return r
 }

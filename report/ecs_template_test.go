@@ -49,7 +49,8 @@ func TestECSIndexTemplateCurrent(t *testing.T) {
 			flattenECS("", ev, flat)
 			for name, v := range flat {
 				if !strings.HasPrefix(name, "imap.") {
-					used[name] = fields[name].Type
+					f, _ := lookupECSField(fields, name)
+					used[name] = f.Type
 					continue
 				}
 				used[name] = imapFieldType(name, v)

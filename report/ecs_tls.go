@@ -4,10 +4,11 @@ import "strings"
 
 // The tls.* fields of the ECS events (ECS 9.4.0 names). Every event of a
 // TLS session carries the handshake facts (version, cipher, SNI, JA3,
-// JA3S); the session event adds the server certificate. ECS has no field
-// for JA4, for the client's ALPN list or for "decrypted with a key log":
-// those are imap.tls.* (imapscope's own field set), not invented tls.*
-// names that a later ECS version might define differently.
+// JA3S, JA4); the session event adds the server certificate. ECS 9.4.0 has
+// no field for JA4: it is tls.client.ja4, beside tls.client.ja3 (the one
+// tls.* name that is not ECS's). ECS has no field for the client's ALPN
+// list or for "decrypted with a key log" either: those are imap.tls.*
+// (imapscope's own field set).
 
 type ecsTLS struct {
 	Established     bool          `json:"established"`
@@ -21,6 +22,8 @@ type ecsTLS struct {
 type ecsTLSClient struct {
 	ServerName string `json:"server_name,omitempty"`
 	JA3        string `json:"ja3,omitempty"`
+	// JA4 is not an ECS 9.4.0 field; it sits beside JA3.
+	JA4 string `json:"ja4,omitempty"`
 }
 
 // ecsTLSServer is tls.server.*: the JA3S fingerprint and the certificate,
@@ -55,7 +58,6 @@ type ecsX509Name struct {
 
 // ecsIMAPTLS is imap.tls.*: what ECS has no field for.
 type ecsIMAPTLS struct {
-	JA4 string `json:"ja4,omitempty"`
 	// ALPN is the client's offered list (tls.next_protocol would be the
 	// negotiated protocol, which imapscope does not report).
 	ALPN []string `json:"alpn,omitempty"`
@@ -73,15 +75,15 @@ func newECSTLS(s *Session) (*ecsTLS, *ecsIMAPTLS) {
 	}
 	v, proto := ecsTLSVersion(s.TLSVersion)
 	t := &ecsTLS{Established: true, Version: v, VersionProtocol: proto, Cipher: s.TLSCipher}
-	if s.TLSSNI != "" || s.JA3 != "" {
-		t.Client = &ecsTLSClient{ServerName: s.TLSSNI, JA3: s.JA3}
+	if s.TLSSNI != "" || s.JA3 != "" || s.JA4 != "" {
+		t.Client = &ecsTLSClient{ServerName: s.TLSSNI, JA3: s.JA3, JA4: s.JA4}
 	}
 	if s.JA3S != "" {
 		t.Server = &ecsTLSServer{JA3S: s.JA3S}
 	}
 	var im *ecsIMAPTLS
-	if s.JA4 != "" || len(s.TLSALPN) > 0 || s.TLSDecrypted || (s.TLSCert != nil && s.TLSCert.Expired) {
-		im = &ecsIMAPTLS{JA4: s.JA4, ALPN: s.TLSALPN, Decrypted: s.TLSDecrypted, CertExpired: s.TLSCert != nil && s.TLSCert.Expired}
+	if len(s.TLSALPN) > 0 || s.TLSDecrypted || (s.TLSCert != nil && s.TLSCert.Expired) {
+		im = &ecsIMAPTLS{ALPN: s.TLSALPN, Decrypted: s.TLSDecrypted, CertExpired: s.TLSCert != nil && s.TLSCert.Expired}
 	}
 	return t, im
 }

@@ -9,7 +9,8 @@ import (
 )
 
 // TestECSTLSFields: the handshake facts go to tls.* on every event, the
-// certificate to the session event only, JA4 and decryption to imap.tls.
+// certificate to the session event only, JA4 beside JA3 (tls.client.ja4),
+// ALPN and decryption to imap.tls.
 func TestECSTLSFields(t *testing.T) {
 	nb := time.Date(2026, 12, 1, 21, 26, 40, 0, time.UTC)
 	s := &Session{ID: 1, Client: "10.0.0.1:40000", Server: "10.0.0.2:993", TLS: true, TLSVersion: "TLS 1.2",
@@ -30,7 +31,7 @@ func TestECSTLSFields(t *testing.T) {
 	want := map[string]string{
 		"tls.version": "1.2", "tls.cipher": "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
 		"tls.client.server_name": "mail.example.test", "tls.client.ja3": s.JA3, "tls.server.ja3s": s.JA3S,
-		"imap.tls.ja4": s.JA4, "imap.tls.alpn": "[imap]", "imap.tls.decrypted": "true", "imap.tls.cert_expired": "true",
+		"tls.client.ja4": s.JA4, "imap.tls.alpn": "[imap]", "imap.tls.decrypted": "true", "imap.tls.cert_expired": "true",
 	}
 	cert := map[string]string{
 		"tls.server.x509.subject.common_name": "[mail.example.test]", "tls.server.x509.alternative_names": "[mail.example.test 10.0.0.2]",
@@ -51,6 +52,9 @@ func TestECSTLSFields(t *testing.T) {
 				return strings.Trim(strings.ReplaceAll(jsonish(v), "\"", ""), " ")
 			}
 			return ""
+		}
+		if str("imap.tls.ja4") != "" {
+			t.Errorf("event %d: JA4 also as imap.tls.ja4", i+1)
 		}
 		for k, v := range want {
 			if str(k) != v {

@@ -96,6 +96,16 @@ type Conn struct {
 	ticket    sessionKey // the session ticket the server issued
 	hasTicket bool
 	hellos    []helloPrint // fingerprints of every ClientHello (tests compare them all)
+
+	// Inline storage (one allocation per connection, not one per part):
+	// the first ClientHello and ServerHello, the record ciphers of the key
+	// log's secrets (TLS 1.3: client handshake, client application, server
+	// handshake, server application; TLS ≤ 1.2: client, server) and hellos.
+	chStore    clientHello
+	shStore    serverHello
+	rcStore    [4]recordCipher
+	helloStore [maxHellos]helloPrint
+	keyBlock   keys12 // TLS ≤ 1.2 key block, cleared once the ciphers are built
 }
 
 // helloPrint is one ClientHello's fingerprints.
@@ -104,6 +114,14 @@ type helloPrint struct{ ja3, ja4 string }
 // NewConn returns a connection decrypting with keys (nil: fingerprints and
 // certificates only). Zero limits take the defaults.
 func NewConn(keys KeyLookup, lim Limits) *Conn {
+	c := new(Conn)
+	c.Init(keys, lim)
+	return c
+}
+
+// Init makes c, a zero Conn (one embedded in the caller's own per-connection
+// struct, to save an allocation), ready like NewConn.
+func (c *Conn) Init(keys KeyLookup, lim Limits) {
 	def := DefaultLimits()
 	if lim.MaxHandshakeMessage <= 0 {
 		lim.MaxHandshakeMessage = def.MaxHandshakeMessage
@@ -111,11 +129,17 @@ func NewConn(keys KeyLookup, lim Limits) *Conn {
 	if lim.SeqTrials <= 0 {
 		lim.SeqTrials = def.SeqTrials
 	}
-	c := &Conn{keys: keys, lim: lim}
+	c.keys, c.lim = keys, lim
+	c.hellos = c.helloStore[:0]
 	for d := range c.dir {
 		c.dir[d] = direction{c: c, d: d, hs: hsReassembler{max: lim.MaxHandshakeMessage}}
 	}
-	return c
+}
+
+// Sink receives a connection's decrypted application data: dir is
+// FromClient or FromServer, plain is valid only during the call.
+type Sink interface {
+	Plaintext(dir int, plain []byte)
 }
 
 // Feed adds bytes of direction dir (FromClient or FromServer). p is only
@@ -127,8 +151,25 @@ func (c *Conn) Feed(dir int, p []byte, emit func(plain []byte)) {
 	}
 	d := &c.dir[dir]
 	d.emit = emit
-	d.fr.feed(p, d)
+	c.feed(d, p)
 	d.emit = nil
+}
+
+// FeedSink is Feed with the plaintext going to sink (an interface the
+// caller implements once, instead of a closure per direction).
+func (c *Conn) FeedSink(dir int, p []byte, sink Sink) {
+	if dir != FromClient && dir != FromServer {
+		return
+	}
+	d := &c.dir[dir]
+	d.sink = sink
+	c.feed(d, p)
+	d.sink = nil
+}
+
+// feed frames p for direction d.
+func (c *Conn) feed(d *direction, p []byte) {
+	d.fr.feed(p, d)
 	if d.fr.bad && !d.notTLS {
 		d.notTLS = true
 		c.anomaly("tls_not_tls", "record header not TLS: the rest of the direction is not decrypted")

@@ -20,6 +20,7 @@ type direction struct {
 
 	out  []byte          // plaintext buffer, pooled, held during one record
 	emit func(pl []byte) // set during Feed
+	sink Sink            // set during FeedSink
 }
 
 // record implements recordSink.
@@ -162,7 +163,12 @@ func (d *direction) content(typ uint8, p []byte) {
 			c.anomaly("tls_alert", "fatal TLS alert "+alertName(p[1]))
 		}
 	case typeApplicationData:
-		if d.emit != nil && d.cur != nil && len(p) > 0 {
+		if d.cur == nil || len(p) == 0 {
+			break
+		}
+		if d.sink != nil {
+			d.sink.Plaintext(d.d, p)
+		} else if d.emit != nil {
 			d.emit(p)
 		}
 	}

@@ -90,11 +90,13 @@ func (h *hsReassembler) feed(p []byte, sink hsSink) {
 	}
 }
 
-// clientHello holds what is read from a ClientHello.
-// maxHelloExts bounds the extension list preallocated for a hello (a
-// longer list grows as usual).
-const maxHelloExts = 64
+// maxHelloExts bounds the extension list kept inline in a hello (a longer
+// list grows as usual).
+const maxHelloExts = 32
 
+// clientHello holds what is read from a ClientHello. The lists point into
+// the inline arrays of store while they fit (no allocation for a usual
+// hello); strings (SNI, ALPN) are interned.
 type clientHello struct {
 	version     uint16 // legacy_version
 	random      [32]byte
@@ -112,21 +114,36 @@ type clientHello struct {
 	truncated   bool // the message or an extension was cut short
 	ems, etm    bool
 	hasALPNExts bool
+	store       helloStore
 }
 
-// parseClientHello reads a ClientHello body (RFC 8446 §4.1.2). It never
-// fails: a cut-short message yields what could be read and truncated set.
-func parseClientHello(b []byte) *clientHello {
+// helloStore is the inline storage of a clientHello's lists.
+type helloStore struct {
+	sessionID [32]byte
+	ciphers   [128]uint16
+	exts      [maxHelloExts]uint16
+	versions  [8]uint16
+	groups    [16]uint16
+	sigAlgs   [32]uint16
+	points    [4]uint8
+	alpn      [4]string
+}
+
+// parseClientHello reads a ClientHello body (RFC 8446 §4.1.2) into ch
+// (zeroed first). It never fails: a cut-short message yields what could be
+// read and truncated set.
+func parseClientHello(ch *clientHello, b []byte) {
+	*ch = clientHello{}
 	r := reader{b: b}
-	ch := &clientHello{version: r.u16()}
+	ch.version = r.u16()
 	copy(ch.random[:], r.bytes(32))
 	sid := r.vec8()
-	ch.sessionID = append([]byte(nil), sid.b...)
+	ch.sessionID = append(ch.store.sessionID[:0], sid.b...)
 	cs := r.vec16()
-	ch.ciphers = cs.u16s()
+	ch.ciphers = cs.u16s(ch.store.ciphers[:0])
 	r.vec8() // compression methods
 	exts := r.vec16()
-	ch.exts = make([]uint16, 0, min(len(exts.b)/4, maxHelloExts)) // one allocation, not a growing slice
+	ch.exts = ch.store.exts[:0]
 	for len(exts.b) >= 4 {
 		typ := exts.u16()
 		body := exts.vec16()
@@ -134,7 +151,6 @@ func parseClientHello(b []byte) *clientHello {
 		ch.clientExtension(typ, body)
 	}
 	ch.truncated = r.bad || exts.bad || cs.bad
-	return ch
 }
 
 // clientExtension reads one ClientHello extension.
@@ -146,30 +162,34 @@ func (ch *clientHello) clientExtension(typ uint16, body reader) {
 			nt := list.u8()
 			name := list.vec16()
 			if nt == 0 && !list.bad && ch.sni == "" {
-				ch.sni = printableString(name.b)
+				ch.sni = internPrintable(name.b)
 			}
 		}
 	case extALPN:
 		ch.hasALPNExts = true
 		list := body.vec16()
+		ch.alpn = ch.store.alpn[:0]
 		for len(list.b) > 0 && !list.bad {
 			p := list.vec8()
 			if !list.bad {
-				ch.alpn = append(ch.alpn, string(p.b))
+				ch.alpn = append(ch.alpn, intern(p.b))
 			}
+		}
+		if len(ch.alpn) == 0 {
+			ch.alpn = nil
 		}
 	case extSupportedVersion:
 		vs := body.vec8()
-		ch.versions = vs.u16s()
+		ch.versions = vs.u16s(ch.store.versions[:0])
 	case extSupportedGroups:
 		g := body.vec16()
-		ch.groups = g.u16s()
+		ch.groups = g.u16s(ch.store.groups[:0])
 	case extECPointFormats:
 		p := body.vec8()
-		ch.points = append([]uint8(nil), p.b...)
+		ch.points = append(ch.store.points[:0], p.b...)
 	case extSignatureAlgs:
 		s := body.vec16()
-		ch.sigAlgs = s.u16s()
+		ch.sigAlgs = s.u16s(ch.store.sigAlgs[:0])
 	case extSessionTicket:
 		ch.ticket = append([]byte(nil), body.b...)
 	case extPreSharedKey:
@@ -181,7 +201,8 @@ func (ch *clientHello) clientExtension(typ uint16, body reader) {
 	}
 }
 
-// serverHello holds what is read from a ServerHello.
+// serverHello holds what is read from a ServerHello; the lists point into
+// its inline arrays while they fit.
 type serverHello struct {
 	legacyVersion uint16
 	version       uint16 // supported_versions' selected version, else legacy
@@ -193,21 +214,25 @@ type serverHello struct {
 	ems, etm      bool
 	psk           bool // pre_shared_key accepted (TLS 1.3 resumption)
 	truncated     bool
+	sidStore      [32]byte
+	extStore      [16]uint16
 }
 
-// parseServerHello reads a ServerHello or HelloRetryRequest body.
-func parseServerHello(b []byte) *serverHello {
+// parseServerHello reads a ServerHello or HelloRetryRequest body into sh
+// (zeroed first).
+func parseServerHello(sh *serverHello, b []byte) {
+	*sh = serverHello{}
 	r := reader{b: b}
-	sh := &serverHello{legacyVersion: r.u16()}
+	sh.legacyVersion = r.u16()
 	sh.version = sh.legacyVersion
 	copy(sh.random[:], r.bytes(32))
 	sh.hrr = sh.random == helloRetryRandom
 	sid := r.vec8()
-	sh.sessionID = append([]byte(nil), sid.b...)
+	sh.sessionID = append(sh.sidStore[:0], sid.b...)
 	sh.cipher = r.u16()
 	r.u8() // compression method
 	exts := r.vec16()
-	sh.exts = make([]uint16, 0, min(len(exts.b)/4, maxHelloExts))
+	sh.exts = sh.extStore[:0]
 	for len(exts.b) >= 4 {
 		typ := exts.u16()
 		body := exts.vec16()
@@ -226,7 +251,6 @@ func parseServerHello(b []byte) *serverHello {
 		}
 	}
 	sh.truncated = r.bad || exts.bad
-	return sh
 }
 
 // leafCertificate returns the first (end-entity) certificate of a
@@ -256,14 +280,15 @@ func sessionTicket12(b []byte) []byte {
 	return t.b
 }
 
-// printableString returns b as a string if it is printable ASCII, else "".
-func printableString(b []byte) string {
+// internPrintable returns b as an interned string if it is printable
+// ASCII, else "".
+func internPrintable(b []byte) string {
 	for _, c := range b {
 		if c < 0x20 || c > 0x7e {
 			return ""
 		}
 	}
-	return string(b)
+	return intern(b)
 }
 
 // isSessionResumed12 reports a TLS ≤ 1.2 abbreviated handshake: the server

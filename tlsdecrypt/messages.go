@@ -8,9 +8,19 @@ func (d *direction) message(typ uint8, body []byte, truncated bool) {
 	}
 	switch {
 	case typ == hsClientHello && d.d == FromClient:
-		c.clientHello(parseClientHello(body))
+		ch := &c.chStore
+		if c.ch != nil {
+			ch = new(clientHello) // a second hello (after a HelloRetryRequest): rare
+		}
+		parseClientHello(ch, body)
+		c.clientHello(ch)
 	case typ == hsServerHello && d.d == FromServer:
-		c.serverHello(parseServerHello(body))
+		sh := &c.shStore
+		if c.sh != nil {
+			sh = new(serverHello) // renegotiation: rare, not followed
+		}
+		parseServerHello(sh, body)
+		c.serverHello(sh)
 	case typ == hsCertificate && d.d == FromServer:
 		if !c.certSeen {
 			c.certSeen = true
@@ -63,7 +73,7 @@ func (c *Conn) clientHello(ch *clientHello) {
 	}
 	c.ch = ch
 	c.info.SNI = ch.sni
-	c.info.ALPN = ch.alpn
+	c.info.ALPN = internList(ch.alpn)
 	c.info.JA3Text, c.info.JA3, c.info.JA4 = fp.ja3Text, fp.ja3, fp.ja4
 }
 
@@ -147,10 +157,15 @@ func (c *Conn) setupKeys12(sec Secrets) bool {
 	}
 	c.master = master
 	c.rememberSession()
-	k := expandKeys12(c.suite, c.version, master, c.random, c.sh.random)
+	k := &c.keyBlock // inline: a local escapes through the ciphers' constructors
+	defer clear(k.block[:])
+	expandKeys12(k, c.suite, c.version, master, c.random, c.sh.random)
 	etm := c.info.EncThenMAC && c.suite.kind == kindCBC
-	cc, err1 := newCipher12(c.suite, c.version, etm, k.clientMAC, k.clientKey, k.clientIV)
-	sc, err2 := newCipher12(c.suite, c.version, etm, k.serverMAC, k.serverKey, k.serverIV)
+	cm, ck, civ := k.side(0)
+	sm, sk, siv := k.side(1)
+	cc, sc := &c.rcStore[0], &c.rcStore[1]
+	err1 := cc.init12(c.suite, c.version, etm, cm, ck, civ)
+	err2 := sc.init12(c.suite, c.version, etm, sm, sk, siv)
 	if err1 != nil || err2 != nil {
 		return false
 	}
@@ -210,11 +225,11 @@ func (c *Conn) setupKeys13(sec Secrets) bool {
 	for d := range c.dir {
 		dir := &c.dir[d]
 		var hs, app *recordCipher
-		if s := secrets[d][0]; len(s) > 0 {
-			hs, _ = newCipher13(c.suite, s)
+		if s := secrets[d][0]; len(s) > 0 && c.rcStore[2*d].init13(c.suite, s) == nil {
+			hs = &c.rcStore[2*d]
 		}
-		if s := secrets[d][1]; len(s) > 0 {
-			app, _ = newCipher13(c.suite, s)
+		if s := secrets[d][1]; len(s) > 0 && c.rcStore[2*d+1].init13(c.suite, s) == nil {
+			app = &c.rcStore[2*d+1]
 		}
 		if hs == nil && app == nil {
 			continue

@@ -31,7 +31,6 @@ type recordCipher struct {
 	nonce [12]byte
 	aad   [13]byte
 	sum   [64]byte
-	info  [32]byte // TLS 1.3 key derivation: the HkdfLabel
 }
 
 // newAEAD builds the AEAD of a GCM or ChaCha20-Poly1305 suite.

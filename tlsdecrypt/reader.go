@@ -55,9 +55,9 @@ func (r *reader) vec8() reader  { return reader{b: r.bytes(int(r.u8()))} }
 func (r *reader) vec16() reader { return reader{b: r.bytes(int(r.u16()))} }
 func (r *reader) vec24() reader { return reader{b: r.bytes(r.u24())} }
 
-// u16s reads the rest as a list of 16-bit values.
-func (r *reader) u16s() []uint16 {
-	var out []uint16
+// u16s reads the rest as a list of 16-bit values, appended to out (an
+// inline array of the hello, so that a usual list costs no allocation).
+func (r *reader) u16s(out []uint16) []uint16 {
 	for len(r.b) >= 2 {
 		out = append(out, r.u16())
 	}

@@ -4,11 +4,8 @@ import (
 	"crypto"
 	"crypto/cipher"
 	"crypto/hmac"
-	"crypto/md5"
-	"crypto/sha1"
 	"crypto/subtle"
 	"errors"
-	"hash"
 )
 
 // TLS ≤ 1.2 record constants.
@@ -18,85 +15,91 @@ const (
 	aesBlockLen         = 16
 )
 
-// pHash is RFC 5246 §5's P_hash: HMAC-expand secret and seed to out.
-func pHash(out []byte, h func() hash.Hash, secret, seed []byte) {
-	mac := hmac.New(h, secret)
-	mac.Write(seed)
-	a := mac.Sum(nil)
+// pHash is RFC 5246 §5's P_hash: HMAC-expand secret and seed (label ‖
+// randoms, short) to out, without allocating (shortHMAC).
+func pHash(out []byte, h crypto.Hash, secret, seed []byte) {
+	var m shortHMAC
+	m.init(h, secret)
+	var ab, bb [maxHashSize]byte
+	a := m.sum(ab[:0], seed, nil) // A(1)
 	for len(out) > 0 {
-		mac.Reset()
-		mac.Write(a)
-		mac.Write(seed)
-		b := mac.Sum(nil)
+		b := m.sum(bb[:0], a, seed)
 		n := copy(out, b)
 		out = out[n:]
-		mac.Reset()
-		mac.Write(a)
-		a = mac.Sum(a[:0])
+		a = m.sum(ab[:0], a, nil) // A(i+1) = HMAC(A(i)); sum copies a before writing ab
 	}
 }
 
-// prf12 is the TLS 1.2 PRF with the suite's hash (RFC 5246 §5).
-func prf12(h crypto.Hash, secret []byte, label string, seed []byte, n int) []byte {
-	out := make([]byte, n)
-	pHash(out, h.New, secret, append([]byte(label), seed...))
-	return out
+// prf12 is the TLS 1.2 PRF with the suite's hash (RFC 5246 §5), into out.
+func prf12(out []byte, h crypto.Hash, secret []byte, labelSeed []byte) {
+	pHash(out, h, secret, labelSeed)
 }
 
 // prf10 is the TLS 1.0/1.1 PRF: P_MD5 over the first half of the secret
-// XOR P_SHA1 over the second (RFC 2246 §5).
-func prf10(secret []byte, label string, seed []byte, n int) []byte {
-	ls := append([]byte(label), seed...)
+// XOR P_SHA1 over the second (RFC 2246 §5), into out.
+func prf10(out []byte, secret []byte, labelSeed []byte) {
 	half := (len(secret) + 1) / 2
-	out := make([]byte, n)
-	pHash(out, md5.New, secret[:half], ls)
-	tmp := make([]byte, n)
-	pHash(tmp, sha1.New, secret[len(secret)-half:], ls)
+	pHash(out, crypto.MD5, secret[:half], labelSeed)
+	var tmp [maxKeyBlock12]byte
+	t := tmp[:len(out)]
+	pHash(t, crypto.SHA1, secret[len(secret)-half:], labelSeed)
 	for i := range out {
-		out[i] ^= tmp[i]
+		out[i] ^= t[i]
 	}
-	return out
 }
 
-// keys12 are the write keys of both sides of a TLS ≤ 1.2 connection.
+// maxKeyBlock12 is the largest TLS ≤ 1.2 key block: two SHA-384 MAC keys,
+// two AES-256 keys and two CBC IVs.
+const maxKeyBlock12 = 2*48 + 2*32 + 2*16
+
+// keys12 is the key block of a TLS ≤ 1.2 connection: both sides' MAC
+// keys, keys and IVs, in that order (RFC 5246 §6.3). The parts are sliced
+// on demand: slices of block stored in the struct would move it to the heap.
 type keys12 struct {
-	clientMAC, serverMAC, clientKey, serverKey, clientIV, serverIV []byte
+	block                 [maxKeyBlock12]byte
+	macLen, keyLen, ivLen int
 }
 
-// expandKeys12 derives the key block from the master secret
+// side returns one side's MAC key, key and IV (side 0: client).
+func (k *keys12) side(side int) (mac, key, iv []byte) {
+	off := side * k.macLen
+	mac = k.block[off : off+k.macLen : off+k.macLen]
+	off = 2*k.macLen + side*k.keyLen
+	key = k.block[off : off+k.keyLen : off+k.keyLen]
+	off = 2*k.macLen + 2*k.keyLen + side*k.ivLen
+	iv = k.block[off : off+k.ivLen : off+k.ivLen]
+	return mac, key, iv
+}
+
+// expandKeys12 derives the key block from the master secret into k
 // (RFC 5246 §6.3: PRF(master, "key expansion", server_random ‖ client_random)).
-func expandKeys12(s *suite, version uint16, master []byte, clientRandom, serverRandom [32]byte) keys12 {
-	macLen, ivLen := 0, 0
+func expandKeys12(k *keys12, s *suite, version uint16, master []byte, clientRandom, serverRandom [32]byte) {
+	k.macLen, k.keyLen, k.ivLen = 0, s.keyLen, 0
 	switch s.kind {
 	case kindCBC:
-		macLen = s.mac.Size()
+		k.macLen = s.mac.Size()
 		if version <= 0x0301 {
-			ivLen = aesBlockLen // TLS 1.0: the first IV comes from the key block
+			k.ivLen = aesBlockLen // TLS 1.0: the first IV comes from the key block
 		}
 	case kindGCM:
-		ivLen = 4
+		k.ivLen = 4
 	case kindChaCha:
-		ivLen = 12
+		k.ivLen = 12
 	}
-	seed := append(serverRandom[:], clientRandom[:]...)
-	n := 2*macLen + 2*s.keyLen + 2*ivLen
-	var kb []byte
+	var ls [len("key expansion") + 64]byte
+	seed := append(append(append(ls[:0], "key expansion"...), serverRandom[:]...), clientRandom[:]...)
+	kb := k.block[:2*k.macLen+2*k.keyLen+2*k.ivLen] // at most maxKeyBlock12 for the suites listed
 	if version < 0x0303 {
-		kb = prf10(master, "key expansion", seed, n)
+		prf10(kb, master, seed)
 	} else {
-		kb = prf12(s.prf, master, "key expansion", seed, n)
+		prf12(kb, s.prf, master, seed)
 	}
-	take := func(k int) []byte { v := kb[:k:k]; kb = kb[k:]; return v }
-	var k keys12
-	k.clientMAC, k.serverMAC = take(macLen), take(macLen)
-	k.clientKey, k.serverKey = take(s.keyLen), take(s.keyLen)
-	k.clientIV, k.serverIV = take(ivLen), take(ivLen)
-	return k
 }
 
-// newCipher12 builds one direction's read state from its write keys.
-func newCipher12(s *suite, version uint16, etm bool, macKey, key, iv []byte) (*recordCipher, error) {
-	c := &recordCipher{s: s, version: version, etm: etm}
+// init12 builds one direction's read state from its write keys into
+// c (a Conn's inline slot), which it overwrites.
+func (c *recordCipher) init12(s *suite, version uint16, etm bool, macKey, key, iv []byte) error {
+	*c = recordCipher{s: s, version: version, etm: etm}
 	var err error
 	switch s.kind {
 	case kindGCM, kindChaCha:
@@ -116,10 +119,7 @@ func newCipher12(s *suite, version uint16, etm bool, macKey, key, iv []byte) (*r
 	default:
 		err = errors.New("tlsdecrypt: cipher suite not supported for decryption")
 	}
-	if err != nil {
-		return nil, err
-	}
-	return c, nil
+	return err
 }
 
 // ivSetter is implemented by crypto/cipher's CBC modes.

@@ -3,9 +3,7 @@ package tlsdecrypt
 import (
 	"crypto"
 	"crypto/hkdf"
-	"crypto/hmac"
 	"errors"
-	"hash"
 )
 
 // TLS 1.3 constants (RFC 8446).
@@ -18,28 +16,22 @@ const (
 // expandLabel is HKDF-Expand-Label (RFC 8446 §7.1).
 func expandLabel(h crypto.Hash, secret []byte, label string, context []byte, n int) ([]byte, error) {
 	if n <= h.Size() {
-		var info [64]byte
-		return expandLabelBlock(hmac.New(h.New, secret), false, nil, info[:0], label, context, n), nil
+		var m shortHMAC
+		m.init(h, secret)
+		return expandLabelBlock(&m, nil, label, context, n), nil
 	}
 	var buf [4 + 255 + 255]byte
 	return hkdf.Expand(h.New, secret, string(hkdfLabel(buf[:0], label, context, n)), n)
 }
 
-// expandLabelBlock is HKDF-Expand-Label for n ≤ the hash size with m an
-// HMAC keyed with the secret (reset first when used): one HKDF-Expand
-// block (RFC 5869 §2.3), T(1) = HMAC(secret, HkdfLabel ‖ 0x01), is the whole
-// output — for every TLS 1.3 key, IV and next traffic secret. The result
-// is appended to dst. One HMAC per secret serves all its labels, instead
-// of crypto/hkdf's several allocations per label. scratch holds the
-// HkdfLabel (a long label or context grows it).
-func expandLabelBlock(m hash.Hash, used bool, dst, scratch []byte, label string, context []byte, n int) []byte {
-	info := append(hkdfLabel(scratch[:0], label, context, n), 1) // scratch: m.Write makes it escape
-
-	if used {
-		m.Reset()
-	}
-	m.Write(info)
-	out := m.Sum(dst)
+// expandLabelBlock is HKDF-Expand-Label for n ≤ the hash size with m keyed
+// with the secret: one HKDF-Expand block (RFC 5869 §2.3), T(1) =
+// HMAC(secret, HkdfLabel ‖ 0x01), is the whole output — for every TLS 1.3
+// key, IV and next traffic secret. The result is appended to dst.
+func expandLabelBlock(m *shortHMAC, dst []byte, label string, context []byte, n int) []byte {
+	var scratch [4 + 255 + 255 + 1]byte
+	info := append(hkdfLabel(scratch[:0], label, context, n), 1)
+	out := m.sum(dst, info, nil)
 	return out[:len(dst)+n]
 }
 
@@ -56,22 +48,33 @@ func hkdfLabel(b []byte, label string, context []byte, n int) []byte {
 // newCipher13 derives a direction's record keys from a traffic secret
 // (RFC 8446 §7.3: key = Expand-Label(secret, "key"), iv = Expand-Label(secret, "iv")).
 func newCipher13(s *suite, secret []byte) (*recordCipher, error) {
-	if s == nil || (s.kind != kindGCM && s.kind != kindChaCha) {
-		return nil, errors.New("tlsdecrypt: cipher suite not supported for decryption")
-	}
-	if len(secret) != s.prf.Size() {
-		return nil, errors.New("tlsdecrypt: traffic secret length does not fit the suite")
-	}
-	c := &recordCipher{s: s, tls13: true, secret: secret}
-	m := hmac.New(s.prf.New, secret)
-	key := expandLabelBlock(m, false, c.sum[:0], c.info[:0], "key", nil, s.keyLen)
-	var err error
-	if c.aead, err = newAEAD(s, key); err != nil { // the AEAD keeps its own copy of the key
+	c := new(recordCipher)
+	if err := c.init13(s, secret); err != nil {
 		return nil, err
 	}
-	iv := expandLabelBlock(m, true, c.sum[:0], c.info[:0], "iv", nil, tls13IVLen)
-	copy(c.iv[:], iv)
 	return c, nil
+}
+
+// init13 is newCipher13 into c (a Conn's inline slot), which it overwrites.
+func (c *recordCipher) init13(s *suite, secret []byte) error {
+	if s == nil || (s.kind != kindGCM && s.kind != kindChaCha) {
+		return errors.New("tlsdecrypt: cipher suite not supported for decryption")
+	}
+	if len(secret) != s.prf.Size() {
+		return errors.New("tlsdecrypt: traffic secret length does not fit the suite")
+	}
+	*c = recordCipher{s: s, tls13: true, secret: secret}
+	var m shortHMAC
+	m.init(s.prf, secret)
+	var kb [maxHashSize]byte
+	key := expandLabelBlock(&m, kb[:0], "key", nil, s.keyLen)
+	var err error
+	if c.aead, err = newAEAD(s, key); err != nil { // the AEAD keeps its own copy of the key
+		return err
+	}
+	iv := expandLabelBlock(&m, kb[:0], "iv", nil, tls13IVLen)
+	copy(c.iv[:], iv)
+	return nil
 }
 
 // nextCipher13 is the read state after a KeyUpdate: the next traffic secret
