@@ -193,7 +193,7 @@ func encodeSessionEvents(enc *json.Encoder, s *Session) error {
 	if err := enc.Encode(sessionEvent(base, s)); err != nil {
 		return err
 	}
-	for _, t := range s.Transactions {
+	for _, t := range s.Txns() {
 		if err := enc.Encode(transactionEvent(base, s, t)); err != nil {
 			return err
 		}

@@ -225,6 +225,10 @@ func captureLive(cfg liveConfig, stdout, stderr io.Writer) int {
 	defer stopReload()
 	go reloadKeyLogs(reloadCtx, keys, stderr)
 	pc := livePipeline(cfg, out, cfg.output == "" && isTerminal(stdout), stderr, pcapFile, ident, keys)
+	// Long sessions' finished transactions wait in a temporary file.
+	txns := report.NewTxnFile()
+	defer txns.Close()
+	pc.Dissect.TxnFile = txns
 
 	if cfg.duration > 0 {
 		var cancel context.CancelFunc

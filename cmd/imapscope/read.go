@@ -244,6 +244,10 @@ func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
 		NoDissect:  cfg.noDissect,
 		Progress:   prog.hook(),
 	}
+	// Long sessions' finished transactions wait in a temporary file.
+	txns := report.NewTxnFile()
+	defer txns.Close()
+	pc.Dissect.TxnFile = txns
 	keep, code := setStream(&pc, bw, format, cfg, name, stderr)
 	if code != exitOK {
 		return code
