@@ -216,6 +216,22 @@ func writeSessionSection(ew *errWriter, s *Session, tcols []column[numberedTxn],
 	if len(tcols) > 0 {
 		if s.TransactionCount() == 0 {
 			ew.printf("  (no transactions)\n")
+		} else if n := s.TransactionCount(); n > summaryChunk {
+			// A long session: its table in pieces, never whole in memory.
+			each := func(f func(numberedTxn) error) error {
+				for i, t := range s.Txns() {
+					if t == nil {
+						return fmt.Errorf("report: session %d: transactions[%d]: %w", s.ID, i, errNilTransaction)
+					}
+					if err := f(numberedTxn{i + 1, t}); err != nil {
+						return err
+					}
+				}
+				return s.TxnErr()
+			}
+			if err := writePieces(ew, "transaction table", tcols, o, dropOrder(transactionDropOrder, *o), n, each, nil); err != nil {
+				return err
+			}
 		} else {
 			rows := make([][]string, 0, s.TransactionCount())
 			for i, t := range s.Txns() {
