@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -34,16 +35,25 @@ func TestLongSessionSpilledMatchesInMemory(t *testing.T) {
 	if n := spilledSessions(t, gen); n != 2 {
 		t.Fatalf("%d sessions spilled transactions, want 2", n)
 	}
-	for _, format := range []string{"json", "table", "html", "tsv", "jsonl"} {
-		for _, extra := range [][]string{nil, {"--status", "!OK"}} {
+	for _, format := range []string{"json", "table", "html", "tsv", "jsonl", "ecs"} {
+		for _, extra := range [][]string{nil, {"--status", "!OK"}, {"--emit", "transactions"}} {
 			cfg := readConfig{top: report.DefaultTop, emit: "sessions"}
-			if extra != nil {
+			switch {
+			case extra == nil:
+			case extra[0] == "--status":
 				cfg.filter.Statuses, _ = report.ParseStatuses(extra[1])
+			case format != "jsonl":
+				continue
+			default:
+				cfg.emit = extra[1]
 			}
 			var want string
-			if format == "jsonl" {
-				want = jsonlInMemory(t, cfg, gen)
-			} else {
+			switch format {
+			case "jsonl":
+				want = streamInMemory(t, func(w io.Writer) pipeline.Stream { return jsonlFiltered(w, cfg.filter, cfg.emit == "transactions") }, gen)
+			case "ecs":
+				want = streamInMemory(t, func(w io.Writer) pipeline.Stream { return ecsFiltered(w, cfg.filter) }, gen)
+			default:
 				want = inMemory(t, format, cfg, gen)
 			}
 			for _, w := range []string{"1", "3"} {
@@ -57,15 +67,16 @@ func TestLongSessionSpilledMatchesInMemory(t *testing.T) {
 	}
 }
 
-// jsonlInMemory streams inputs as JSON Lines without a transaction spill file.
-func jsonlInMemory(t *testing.T, cfg readConfig, inputs ...string) string {
+// streamInMemory streams inputs to the stream of a streamed format,
+// without a transaction spill file.
+func streamInMemory(t *testing.T, stream func(io.Writer) pipeline.Stream, inputs ...string) string {
 	t.Helper()
 	var buf bytes.Buffer
 	_, err := pipeline.Run(context.Background(), pipeline.Config{
 		Inputs:     inputs,
 		Reassembly: reassembly.Options{Ports: reassembly.DefaultPorts(), Workers: 1, IdleTimeout: reassembly.DefaultIdleTimeout},
 		Tool:       "imapscope " + programVersion(),
-		Stream:     jsonlFiltered(&buf, cfg.filter, false),
+		Stream:     stream(&buf),
 	})
 	if err != nil {
 		t.Fatal(err)
