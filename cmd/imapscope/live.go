@@ -372,8 +372,13 @@ type liveTable struct {
 
 // session writes one finished session; the pipeline serialises the calls.
 func (o *liveTable) session(s *report.Session) error {
-	var buf bytes.Buffer
 	rep := &report.Report{Tool: "imapscope " + programVersion(), Sessions: []*report.Session{s}}
+	if s.Spilled != nil {
+		// A long session's table is written as it is laid out, not
+		// gathered whole in memory first.
+		return report.WriteTable(o.w, rep, o.opts)
+	}
+	var buf bytes.Buffer
 	if err := report.WriteTable(&buf, rep, o.opts); err != nil {
 		return err
 	}
