@@ -24,6 +24,11 @@ type TxnFile struct {
 	off  int64
 	err  error
 	buf  []byte
+	// live counts the sessions with spilled transactions not released
+	// (ReleaseTxns): when none is left the file starts over, so that a
+	// run that streams sessions (jsonl, ecs, live) does not grow it for
+	// ever.
+	live int
 }
 
 // SpilledTxns is the part of one session's transactions held in a TxnFile.
@@ -87,6 +92,7 @@ func (f *TxnFile) Spill(s *Session, ts []*Transaction) error {
 	}
 	if s.Spilled == nil {
 		s.Spilled = &SpilledTxns{file: f}
+		f.live++
 	}
 	sp := s.Spilled
 	sp.segs = append(sp.segs, txnSegment{off: f.off, size: len(b), n: len(ts)})
@@ -98,6 +104,28 @@ func (f *TxnFile) Spill(s *Session, ts []*Transaction) error {
 		f.buf = nil
 	}
 	return nil
+}
+
+// ReleaseTxns tells s's TxnFile that s's spilled transactions will not be
+// read again (the session was written out); s.Spilled is cleared. Once
+// every session's are released, the file's space is reused.
+func (s *Session) ReleaseTxns() {
+	sp := s.Spilled
+	if sp == nil {
+		return
+	}
+	s.Spilled = nil
+	f := sp.file
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.live--
+	if f.live == 0 && f.f != nil && f.err == nil {
+		if err := f.f.Truncate(0); err != nil {
+			f.err = fmt.Errorf("report: transaction spill file: %w", err)
+			return
+		}
+		f.off = 0
+	}
 }
 
 // Close removes the file.
