@@ -83,6 +83,10 @@ type Options struct {
 	// SpillTransactions of them, its completed prefix is moved there
 	// (report.Session.Spilled) instead of staying in memory.
 	TxnFile *report.TxnFile
+	// SpillBlock, if positive, replaces SpillTransactions: with 1 every
+	// settled transaction is spilled as soon as another follows it (tests
+	// use it to spill in every kind of session).
+	SpillBlock int
 }
 
 // SpillTransactions is how many finished transactions a session keeps in
@@ -116,6 +120,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxInflateRatio <= 0 {
 		o.MaxInflateRatio = DefaultMaxInflateRatio
+	}
+	if o.SpillBlock <= 0 {
+		o.SpillBlock = SpillTransactions
 	}
 	return o
 }

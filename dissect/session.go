@@ -120,7 +120,7 @@ type Sink interface {
 func NewSession(rs *report.Session, opts Options, sink Sink) *Session {
 	s := &Session{opts: opts.withDefaults(), rep: rs, sink: sink}
 	if s.opts.TxnFile != nil {
-		s.spillAt = 2 * SpillTransactions
+		s.spillAt = 2 * s.opts.SpillBlock
 	}
 	s.order = s.ordr[:0]
 	s.unsol = s.unsolArr[:0]

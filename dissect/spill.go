@@ -9,15 +9,16 @@ package dissect
 // order is kept: spilled ones first, then the rest in memory.
 
 // spillTxns moves the finished prefix of the session's transactions to
-// the TxnFile when it is at least SpillTransactions long. It runs between
+// the TxnFile when it is at least Options.SpillBlock long. It runs between
 // Feeds, when no command is in a local variable.
 func (s *Session) spillTxns() {
 	n := 0
 	for n < len(s.tail) && s.settled(s.tail[n]) {
 		n++
 	}
-	s.spillAt = len(s.tail) + SpillTransactions
-	if n < SpillTransactions {
+	block := s.opts.SpillBlock
+	s.spillAt = len(s.tail) + block
+	if n < block {
 		return
 	}
 	if err := s.opts.TxnFile.Spill(s.rep, s.rep.Transactions[:n]); err != nil {
@@ -32,7 +33,7 @@ func (s *Session) spillTxns() {
 	k = copy(s.tail, s.tail[n:])
 	clear(s.tail[k:])
 	s.tail = s.tail[:k]
-	s.spillAt = len(s.tail) + 2*SpillTransactions
+	s.spillAt = len(s.tail) + 2*block
 }
 
 // settled reports whether t can no longer change.
