@@ -128,6 +128,17 @@ func (s *Session) ReleaseTxns() {
 	}
 }
 
+// Err returns the error that stopped the file taking transactions, if
+// any (the sessions then kept theirs in memory); nil after Close.
+func (f *TxnFile) Err() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.f == nil && f.err == os.ErrClosed {
+		return nil
+	}
+	return f.err
+}
+
 // Close removes the file.
 func (f *TxnFile) Close() error {
 	f.mu.Lock()

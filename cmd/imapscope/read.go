@@ -258,6 +258,9 @@ func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
 	pc.Stream.Flush = bw.Flush // a paused pipe gets what is complete now
 	res, err := pipeline.Run(ctx, pc)
 	err = interruptedErr(ctx, err)
+	if terr := txns.Err(); terr != nil {
+		fmt.Fprintf(stderr, "imapscope: %v (long sessions were kept in memory instead)\n", terr)
+	}
 	prog.done()
 	if res.Report != nil {
 		keyLogStats(keys, res.Report.Capture)
