@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/imapscope/imapscope/dissect"
@@ -118,4 +119,26 @@ func spilledSessions(t *testing.T, inputs ...string) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// TestTxnFileErrorKeepsTransactions checks that a transaction spill file
+// that cannot be created is reported and changes nothing else: the long
+// session's transactions stay in memory and the output is whole.
+func TestTxnFileErrorKeepsTransactions(t *testing.T) {
+	t.Setenv("COLUMNS", "")
+	gen := filepath.Join(t.TempDir(), "long.pcap")
+	f, err := os.Create(gen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := benchgen.Write(f, benchgen.Options{Sessions: 1, Shape: benchgen.ShapeLong, Commands: 3000}); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	want := streamInMemory(t, func(w io.Writer) pipeline.Stream { return jsonlFiltered(w, report.Filter{}, false) }, gen)
+	t.Setenv("TMPDIR", filepath.Join(t.TempDir(), "missing"))
+	code, got, errs := runCLI(t, "read", "--quiet", "--format", "jsonl", gen)
+	if code != exitOK || got != want || !strings.Contains(errs, "transaction spill file") {
+		t.Errorf("exit %d, stderr %q, output %d bytes, want %d", code, errs, len(got), len(want))
+	}
 }
