@@ -225,10 +225,8 @@ func captureLive(cfg liveConfig, stdout, stderr io.Writer) int {
 	defer stopReload()
 	go reloadKeyLogs(reloadCtx, keys, stderr)
 	pc := livePipeline(cfg, out, cfg.output == "" && isTerminal(stdout), stderr, pcapFile, ident, keys)
-	// Long sessions' finished transactions wait in a temporary file.
-	txns := report.NewTxnFile()
+	txns := withTxnFile(&pc)
 	defer txns.Close()
-	pc.Dissect.TxnFile = txns
 
 	if cfg.duration > 0 {
 		var cancel context.CancelFunc
@@ -236,6 +234,7 @@ func captureLive(cfg liveConfig, stdout, stderr io.Writer) int {
 		defer cancel()
 	}
 	res, runErr := pipeline.Run(ctx, pc)
+	warnTxnFile(txns, stderr)
 	stop()
 	code := exitOK
 	if pcapFile != nil && res.Captured { // otherwise Abort (deferred) keeps an older file
