@@ -1,6 +1,9 @@
 package dissect
 
-import "github.com/imapscope/imapscope/tlsdecrypt"
+import (
+	"github.com/imapscope/imapscope/report"
+	"github.com/imapscope/imapscope/tlsdecrypt"
+)
 
 // Default limits. Each bounds memory or work that a hostile or broken peer
 // could otherwise make unbounded.
@@ -75,7 +78,20 @@ type Options struct {
 	// TLSKeys, if set, decrypts TLS sessions whose secrets it holds (a key
 	// log); without it TLS sessions get fingerprints and certificates only.
 	TLSKeys tlsdecrypt.KeyLookup
+	// TxnFile, if set, receives the finished transactions of long
+	// sessions (report.TxnFile): once a session holds more than
+	// SpillTransactions of them, its completed prefix is moved there
+	// (report.Session.Spilled) instead of staying in memory.
+	TxnFile *report.TxnFile
+	// SpillBlock, if positive, replaces SpillTransactions: with 1 every
+	// settled transaction is spilled as soon as another follows it (tests
+	// use it to spill in every kind of session).
+	SpillBlock int
 }
+
+// SpillTransactions is how many finished transactions a session keeps in
+// memory before they go to Options.TxnFile, in blocks of that many.
+const SpillTransactions = 1024
 
 func (o Options) withDefaults() Options {
 	if o.MaxLine <= 0 {
@@ -104,6 +120,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxInflateRatio <= 0 {
 		o.MaxInflateRatio = DefaultMaxInflateRatio
+	}
+	if o.SpillBlock <= 0 {
+		o.SpillBlock = SpillTransactions
 	}
 	return o
 }

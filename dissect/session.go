@@ -42,6 +42,11 @@ type Session struct {
 	slab  []txn   // preallocated commands, handed out in turn
 	ordr  [4]*txn // backing for order while few commands are pending
 	slabN int     // size of the last slab
+	// tail holds the commands of rep.Transactions, index for index (only
+	// with Options.TxnFile), so that the finished ones can be spilled;
+	// spillAt is the length of tail at which that is next tried.
+	tail    []*txn
+	spillAt int
 
 	cli *txn // command whose message the client is sending
 	aux *txn // command a client line belongs to without being a command (SASL, DONE)
@@ -114,6 +119,9 @@ type Sink interface {
 // told of each transaction as it finishes.
 func NewSession(rs *report.Session, opts Options, sink Sink) *Session {
 	s := &Session{opts: opts.withDefaults(), rep: rs, sink: sink}
+	if s.opts.TxnFile != nil {
+		s.spillAt = 2 * s.opts.SpillBlock
+	}
 	s.order = s.ordr[:0]
 	s.unsol = s.unsolArr[:0]
 	s.args = s.argsArr[:0]
@@ -142,6 +150,9 @@ func (s *Session) Feed(dir Direction, ts time.Time, p []byte) {
 		s.rep.Start.Time = ts
 	}
 	s.w[dir&1].feed(ts, p)
+	if s.spillAt > 0 && len(s.tail) >= s.spillAt {
+		s.spillTxns()
+	}
 }
 
 // Gap records n lost bytes in dir (n == -1: the stream's start was missed).

@@ -216,7 +216,7 @@ func (s *Session) store(t *txn) {
 		return
 	}
 	t.stored = true
-	if len(s.rep.Transactions) >= s.opts.MaxTransactions {
+	if s.rep.TransactionCount() >= s.opts.MaxTransactions {
 		s.dropped++
 		return
 	}
@@ -224,6 +224,9 @@ func (s *Session) store(t *txn) {
 		s.rep.Transactions = make([]*report.Transaction, 0, txnListInitial)
 	}
 	s.rep.Transactions = append(s.rep.Transactions, t.t)
+	if s.spillAt > 0 {
+		s.tail = append(s.tail, t)
+	}
 }
 
 // removePending forgets t as a pending command.

@@ -123,6 +123,7 @@ func (c *Collector) release() {
 			err = c.out.Transaction(&k.rs, e.t)
 		} else {
 			err = c.out.Session(&k.rs)
+			k.rs.ReleaseTxns() // written: its spilled transactions are not read again
 		}
 		if err != nil && c.err == nil {
 			c.err = err

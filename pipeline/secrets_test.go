@@ -92,7 +92,7 @@ func renderEvery(t testing.TB, rep *report.Report, tables bool) string {
 	jl := report.NewJSONLWriter(&b)
 	for _, s := range rep.Sessions {
 		check(jl.WriteSession(s))
-		for _, x := range s.Transactions {
+		for _, x := range s.Txns() {
 			check(jl.WriteTransaction(s.ID, x))
 		}
 	}

@@ -33,6 +33,10 @@ type SessionStore struct {
 	pos     []report.Position // without a file: the positions alone (16 bytes a session)
 	sorted  bool
 	kept    int
+	// spilled holds, by record offset, the transactions of the sessions
+	// that had some moved to a report.TxnFile (the record does not carry
+	// them: see report.Session.Spilled).
+	spilled map[int64]*report.SpilledTxns
 
 	f    *os.File
 	name string // to remove at Close if it could not be unlinked at once
@@ -112,6 +116,12 @@ func (st *SessionStore) Add(pos report.Position, s *report.Session, keep bool) e
 			return st.err
 		}
 		e.off, e.n = st.off, int64(len(st.buf))
+		if s.Spilled != nil {
+			if st.spilled == nil {
+				st.spilled = map[int64]*report.SpilledTxns{}
+			}
+			st.spilled[e.off] = s.Spilled
+		}
 		st.off += e.n
 		if cap(st.buf) > 4*storeBuffer {
 			st.buf = nil // one huge session does not pin its buffer
@@ -184,6 +194,7 @@ func (st *SessionStore) Each(f func(*report.Session) error) error {
 			return fmt.Errorf("pipeline: spill file: session %d: %w", i+1, err)
 		}
 		s.ID = i + 1
+		s.Spilled = st.spilled[e.off]
 		if err := f(s); err != nil {
 			return err
 		}

@@ -52,6 +52,22 @@ func sessionCodec() (*codecFuncs, error) {
 	return sessCode, codeErr
 }
 
+// txnCodec returns the compiled codec of Transaction.
+func txnCodec() (*codecFuncs, error) {
+	txnOnce.Do(func() {
+		codecMu.Lock()
+		defer codecMu.Unlock()
+		txnCode, txnErr = compileCodec(reflect.TypeFor[Transaction]())
+	})
+	return txnCode, txnErr
+}
+
+var (
+	txnCode *codecFuncs
+	txnErr  error
+	txnOnce sync.Once
+)
+
 var timeType = reflect.TypeFor[time.Time]()
 
 // compileCodec builds the codec of t (called with codecMu held).
@@ -204,6 +220,9 @@ func compileStruct(c *codecFuncs, t reflect.Type) error {
 	fs := make([]*codecFuncs, n)
 	for i := range n {
 		f := t.Field(i)
+		if f.Tag.Get("codec") == "-" {
+			continue // carried beside the record (Session.Spilled)
+		}
 		if !f.IsExported() {
 			return fmt.Errorf("report: session encoding: %s.%s is unexported", t, f.Name)
 		}
@@ -215,7 +234,9 @@ func compileStruct(c *codecFuncs, t reflect.Type) error {
 	}
 	c.enc = func(b []byte, v reflect.Value) []byte {
 		for i, f := range fs {
-			b = f.enc(b, v.Field(i))
+			if f != nil {
+				b = f.enc(b, v.Field(i))
+			}
 		}
 		return b
 	}
@@ -224,7 +245,9 @@ func compileStruct(c *codecFuncs, t reflect.Type) error {
 			if d.err != nil {
 				return
 			}
-			f.dec(d, v.Field(i))
+			if f != nil {
+				f.dec(d, v.Field(i))
+			}
 		}
 	}
 	return nil

@@ -21,6 +21,11 @@
 // only what it lays out. StatsAccumulator computes Stats as sessions end.
 // AppendSession and DecodeSession are the compact binary form sessions take
 // in a spill file (codec.go), derived from the model by reflection.
+// Long sessions: a Session may hold its first transactions in a TxnFile
+// (Session.Spilled, the same encoding, txnspill.go) and the rest in
+// Transactions; renderers and accumulators read them all through
+// Session.Txns and TransactionCount, and write a long session's JSON,
+// JSON Lines, ECS events and transaction table in chunks.
 //
 // Only the table renderer (table*.go) imports tablewriter; tables of
 // printable ASCII are laid out by table_fast.go exactly as tablewriter would.

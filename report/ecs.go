@@ -138,7 +138,8 @@ type ecsAnomaly struct {
 // directly): per session one imapscope.session event, then one
 // imapscope.transaction event per transaction and one imapscope.anomaly
 // event per anomaly. It is safe for concurrent use: the events of one
-// session are written together in one Write call. The first write error is
+// session are written together in one Write call (those of a session
+// whose transactions were spilled, in several, the lock held throughout). The first write error is
 // sticky.
 type ECSWriter struct {
 	mu  sync.Mutex
@@ -170,7 +171,30 @@ func (e *ECSWriter) WriteSession(s *Session) error {
 	e.buf.Reset()
 	enc := json.NewEncoder(&e.buf)
 	enc.SetEscapeHTML(false)
-	if err := encodeSessionEvents(enc, s); err != nil {
+	var drain func() error
+	if s.Spilled != nil && s.allFinite() {
+		// A long session: its events go out in chunks (the lock held),
+		// so that they are never all in memory.
+		drain = func() error {
+			if e.buf.Len() < jsonChunk {
+				return nil
+			}
+			if _, err := e.w.Write(e.buf.Bytes()); err != nil {
+				e.err = fmt.Errorf("report: ecs: write: %w", err)
+				return e.err
+			}
+			e.buf.Reset()
+			return nil
+		}
+	}
+	if err := encodeSessionEvents(enc, s, drain); err != nil {
+		if e.err != nil {
+			return e.err
+		}
+		if drain != nil {
+			e.err = fmt.Errorf("report: ecs: encode: %w", err) // part was written
+			return e.err
+		}
 		return fmt.Errorf("report: ecs: encode: %w", err)
 	}
 	if _, err := e.w.Write(e.buf.Bytes()); err != nil {
@@ -187,21 +211,30 @@ func (e *ECSWriter) WriteSession(s *Session) error {
 }
 
 // encodeSessionEvents encodes the events of s in order: session,
-// transactions, anomalies.
-func encodeSessionEvents(enc *json.Encoder, s *Session) error {
+// transactions, anomalies. drain, if set, is called after each
+// transaction event.
+func encodeSessionEvents(enc *json.Encoder, s *Session, drain func() error) error {
 	base := newECSBase(s)
 	if err := enc.Encode(sessionEvent(base, s)); err != nil {
 		return err
 	}
-	for _, t := range s.Transactions {
+	for _, t := range s.Txns() {
 		if err := enc.Encode(transactionEvent(base, s, t)); err != nil {
 			return err
+		}
+		if drain != nil {
+			if err := drain(); err != nil {
+				return err
+			}
 		}
 	}
 	for _, a := range s.Anomalies {
 		if err := enc.Encode(anomalyEvent(base, s, a)); err != nil {
 			return err
 		}
+	}
+	if err := s.TxnErr(); err != nil {
+		return err
 	}
 	return nil
 }

@@ -66,7 +66,7 @@ func sessionEvent(base ecsEvent, s *Session) ecsEvent {
 		d := s.End.Sub(s.Start.Time).Nanoseconds()
 		ev.Event.Duration = &d
 	}
-	closed, ntx, nan := s.Closed, len(s.Transactions), len(s.Anomalies)
+	closed, ntx, nan := s.Closed, s.TransactionCount(), len(s.Anomalies)
 	im := &ev.IMAP
 	im.Greeting, im.Capabilities, im.AuthMechanism, im.Mailboxes = s.Greeting, s.Capabilities, s.AuthMechanism, s.Mailboxes
 	im.StartTLS, im.Compressed, im.NotIMAP, im.Midstream, im.Closed = s.StartTLS, s.Compressed, s.NotIMAP, s.Midstream, &closed

@@ -270,7 +270,7 @@ func (c *compiled) session(s *Session) *Session {
 		return s
 	}
 	var kept []*Transaction
-	for _, t := range s.Transactions {
+	for _, t := range s.Txns() {
 		if t != nil && c.txn(t) {
 			kept = append(kept, t)
 		}
@@ -278,11 +278,11 @@ func (c *compiled) session(s *Session) *Session {
 	if len(kept) == 0 {
 		return nil
 	}
-	if len(kept) == len(s.Transactions) {
+	if len(kept) == s.TransactionCount() {
 		return s
 	}
 	cp := *s
-	cp.Transactions = kept
+	cp.Transactions, cp.Spilled = kept, nil
 	return &cp
 }
 

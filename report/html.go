@@ -287,10 +287,16 @@ func sortByCountThenName(keys []string, counts map[string]int) {
 // more than *budget bytes (which they use up).
 func timeline(s *Session, open bool, limit int, budget *int) htmlSession {
 	hs := htmlSession{S: s, Open: open}
-	txns := s.Transactions
-	if len(txns) > limit {
-		hs.Omitted = len(txns) - limit
-		txns = txns[:limit]
+	// The first limit transactions (read twice when spilled: few are drawn).
+	var txns []*Transaction
+	for i, t := range s.Txns() {
+		if i >= limit {
+			break
+		}
+		txns = append(txns, t)
+	}
+	if n := s.TransactionCount(); n > limit {
+		hs.Omitted = n - limit
 	}
 	t0, t1 := s.Start.Time, s.End.Time
 	for _, t := range txns {
@@ -314,7 +320,7 @@ func timeline(s *Session, open bool, limit int, budget *int) htmlSession {
 	for i, t := range txns {
 		ct, cost := capTransaction(t)
 		if cost > *budget {
-			hs.Omitted = len(s.Transactions) - i
+			hs.Omitted = s.TransactionCount() - i
 			break
 		}
 		*budget -= cost

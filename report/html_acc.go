@@ -105,7 +105,7 @@ func (a *htmlAcc) add(i int, s *Session) {
 	a.servers.add(s.Server, s)
 	a.users.add(s.User, s)
 	a.list.add(i, s)
-	for _, t := range s.Transactions {
+	for _, t := range s.Txns() {
 		a.statuses[t.Status]++
 		a.txns++
 		a.hist.add(t)
@@ -220,7 +220,7 @@ func (ga *groupAcc) add(k string, s *Session) {
 	if s.TLS {
 		a.g.TLS++
 	}
-	for _, t := range s.Transactions {
+	for _, t := range s.Txns() {
 		a.g.Transactions++
 		switch t.Status {
 		case "OK":
@@ -261,7 +261,7 @@ func (ga *groupAcc) addLatencies(k string, s *Session) {
 	if a == nil || a.lat == nil {
 		return
 	}
-	for _, t := range s.Transactions {
+	for _, t := range s.Txns() {
 		if t.Status != "" && !IsWaitingCommand(t.Command) {
 			a.lat.add(t.LatencyMS)
 		}
@@ -372,7 +372,7 @@ func newOverTimeAcc(t0, t1 time.Time) *overTimeAcc {
 
 // add counts the transactions of s.
 func (o *overTimeAcc) add(s *Session) {
-	for _, t := range s.Transactions {
+	for _, t := range s.Txns() {
 		if t.Start.IsZero() {
 			continue
 		}

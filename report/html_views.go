@@ -41,7 +41,7 @@ func sessionFailing(s *Session) bool {
 	if len(s.Anomalies) > 0 || s.Gaps > 0 {
 		return true
 	}
-	for _, t := range s.Transactions {
+	for _, t := range s.Txns() {
 		if t.Status != "OK" {
 			return true
 		}
@@ -52,7 +52,7 @@ func sessionFailing(s *Session) bool {
 // sessionSlowest is the highest latency of s's completed, non-waiting commands.
 func sessionSlowest(s *Session) float64 {
 	m := 0.0
-	for _, t := range s.Transactions {
+	for _, t := range s.Txns() {
 		if t.Status != "" && !IsWaitingCommand(t.Command) {
 			m = max(m, t.LatencyMS)
 		}

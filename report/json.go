@@ -36,6 +36,7 @@ func WriteJSON(w io.Writer, r *Report) error {
 		}
 		return write()
 	}
+	e.drain = write
 	if err := e.report(n, stats, flush); err != nil {
 		return err
 	}

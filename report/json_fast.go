@@ -30,6 +30,11 @@ type jsonAppender struct {
 	depth   int  // nesting level of the value being written
 	first   bool // no member or element written yet in the open object or array
 	compact bool // json.Marshal's form: no indentation, HTML escaped
+	// drain, if set, writes out what e.b holds (and empties it) once it
+	// passes jsonChunk within a session's transactions, so that a long
+	// session is not held whole; its first error is kept in drainErr.
+	drain    func() error
+	drainErr error
 }
 
 // indent is the deepest indentation written without allocating.
@@ -237,6 +242,9 @@ func (e *jsonAppender) report(r *Report, stats []byte, flush func() error) error
 			}
 			e.elem()
 			e.session(ns)
+			if e.drainErr != nil {
+				return e.drainErr
+			}
 			if flush != nil {
 				return flush()
 			}
@@ -339,13 +347,16 @@ func (e *jsonAppender) sessionMembers(s *Session) {
 	e.mailboxView(s.MailboxView)
 	e.anomalies(s.Anomalies)
 	e.key(`"transactions": `)
-	if s.Transactions == nil {
+	if s.Transactions == nil && s.Spilled == nil {
 		e.b = append(e.b, "null"...)
 	} else {
 		e.open('[')
-		for _, t := range s.Transactions {
+		for _, t := range s.Txns() {
 			e.elem()
 			e.transaction(t)
+			if e.drain != nil && len(e.b) >= jsonChunk && e.drainErr == nil {
+				e.drainErr = e.drain()
+			}
 		}
 		e.close(']')
 	}
@@ -556,7 +567,10 @@ func checkReport(r *Report) error {
 
 // checkSession finds what the appender cannot write in session i.
 func checkSession(i int, s *Session) error {
-	for j, t := range s.Transactions {
+	if s.allFinite() {
+		return nil
+	}
+	for j, t := range s.Txns() {
 		if math.IsInf(t.LatencyMS, 0) || math.IsNaN(t.LatencyMS) {
 			return fmt.Errorf("report: encode json: sessions[%d].transactions[%d]: unsupported latency_ms %v", i, j, t.LatencyMS)
 		}

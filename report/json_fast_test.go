@@ -100,7 +100,9 @@ func fill(rng *rand.Rand, v reflect.Value, zero bool, depth int) {
 		v.Set(m)
 	case reflect.Struct:
 		for i := range v.NumField() {
-			if v.Type().Field(i).IsExported() {
+			// A field the encodings leave out (Session.Spilled: json:"-"
+			// and codec:"-") is not filled.
+			if f := v.Type().Field(i); f.IsExported() && f.Tag.Get("codec") != "-" {
 				fill(rng, v.Field(i), zero, depth)
 			}
 		}

@@ -22,7 +22,9 @@ const (
 // by $defs/jsonlLine in schema.json (see ValidateJSONLLine).
 //
 // A JSONLWriter is safe for concurrent use. Each record is written with a
-// single Write call holding a mutex, so lines never interleave; if the
+// single Write call holding a mutex (the line of a session whose
+// transactions were spilled, in several with the mutex held throughout),
+// so lines never interleave; if the
 // underlying writer has a Flush() error method (bufio.Writer does), it is
 // called after every line. The first write error is sticky: later calls
 // return it without writing.
@@ -60,19 +62,52 @@ func (j *JSONLWriter) WriteSession(s *Session) error {
 	if err != nil {
 		return fmt.Errorf("report: jsonl: %w", err)
 	}
-	for _, t := range n.Transactions {
-		if !finite(t.LatencyMS) {
-			return j.writeLine(sessionLine{Type: LineTypeSession, Session: n})
+	if !n.allFinite() {
+		m, err := n.Materialized()
+		if err != nil {
+			return fmt.Errorf("report: jsonl: %w", err)
 		}
+		return j.writeLine(sessionLine{Type: LineTypeSession, Session: m})
 	}
 	e := getLineAppender()
 	defer putLineAppender(e)
+	if n.Spilled == nil {
+		e.open('{')
+		e.b = append(e.b, `"type":"`+LineTypeSession+`"`...)
+		e.first = false
+		e.sessionMembers(n)
+		e.close('}')
+		return j.write(append(e.b, '\n'))
+	}
+	// A long session: its line goes out in chunks, the lock held
+	// throughout so that no other line comes in between.
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.err != nil {
+		return j.err
+	}
+	e.drain = func() error {
+		err := j.writeLocked(e.b)
+		e.b = e.b[:0]
+		return err
+	}
 	e.open('{')
 	e.b = append(e.b, `"type":"`+LineTypeSession+`"`...)
 	e.first = false
 	e.sessionMembers(n)
 	e.close('}')
-	return j.write(append(e.b, '\n'))
+	if e.drainErr != nil {
+		return e.drainErr
+	}
+	if err := n.TxnErr(); err != nil {
+		// The line is cut short: the output cannot go on.
+		j.err = fmt.Errorf("report: jsonl: %w", err)
+		return j.err
+	}
+	if err := j.writeLocked(append(e.b, '\n')); err != nil {
+		return err
+	}
+	return j.flushLocked()
 }
 
 // WriteTransaction writes t, which belongs to session sessionID, as one line.
@@ -111,6 +146,7 @@ func putLineAppender(e *jsonAppender) {
 		return
 	}
 	e.b, e.depth, e.first = e.b[:0], 0, false
+	e.drain, e.drainErr = nil, nil
 	lineAppenders.Put(e)
 }
 
@@ -138,10 +174,23 @@ func (j *JSONLWriter) write(b []byte) error {
 	if j.err != nil {
 		return j.err
 	}
+	if err := j.writeLocked(b); err != nil {
+		return err
+	}
+	return j.flushLocked()
+}
+
+// writeLocked writes b, with j.mu held.
+func (j *JSONLWriter) writeLocked(b []byte) error {
 	if _, err := j.w.Write(b); err != nil {
 		j.err = fmt.Errorf("report: jsonl: write: %w", err)
 		return j.err
 	}
+	return nil
+}
+
+// flushLocked flushes the underlying writer if it can, with j.mu held.
+func (j *JSONLWriter) flushLocked() error {
 	if f, ok := j.w.(interface{ Flush() error }); ok {
 		if err := f.Flush(); err != nil {
 			j.err = fmt.Errorf("report: jsonl: flush: %w", err)

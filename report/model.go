@@ -156,6 +156,10 @@ type Session struct {
 
 	Anomalies    []Anomaly      `json:"anomalies"`
 	Transactions []*Transaction `json:"transactions"`
+	// Spilled, when set, holds the session's first transactions, moved out
+	// of memory into a TxnFile as the session went on; Transactions then
+	// holds the ones after them. Txns and TransactionCount see both.
+	Spilled *SpilledTxns `json:"-" codec:"-"`
 }
 
 // ProtocolVersion is one entry of an IMAP3 SUPPORTED.VERSIONS response.

@@ -32,7 +32,10 @@ func (r *Report) eachSession(f func(i int, s *Session) error) error {
 				return fmt.Errorf("report: sessions[%d]: %w", i, errNilSession)
 			}
 			i++
-			return f(i-1, s)
+			if err := f(i-1, s); err != nil {
+				return err
+			}
+			return s.TxnErr()
 		})
 	}
 	for i, s := range r.Sessions {
@@ -40,6 +43,9 @@ func (r *Report) eachSession(f func(i int, s *Session) error) error {
 			return fmt.Errorf("report: sessions[%d]: %w", i, errNilSession)
 		}
 		if err := f(i, s); err != nil {
+			return err
+		}
+		if err := s.TxnErr(); err != nil {
 			return err
 		}
 	}

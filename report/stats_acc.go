@@ -74,7 +74,7 @@ func (a *StatsAccumulator) Add(s *Session, pos Position) {
 	}
 	a.findings.add(s)
 	var server, user *rollup // looked up once per session
-	for i, t := range s.Transactions {
+	for i, t := range s.Txns() {
 		if t == nil {
 			continue
 		}

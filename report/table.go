@@ -67,7 +67,7 @@ var sessionColumns = []column[*Session]{
 	}},
 	{"flags", "FLAGS", false, func(s *Session, _ *TableOptions) string { return strings.Join(sessionFlags(s), ",") }},
 	tlsColumn, // table_tls.go
-	{"transactions", "TXNS", true, func(s *Session, _ *TableOptions) string { return strconv.Itoa(len(s.Transactions)) }},
+	{"transactions", "TXNS", true, func(s *Session, _ *TableOptions) string { return strconv.Itoa(s.TransactionCount()) }},
 	{"ok", "OK", true, func(s *Session, o *TableOptions) string { return countCell(s, "OK", o) }},
 	{"no", "NO", true, func(s *Session, o *TableOptions) string { return countCell(s, "NO", o) }},
 	{"bad", "BAD", true, func(s *Session, o *TableOptions) string { return countCell(s, "BAD", o) }},
@@ -214,11 +214,27 @@ func writeSessionSection(ew *errWriter, s *Session, tcols []column[numberedTxn],
 		ew.printf("  %s\n", l)
 	}
 	if len(tcols) > 0 {
-		if len(s.Transactions) == 0 {
+		if s.TransactionCount() == 0 {
 			ew.printf("  (no transactions)\n")
+		} else if n := s.TransactionCount(); n > summaryChunk {
+			// A long session: its table in pieces, never whole in memory.
+			each := func(f func(numberedTxn) error) error {
+				for i, t := range s.Txns() {
+					if t == nil {
+						return fmt.Errorf("report: session %d: transactions[%d]: %w", s.ID, i, errNilTransaction)
+					}
+					if err := f(numberedTxn{i + 1, t}); err != nil {
+						return err
+					}
+				}
+				return s.TxnErr()
+			}
+			if err := writePieces(ew, "transaction table", tcols, o, dropOrder(transactionDropOrder, *o), n, each, nil); err != nil {
+				return err
+			}
 		} else {
-			rows := make([][]string, 0, len(s.Transactions))
-			for i, t := range s.Transactions {
+			rows := make([][]string, 0, s.TransactionCount())
+			for i, t := range s.Txns() {
 				if t == nil {
 					return fmt.Errorf("report: session %d: transactions[%d]: %w", s.ID, i, errNilTransaction)
 				}
@@ -498,7 +514,7 @@ func uniqueMailboxes(s *Session) []string {
 // countCell counts the transactions of s with status st ("" for never completed).
 func countCell(s *Session, st Status, o *TableOptions) string {
 	n := 0
-	for _, t := range s.Transactions {
+	for _, t := range s.Txns() {
 		if t != nil && t.Status == st {
 			n++
 		}

@@ -37,30 +37,41 @@ func writeSummaryTable(ew *errWriter, r *Report, cols []column[*Session], o *Tab
 		cols, rows = fitTable(cols, rows, o.Width, dropOrder(sessionDropOrder, *o))
 		return renderTable(ew, cols, rows)
 	}
+	each2 := func(f func(*Session) error) error {
+		return r.eachSession(func(_ int, s *Session) error { return f(s) })
+	}
+	return writePieces(ew, "session table", cols, o, dropOrder(sessionDropOrder, *o), r.sessionCount(), each2, each)
+}
+
+// writePieces writes the table of the total values that each yields, in
+// pieces of summaryChunk rows, as writeSummaryTable describes; last is
+// called with every value during the last pass. name names the table in
+// errors.
+func writePieces[T any](ew *errWriter, name string, cols []column[T], o *TableOptions, drop []string, total int, each func(func(T) error) error, last func(T)) error {
 	plan := planFit(cols, nil, 0, nil) // keeps everything
 	if o.Width > 0 {
 		widths := make([]int, len(cols))
 		for i, c := range cols {
 			widths[i] = visibleWidth(c.header)
 		}
-		err := r.eachSession(func(_ int, s *Session) error {
-			for i, v := range cells(cols, s, o) {
-				widths[i] = max(widths[i], visibleWidth(v))
+		err := each(func(v T) error {
+			for i, c := range cells(cols, v, o) {
+				widths[i] = max(widths[i], visibleWidth(c))
 			}
 			return nil
 		})
 		if err != nil {
 			return err
 		}
-		plan = planFit(cols, widths, o.Width, dropOrder(sessionDropOrder, *o))
+		plan = planFit(cols, widths, o.Width, drop)
 	}
 	ensureTable(ew) // sets tablewriter's width mode before measuring
 	widest := make([]string, len(plan.cols))
 	wide := make([]int, len(plan.cols))
-	err := r.eachSession(func(_ int, s *Session) error {
-		for i, v := range plan.apply(cells(cols, s, o)) {
-			if w := twwidth.Width(v); w > wide[i] {
-				widest[i], wide[i] = v, w
+	err := each(func(v T) error {
+		for i, c := range plan.apply(cells(cols, v, o)) {
+			if w := twwidth.Width(c); w > wide[i] {
+				widest[i], wide[i] = c, w
 			}
 		}
 		return nil
@@ -68,10 +79,12 @@ func writeSummaryTable(ew *errWriter, r *Report, cols []column[*Session], o *Tab
 	if err != nil {
 		return err
 	}
-	pw := pieceWriter{ew: ew, widest: widest, cols: plan.cols, total: r.sessionCount()}
-	err = r.eachSession(func(_ int, s *Session) error {
-		pw.rows = append(pw.rows, plan.apply(cells(cols, s, o)))
-		each(s)
+	pw := pieceWriter[T]{ew: ew, name: name, widest: widest, cols: plan.cols, total: total}
+	err = each(func(v T) error {
+		pw.rows = append(pw.rows, plan.apply(cells(cols, v, o)))
+		if last != nil {
+			last(v)
+		}
 		if len(pw.rows) == summaryChunk {
 			return pw.flush()
 		}
@@ -81,15 +94,16 @@ func writeSummaryTable(ew *errWriter, r *Report, cols []column[*Session], o *Tab
 		err = pw.flush()
 	}
 	if err == nil && pw.done != pw.total {
-		err = fmt.Errorf("report: session table: %d rows written of %d", pw.done, pw.total)
+		err = fmt.Errorf("report: %s: %d rows written of %d", name, pw.done, pw.total)
 	}
 	return err
 }
 
-// pieceWriter renders the pieces of a large summary table.
-type pieceWriter struct {
+// pieceWriter renders the pieces of a large table.
+type pieceWriter[T any] struct {
 	ew          *errWriter
-	cols        []column[*Session]
+	name        string
+	cols        []column[T]
 	widest      []string
 	rows        [][]string
 	done, total int
@@ -98,7 +112,7 @@ type pieceWriter struct {
 }
 
 // flush renders the rows held as the next piece.
-func (p *pieceWriter) flush() error {
+func (p *pieceWriter[T]) flush() error {
 	p.buf.Reset()
 	rows := append([][]string{p.widest}, p.rows...)
 	out := p.ew.w
@@ -114,7 +128,7 @@ func (p *pieceWriter) flush() error {
 	}
 	// top border, header, separator, widest row, rows, bottom border
 	if len(lines) != len(p.rows)+5 {
-		return fmt.Errorf("report: session table: a piece of %d rows rendered as %d lines", len(p.rows), len(lines))
+		return fmt.Errorf("report: %s: a piece of %d rows rendered as %d lines", p.name, len(p.rows), len(lines))
 	}
 	top, bottom := lines[0], lines[len(lines)-1]
 	if p.top == nil {
@@ -123,7 +137,7 @@ func (p *pieceWriter) flush() error {
 			p.ew.Write(l)
 		}
 	} else if !bytes.Equal(top, p.top) || !bytes.Equal(bottom, p.bottom) {
-		return fmt.Errorf("report: session table: column widths changed between pieces")
+		return fmt.Errorf("report: %s: column widths changed between pieces", p.name)
 	}
 	for _, l := range lines[4 : len(lines)-1] {
 		p.ew.Write(l)

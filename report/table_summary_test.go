@@ -34,7 +34,7 @@ func TestSummaryTableInPieces(t *testing.T) {
 		if err := WriteTable(&got, r, o); err != nil {
 			t.Fatal(err)
 		}
-		cols := tlsColumnIfUsed(pickColumns(sessionColumns, o.Columns), r, o)
+		cols := tlsColumnIfUsed(pickColumns(sessionColumns, o.Columns), r, o) // as WriteTable picks them
 		rows := make([][]string, len(r.Sessions))
 		for i, s := range r.Sessions {
 			rows[i] = cells(cols, s, &o)

@@ -59,7 +59,7 @@ func WriteTSV(w io.Writer, r *Report) error {
 		if uid == "" {
 			uid = SessionUID(s.Client, s.Server, s.Start.Time)
 		}
-		for j, t := range s.Transactions {
+		for j, t := range s.Txns() {
 			if t == nil {
 				return fmt.Errorf("report: session %d: transactions[%d]: %w", s.ID, j, errNilTransaction)
 			}

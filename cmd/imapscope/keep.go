@@ -17,6 +17,7 @@ type keeper struct {
 	filter func(*report.Session) *report.Session
 	stats  *report.StatsAccumulator // nil without statistics
 	store  *pipeline.SessionStore
+	spill  bool // the store keeps the sessions (not only statistics)
 }
 
 // newKeeper returns the keeper of a read (or stats) run; sessions are kept
@@ -33,7 +34,8 @@ func newKeeper(cfg readConfig, format string, byStart bool) (*keeper, error) {
 	if cfg.stats {
 		k.stats = report.NewStatsAccumulator(report.StatsOptions{Top: topOrNone(cfg.top)})
 	}
-	if k.store, err = pipeline.NewSessionStore(!cfg.statsOnly, byStart); err != nil {
+	k.spill = !cfg.statsOnly
+	if k.store, err = pipeline.NewSessionStore(k.spill, byStart); err != nil {
 		return nil, err
 	}
 	return k, nil
@@ -49,7 +51,11 @@ func (k *keeper) kept(seq uint64, s *report.Session) error {
 	if ks != nil && k.stats != nil {
 		k.stats.Add(ks, pos)
 	}
-	return k.store.Add(pos, ks, ks != nil)
+	err := k.store.Add(pos, ks, ks != nil)
+	if ks == nil || ks.Spilled == nil || !k.spill {
+		s.ReleaseTxns() // not kept: its spilled transactions are not read again
+	}
+	return err
 }
 
 // write completes rep (sessions from the store, statistics) and writes it.

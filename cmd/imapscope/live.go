@@ -225,6 +225,8 @@ func captureLive(cfg liveConfig, stdout, stderr io.Writer) int {
 	defer stopReload()
 	go reloadKeyLogs(reloadCtx, keys, stderr)
 	pc := livePipeline(cfg, out, cfg.output == "" && isTerminal(stdout), stderr, pcapFile, ident, keys)
+	txns := withTxnFile(&pc)
+	defer txns.Close()
 
 	if cfg.duration > 0 {
 		var cancel context.CancelFunc
@@ -232,6 +234,7 @@ func captureLive(cfg liveConfig, stdout, stderr io.Writer) int {
 		defer cancel()
 	}
 	res, runErr := pipeline.Run(ctx, pc)
+	warnTxnFile(txns, stderr)
 	stop()
 	code := exitOK
 	if pcapFile != nil && res.Captured { // otherwise Abort (deferred) keeps an older file
@@ -368,8 +371,13 @@ type liveTable struct {
 
 // session writes one finished session; the pipeline serialises the calls.
 func (o *liveTable) session(s *report.Session) error {
-	var buf bytes.Buffer
 	rep := &report.Report{Tool: "imapscope " + programVersion(), Sessions: []*report.Session{s}}
+	if s.Spilled != nil {
+		// A long session's table is written as it is laid out, not
+		// gathered whole in memory first.
+		return report.WriteTable(o.w, rep, o.opts)
+	}
+	var buf bytes.Buffer
 	if err := report.WriteTable(&buf, rep, o.opts); err != nil {
 		return err
 	}

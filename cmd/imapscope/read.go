@@ -244,6 +244,8 @@ func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
 		NoDissect:  cfg.noDissect,
 		Progress:   prog.hook(),
 	}
+	txns := withTxnFile(&pc)
+	defer txns.Close()
 	keep, code := setStream(&pc, bw, format, cfg, name, stderr)
 	if code != exitOK {
 		return code
@@ -254,6 +256,7 @@ func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
 	pc.Stream.Flush = bw.Flush // a paused pipe gets what is complete now
 	res, err := pipeline.Run(ctx, pc)
 	err = interruptedErr(ctx, err)
+	warnTxnFile(txns, stderr)
 	prog.done()
 	if res.Report != nil {
 		keyLogStats(keys, res.Report.Capture)
@@ -281,6 +284,21 @@ func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
 		readSummary(stderr, res.Report, st)
 	}
 	return finish(bw, file, st, err, stderr, cfg.quiet)
+}
+
+// withTxnFile gives pc's dissection a file for the finished transactions
+// of long sessions (report.TxnFile), which the caller closes.
+func withTxnFile(pc *pipeline.Config) *report.TxnFile {
+	pc.Dissect.TxnFile = report.NewTxnFile()
+	return pc.Dissect.TxnFile
+}
+
+// warnTxnFile reports a transaction spill file that failed; the sessions
+// kept their transactions in memory instead.
+func warnTxnFile(txns *report.TxnFile, stderr io.Writer) {
+	if err := txns.Err(); err != nil {
+		fmt.Fprintf(stderr, "imapscope: %v (long sessions were kept in memory instead)\n", err)
+	}
 }
 
 // commandName is the name a read runs under: read, or stats.
