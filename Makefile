@@ -27,7 +27,7 @@ test: vet
 	@[ -n "$(RACE)" ] || echo "make test: no C compiler or cgo disabled: running without the race detector"
 	$(GO) test $(RACE) -count=1 -timeout 40m ./...
 	@# Allocation-count tests skip under -race (sync.Pool drops items there): run them plainly.
-	[ -z "$(RACE)" ] || $(GO) test -count=1 -run 'Allocs' ./tlsdecrypt ./pipeline
+	[ -z "$(RACE)" ] || $(GO) test -count=1 -run 'Allocs|TestBenchgenTLSDecrypted' ./tlsdecrypt ./pipeline
 
 demo: build
 	./$(BIN) read --format table $(DEMO_PCAP)
