@@ -33,6 +33,7 @@ type SessionStore struct {
 	pos     []report.Position // without a file: the positions alone (16 bytes a session)
 	sorted  bool
 	kept    int
+	anyTLS  bool // a kept session used TLS (report.TLSFact)
 	// spilled holds, by record offset, the transactions of the sessions
 	// that had some moved to a report.TxnFile (the record does not carry
 	// them: see report.Session.Spilled).
@@ -96,6 +97,7 @@ func (st *SessionStore) Add(pos report.Position, s *report.Session, keep bool) e
 		return st.err
 	}
 	st.sorted = false
+	st.anyTLS = st.anyTLS || keep && s.TLS
 	if st.f == nil {
 		if keep {
 			st.kept++
@@ -168,6 +170,10 @@ func (st *SessionStore) ID(pos report.Position) int {
 	}
 	return i + 1
 }
+
+// AnyTLS implements report.TLSFact: whether a session in the report used
+// TLS, so that the table decides its TLS column without reading the file.
+func (st *SessionStore) AnyTLS() bool { return st.anyTLS }
 
 // Len implements report.SessionSource: the sessions in the report.
 func (st *SessionStore) Len() int { return st.kept }

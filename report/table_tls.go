@@ -65,9 +65,9 @@ func shortCipher(iana string) string {
 
 // tlsColumnIfUsed drops the TLS column from the default session columns
 // when no session of r used TLS (clear-text captures keep their width); a
-// column chosen with TableOptions.Columns is always shown. Sessions are
-// read through r.eachSession, so a spilled report is asked too (one pass,
-// stopped at the first TLS session). A read error keeps the column: the
+// column chosen with TableOptions.Columns is always shown. A spilled
+// report is asked through its source (TLSFact, or one pass stopped at the
+// first TLS session). A read error keeps the column: the
 // table's own pass then reports it.
 func tlsColumnIfUsed(cols []column[*Session], r *Report, o TableOptions) []column[*Session] {
 	if len(o.Columns) > 0 || anyTLS(r) {
@@ -79,8 +79,18 @@ func tlsColumnIfUsed(cols []column[*Session], r *Report, o TableOptions) []colum
 // errFoundTLS stops anyTLS's pass at the first TLS session.
 var errFoundTLS = errors.New("report: a TLS session")
 
-// anyTLS reports whether a session of r used TLS (true when r cannot be read).
+// TLSFact is what a SessionSource may know of its sessions without reading
+// them: whether any used TLS (the table's TLS column is shown then).
+type TLSFact interface {
+	AnyTLS() bool
+}
+
+// anyTLS reports whether a session of r used TLS (true when r cannot be
+// read): from the source's TLSFact when it has one, else by one pass.
 func anyTLS(r *Report) bool {
+	if f, ok := r.Source.(TLSFact); ok {
+		return f.AnyTLS()
+	}
 	err := r.eachSession(func(_ int, s *Session) error {
 		if s.TLS {
 			return errFoundTLS
