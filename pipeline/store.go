@@ -12,11 +12,12 @@ import (
 )
 
 // SessionStore keeps the finished sessions of a run for a whole-document
-// report (json, table, html, tsv) without holding them in memory: each is
-// encoded (report.AppendSession) into a temporary file as it ends, in any
-// order, and read back one at a time in report order (report.SessionSource).
-// In memory stays one 32-byte index entry per session (16 bytes without
-// a file).
+// report (json, table, html, tsv) without holding them all in memory: the
+// first ones, up to MemoryBudget bytes (estimated), stay in memory as they
+// are; every later one is encoded (report.AppendSession) into a temporary
+// file as it ends, in any order. All are read back one at a time in report
+// order (report.SessionSource). Beyond the budget, memory holds one 40-byte
+// index entry per session (16 bytes without a file).
 //
 // The file is created with os.CreateTemp (mode 0600) in the default
 // temporary directory and unlinked at once where the system allows it, so
@@ -33,6 +34,7 @@ type SessionStore struct {
 	pos     []report.Position // without a file: the positions alone (16 bytes a session)
 	sorted  bool
 	kept    int
+	budget  int64 // bytes of sessions (estimated) still allowed in memory
 	// spilled holds, by record offset, the transactions of the sessions
 	// that had some moved to a report.TxnFile (the record does not carry
 	// them: see report.Session.Spilled).
@@ -49,8 +51,28 @@ type SessionStore struct {
 // storeEntry is the index entry of one session.
 type storeEntry struct {
 	pos report.Position
+	s   *report.Session // kept in memory (then off and n are 0)
 	off int64
 	n   int64 // record length; -1: numbered but not in the report (filtered out)
+}
+
+// MemoryBudget is how many bytes of finished sessions (as estimated by
+// sessionSize) a SessionStore created afterwards keeps in memory before it
+// spills the next ones to its file. Decoding a session costs about as much
+// as dissecting it, so a capture of a few thousand sessions is rendered
+// from memory; a million-session capture still holds only this much more.
+var MemoryBudget int64 = 48 << 20
+
+// sessionSize estimates the heap bytes a finished session holds: its
+// fixed part and strings, and each transaction in memory with its result
+// (about 600 bytes, docs/performance.md) plus its strings. Transactions
+// already moved to a report.TxnFile are not counted.
+func sessionSize(s *report.Session) int64 {
+	n := int64(2048 + len(s.Greeting) + 64*len(s.Capabilities) + 64*len(s.Mailboxes) + 256*len(s.Anomalies))
+	for _, t := range s.Transactions {
+		n += int64(640 + len(t.Tag) + len(t.Args) + len(t.Text) + len(t.Code) + len(t.Note) + len(t.Mailbox))
+	}
+	return n
 }
 
 // storeBuffer is the size of the spill file's write buffer.
@@ -60,7 +82,7 @@ const storeBuffer = 256 << 10
 // sessions (in a temporary file) or only numbers them. byStart orders the
 // sessions by start time, as report.OrderByStart does for several inputs.
 func NewSessionStore(spill, byStart bool) (*SessionStore, error) {
-	st := &SessionStore{byStart: byStart}
+	st := &SessionStore{byStart: byStart, budget: MemoryBudget}
 	if !spill {
 		return st, nil
 	}
@@ -106,6 +128,14 @@ func (st *SessionStore) Add(pos report.Position, s *report.Session, keep bool) e
 	e := storeEntry{pos: pos, n: -1}
 	if keep {
 		st.kept++
+		if n := sessionSize(s); n <= st.budget {
+			// Kept as it is, without what else it points at (the
+			// collector's connection state holds the session in place).
+			cp := *s
+			e.s, e.n, st.budget = &cp, 0, st.budget-n
+			st.ents = append(st.ents, e)
+			return nil
+		}
 		var err error
 		if st.buf, err = report.AppendSession(st.buf[:0], s); err != nil {
 			st.err = err
@@ -183,6 +213,13 @@ func (st *SessionStore) Each(f func(*report.Session) error) error {
 	}
 	for i, e := range st.ents {
 		if e.n < 0 {
+			continue
+		}
+		if e.s != nil {
+			e.s.ID = i + 1
+			if err := f(e.s); err != nil {
+				return err
+			}
 			continue
 		}
 		rec := make([]byte, e.n) // the session's strings live in it
