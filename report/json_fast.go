@@ -35,6 +35,10 @@ type jsonAppender struct {
 	// session is not held whole; its first error is kept in drainErr.
 	drain    func() error
 	drainErr error
+	// The last second written by appendTime, formatted up to its seconds.
+	sec     int64
+	secOK   bool
+	secText []byte
 }
 
 // indent is the deepest indentation written without allocating.
@@ -151,8 +155,37 @@ func (e *jsonAppender) time(k string, t Time) {
 		return
 	}
 	e.b = append(e.b, '"')
-	e.b = t.UTC().AppendFormat(e.b, time.RFC3339Nano)
+	e.b = e.appendTime(e.b, t.Time)
 	e.b = append(e.b, '"')
+}
+
+// appendTime appends t in UTC as AppendFormat(time.RFC3339Nano) does. Its
+// date and time of day are formatted once per second (transactions come
+// many a second); the fraction and the "Z" are written here.
+func (e *jsonAppender) appendTime(b []byte, t time.Time) []byte {
+	u := t.UTC()
+	if sec := u.Unix(); !e.secOK || sec != e.sec {
+		if y := u.Year(); y < 1 || y > 9999 {
+			return u.AppendFormat(b, time.RFC3339Nano)
+		}
+		e.secText = u.AppendFormat(e.secText[:0], "2006-01-02T15:04:05")
+		e.sec, e.secOK = sec, true
+	}
+	b = append(b, e.secText...)
+	if ns := u.Nanosecond(); ns != 0 {
+		// ".999999999": nine digits, trailing zeros dropped.
+		d := [10]byte{'.'}
+		for i := 9; i >= 1; i-- {
+			d[i] = byte('0' + ns%10)
+			ns /= 10
+		}
+		n := len(d)
+		for d[n-1] == '0' {
+			n--
+		}
+		b = append(b, d[:n]...)
+	}
+	return append(b, 'Z')
 }
 
 // strings writes a string array; omit drops an empty one (omitempty).
@@ -500,6 +533,34 @@ var jsonSafeHTML = func() (t [utf8.RuneSelf]bool) {
 
 const hexDigits = "0123456789abcdef"
 
+// Byte-wise constants for safeWord.
+const (
+	lsb = 0x0101010101010101
+	msb = 0x8080808080808080
+)
+
+// safeWord reports whether the eight bytes of s from i are all marked in
+// jsonSafe (jsonSafeHTML if html): ASCII, none below 0x20, no quote or
+// backslash (nor <, > or &). It may say false for safe bytes, never true
+// for others: a byte-wise test of each byte at once, where a byte that
+// matches can only set bits in the bytes above it.
+func safeWord(s string, i int, html bool) bool {
+	w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+	bad := w&msb | (w-0x20*lsb)&^w | hasByte(w, '"') | hasByte(w, '\\')
+	if html {
+		bad |= hasByte(w, '<') | hasByte(w, '>') | hasByte(w, '&')
+	}
+	return bad&msb == 0
+}
+
+// hasByte has the top bit of some byte set when w holds the byte c (see
+// safeWord).
+func hasByte(w uint64, c byte) uint64 {
+	x := w ^ (lsb * uint64(c))
+	return (x - lsb) &^ x & msb
+}
+
 // appendJSONString appends s quoted and escaped as encoding/json does:
 // invalid UTF-8 becomes \ufffd, U+2028 and U+2029 are escaped, and the ASCII
 // bytes not marked in safe (jsonSafe, or jsonSafeHTML for json.Marshal's
@@ -507,7 +568,12 @@ const hexDigits = "0123456789abcdef"
 func appendJSONString(b []byte, s string, safe *[utf8.RuneSelf]bool) []byte {
 	b = append(b, '"')
 	start := 0
+	html := safe == &jsonSafeHTML
 	for i := 0; i < len(s); {
+		if i+8 <= len(s) && safeWord(s, i, html) {
+			i += 8 // eight bytes written as they are
+			continue
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if safe[c] {
