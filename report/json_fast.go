@@ -533,29 +533,25 @@ var jsonSafeHTML = func() (t [utf8.RuneSelf]bool) {
 
 const hexDigits = "0123456789abcdef"
 
-// Byte-wise constants for safeWord.
+// Byte-wise constants for load64 and hasByte.
 const (
 	lsb = 0x0101010101010101
 	msb = 0x8080808080808080
 )
 
-// safeWord reports whether the eight bytes of s from i are all marked in
-// jsonSafe (jsonSafeHTML if html): ASCII, none below 0x20, no quote or
-// backslash (nor <, > or &). It may say false for safe bytes, never true
-// for others: a byte-wise test of each byte at once, where a byte that
-// matches can only set bits in the bytes above it.
-func safeWord(s string, i int, html bool) bool {
-	w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
-	bad := w&msb | (w-0x20*lsb)&^w | hasByte(w, '"') | hasByte(w, '\\')
-	if html {
-		bad |= hasByte(w, '<') | hasByte(w, '>') | hasByte(w, '&')
-	}
-	return bad&msb == 0
+// load64 returns the eight bytes of s from i, the first lowest. In
+// appendJSONString, a word w passes when no byte of w is above 0x7f or
+// below 0x20 or is a quote or backslash (nor <, > or & for HTML): the
+// bytes jsonSafe marks, each test byte-wise on the whole word, where a
+// byte that matches can only set bits in the bytes above it.
+func load64(s string, i int) uint64 {
+	s = s[i : i+8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
 
 // hasByte has the top bit of some byte set when w holds the byte c (see
-// safeWord).
+// load64).
 func hasByte(w uint64, c byte) uint64 {
 	x := w ^ (lsb * uint64(c))
 	return (x - lsb) &^ x & msb
@@ -570,9 +566,16 @@ func appendJSONString(b []byte, s string, safe *[utf8.RuneSelf]bool) []byte {
 	start := 0
 	html := safe == &jsonSafeHTML
 	for i := 0; i < len(s); {
-		if i+8 <= len(s) && safeWord(s, i, html) {
-			i += 8 // eight bytes written as they are
-			continue
+		if i+8 <= len(s) {
+			w := load64(s, i)
+			bad := w&msb | (w-0x20*lsb)&^w | hasByte(w, '"') | hasByte(w, '\\')
+			if html {
+				bad |= hasByte(w, '<') | hasByte(w, '>') | hasByte(w, '&')
+			}
+			if bad&msb == 0 {
+				i += 8 // eight bytes written as they are
+				continue
+			}
 		}
 		c := s[i]
 		if c < utf8.RuneSelf {
