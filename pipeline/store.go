@@ -58,10 +58,12 @@ type storeEntry struct {
 
 // MemoryBudget is how many bytes of finished sessions (as estimated by
 // sessionSize) a SessionStore created afterwards keeps in memory before it
-// spills the next ones to its file. Decoding a session costs about as much
-// as dissecting it, so a capture of a few thousand sessions is rendered
-// from memory; a million-session capture still holds only this much more.
-var MemoryBudget int64 = 48 << 20
+// spills the next ones to its file. Encoding and decoding a session cost
+// about half as much as dissecting it, so the sessions of a small capture
+// are rendered from memory; a million-session capture holds only this much
+// more (about 2.5 times it in peak RSS, with the GC's headroom: 24 MiB
+// keeps a million short sessions under 256 MiB, docs/performance.md).
+var MemoryBudget int64 = 24 << 20
 
 // sessionSize estimates the heap bytes a finished session holds: its
 // fixed part and strings, and each transaction in memory with its result
