@@ -108,3 +108,34 @@ func TestMayHoldFetchItem(t *testing.T) {
 		}
 	}
 }
+
+// TestInsideQuote checks insideQuote, which jumps from quote to quote,
+// against a byte-by-byte reading on random strings of quotes, backslashes
+// and other bytes.
+func TestInsideQuote(t *testing.T) {
+	plain := func(p []byte) bool {
+		in := false
+		for i := 0; i < len(p); i++ {
+			switch p[i] {
+			case '"':
+				in = !in
+			case '\\':
+				if in {
+					i++
+				}
+			}
+		}
+		return in
+	}
+	pieces := []string{`"`, `\`, `\"`, `\\`, "a", " ", "NIL", `"x y"`, "(", ")"}
+	r := rand.New(rand.NewPCG(9, 9))
+	for range 200000 {
+		var p []byte
+		for range r.IntN(14) {
+			p = append(p, pieces[r.IntN(len(pieces))]...)
+		}
+		if got, want := insideQuote(p), plain(p); got != want {
+			t.Fatalf("%q: %v, want %v", p, got, want)
+		}
+	}
+}
