@@ -56,6 +56,17 @@ type storeEntry struct {
 	n   int64 // record length; -1: numbered but not in the report (filtered out)
 }
 
+// detach returns a copy of s that keeps nothing else alive: the session
+// is held in place in the collector's connection, whose own arrays hold
+// its addresses and identifiers, beside the dissector's state.
+func detach(s *report.Session) *report.Session {
+	cp := *s
+	all := cp.Client + cp.Server + cp.CommunityID + cp.UID // one allocation for the four
+	a, b, c := len(cp.Client), len(cp.Client)+len(cp.Server), len(cp.Client)+len(cp.Server)+len(cp.CommunityID)
+	cp.Client, cp.Server, cp.CommunityID, cp.UID = all[:a], all[a:b], all[b:c], all[c:]
+	return &cp
+}
+
 // MemoryBudget is how many bytes of finished sessions (as estimated by
 // sessionSize) a SessionStore created afterwards keeps in memory before it
 // spills the next ones to its file. Encoding and decoding a session cost
@@ -131,10 +142,7 @@ func (st *SessionStore) Add(pos report.Position, s *report.Session, keep bool) e
 	if keep {
 		st.kept++
 		if n := sessionSize(s); n <= st.budget {
-			// Kept as it is, without what else it points at (the
-			// collector's connection state holds the session in place).
-			cp := *s
-			e.s, e.n, st.budget = &cp, 0, st.budget-n
+			e.s, e.n, st.budget = detach(s), 0, st.budget-n
 			st.ents = append(st.ents, e)
 			return nil
 		}
