@@ -103,10 +103,28 @@ func (f *fetchScan) tokenize(p []byte, lit literalHeader, hasLit bool) {
 // so that most lines are ruled out without being tokenized. True means
 // only that p has to be tokenized.
 func mayHoldFetchItem(p []byte) bool {
+	if len(p) < len("UID") {
+		return false // shorter than any name (the ")" after a literal)
+	}
 	return foldAround(p, 'u', 0, "UID") || foldAround(p, 'U', 0, "UID") ||
 		foldAround(p, 'q', 5, "MODSEQ") || foldAround(p, 'Q', 5, "MODSEQ") ||
-		foldAround(p, '[', 4, "BODY") || foldAround(p, '[', 6, "BINARY") ||
-		foldAround(p, '8', 3, "RFC822")
+		bodySection(p) || foldAround(p, '8', 3, "RFC822")
+}
+
+// bodySection reports whether, at some '[' in p, the bytes before it are
+// BODY or BINARY ignoring case: foldAround for both names in one pass.
+func bodySection(p []byte) bool {
+	for i := 0; ; {
+		j := bytes.IndexByte(p[i:], '[')
+		if j < 0 {
+			return false
+		}
+		k := i + j
+		if k >= 4 && equalFold(p[k-4:k], "BODY") || k >= 6 && equalFold(p[k-6:k], "BINARY") {
+			return true
+		}
+		i = k + 1
+	}
 }
 
 // foldAround reports whether, at some occurrence of c in p, the bytes

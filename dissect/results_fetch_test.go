@@ -73,3 +73,69 @@ func TestFetchScanShortcut(t *testing.T) {
 		}
 	}
 }
+
+// foldAroundPlain reports whether, at some occurrence of c in p, the bytes
+// starting back bytes before it equal the upper-case word w ignoring case:
+// the plain definition mayHoldFetchItem is checked against.
+func foldAroundPlain(p []byte, c byte, back int, w string) bool {
+	for k := range p {
+		if p[k] == c && k-back >= 0 && k-back+len(w) <= len(p) && equalFold(p[k-back:k-back+len(w)], w) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestMayHoldFetchItem checks mayHoldFetchItem, which looks for several
+// names per pass, against foldAroundPlain for each name's byte, on random strings
+// of name pieces and bytes that fold onto the bytes looked for, at every
+// offset.
+func TestMayHoldFetchItem(t *testing.T) {
+	pieces := []string{"UID", "uId", "MODSEQ", "mOdSeQ", "BODY[", "body[", "BINARY[", "BiNaRy[", "RFC822", "rfc822",
+		"U", "u", "Q", "q", "[", "{", "8", "\x18", "\x15", "\x11", "\xd5", "\xf5", "\x7f", "\x00", "ID", "MODSE", "BODY",
+		"RFC82", " ", "x", "NIL", "(", ")", `"`}
+	r := rand.New(rand.NewPCG(5, 6))
+	for range 200000 {
+		var p []byte
+		for range r.IntN(12) {
+			p = append(p, pieces[r.IntN(len(pieces))]...)
+		}
+		want := foldAroundPlain(p, 'u', 0, "UID") || foldAroundPlain(p, 'U', 0, "UID") ||
+			foldAroundPlain(p, 'q', 5, "MODSEQ") || foldAroundPlain(p, 'Q', 5, "MODSEQ") ||
+			foldAroundPlain(p, '[', 4, "BODY") || foldAroundPlain(p, '[', 6, "BINARY") || foldAroundPlain(p, '8', 3, "RFC822")
+		if got := mayHoldFetchItem(p); got != want {
+			t.Fatalf("%q: %v, want %v", p, got, want)
+		}
+	}
+}
+
+// TestInsideQuote checks insideQuote, which jumps from quote to quote,
+// against a byte-by-byte reading on random strings of quotes, backslashes
+// and other bytes.
+func TestInsideQuote(t *testing.T) {
+	plain := func(p []byte) bool {
+		in := false
+		for i := 0; i < len(p); i++ {
+			switch p[i] {
+			case '"':
+				in = !in
+			case '\\':
+				if in {
+					i++
+				}
+			}
+		}
+		return in
+	}
+	pieces := []string{`"`, `\`, `\"`, `\\`, "a", " ", "NIL", `"x y"`, "(", ")"}
+	r := rand.New(rand.NewPCG(9, 9))
+	for range 200000 {
+		var p []byte
+		for range r.IntN(14) {
+			p = append(p, pieces[r.IntN(len(pieces))]...)
+		}
+		if got, want := insideQuote(p), plain(p); got != want {
+			t.Fatalf("%q: %v, want %v", p, got, want)
+		}
+	}
+}

@@ -1,6 +1,9 @@
 package dissect
 
-import "strconv"
+import (
+	"bytes"
+	"strconv"
+)
 
 // Line verdicts returned by Session.onLine to the framer.
 const (
@@ -157,19 +160,28 @@ func trailingLiteral(line []byte) (literalHeader, bool) {
 }
 
 // insideQuote reports whether the end of p lies inside a quoted string.
+// Outside a string a backslash means nothing; inside one it escapes the
+// byte after it. Each step is an IndexByte jump.
 func insideQuote(p []byte) bool {
-	in := false
-	for i := 0; i < len(p); i++ {
-		switch p[i] {
-		case '"':
-			in = !in
-		case '\\':
-			if in {
-				i++
+	for i := 0; ; {
+		j := bytes.IndexByte(p[i:], '"')
+		if j < 0 {
+			return false
+		}
+		i += j + 1 // inside, up to the next quote not escaped
+		for {
+			q := bytes.IndexByte(p[i:], '"')
+			if q < 0 {
+				return true
 			}
+			bs := bytes.IndexByte(p[i:i+q], '\\')
+			if bs < 0 {
+				i += q + 1
+				break
+			}
+			i += bs + 2 // the backslash and the byte it escapes (before the quote)
 		}
 	}
-	return in
 }
 
 // respCode splits "[CODE args] text" into code (without brackets) and text.

@@ -10,7 +10,8 @@
 // Collector releases events once every worker has reported progress past
 // that key. Stream.Kept instead hands each session over as it ends, in any
 // order with its first-packet index, for outputs written at the end:
-// SessionStore keeps them in a temporary file (0600, unlinked at once) and
-// gives them back in report order, so memory holds the open sessions only.
+// SessionStore keeps the first MemoryBudget bytes of them in memory and
+// the rest in a temporary file (0600, unlinked at once) and gives them
+// back in report order, so memory holds the open sessions and that budget.
 // The command line and the tests both drive it.
 package pipeline

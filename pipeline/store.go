@@ -12,11 +12,12 @@ import (
 )
 
 // SessionStore keeps the finished sessions of a run for a whole-document
-// report (json, table, html, tsv) without holding them in memory: each is
-// encoded (report.AppendSession) into a temporary file as it ends, in any
-// order, and read back one at a time in report order (report.SessionSource).
-// In memory stays one 32-byte index entry per session (16 bytes without
-// a file).
+// report (json, table, html, tsv) without holding them all in memory: the
+// first ones, up to MemoryBudget bytes (estimated), stay in memory as they
+// are; every later one is encoded (report.AppendSession) into a temporary
+// file as it ends, in any order. All are read back one at a time in report
+// order (report.SessionSource). Beyond the budget, memory holds one 40-byte
+// index entry per session (16 bytes without a file).
 //
 // The file is created with os.CreateTemp (mode 0600) in the default
 // temporary directory and unlinked at once where the system allows it, so
@@ -33,7 +34,8 @@ type SessionStore struct {
 	pos     []report.Position // without a file: the positions alone (16 bytes a session)
 	sorted  bool
 	kept    int
-	anyTLS  bool // a kept session used TLS (report.TLSFact)
+	anyTLS  bool  // a kept session used TLS (report.TLSFact)
+	budget  int64 // bytes of sessions (estimated) still allowed in memory
 	// spilled holds, by record offset, the transactions of the sessions
 	// that had some moved to a report.TxnFile (the record does not carry
 	// them: see report.Session.Spilled).
@@ -50,8 +52,41 @@ type SessionStore struct {
 // storeEntry is the index entry of one session.
 type storeEntry struct {
 	pos report.Position
+	s   *report.Session // kept in memory (then off and n are 0)
 	off int64
 	n   int64 // record length; -1: numbered but not in the report (filtered out)
+}
+
+// detach returns a copy of s that keeps nothing else alive: the session
+// is held in place in the collector's connection, whose own arrays hold
+// its addresses and identifiers, beside the dissector's state.
+func detach(s *report.Session) *report.Session {
+	cp := *s
+	all := cp.Client + cp.Server + cp.CommunityID + cp.UID // one allocation for the four
+	a, b, c := len(cp.Client), len(cp.Client)+len(cp.Server), len(cp.Client)+len(cp.Server)+len(cp.CommunityID)
+	cp.Client, cp.Server, cp.CommunityID, cp.UID = all[:a], all[a:b], all[b:c], all[c:]
+	return &cp
+}
+
+// MemoryBudget is how many bytes of finished sessions (as estimated by
+// sessionSize) a SessionStore created afterwards keeps in memory before it
+// spills the next ones to its file. Encoding and decoding a session cost
+// about half as much as dissecting it, so the sessions of a small capture
+// are rendered from memory; a million-session capture holds only this much
+// more (about 2.5 times it in peak RSS, with the GC's headroom: 24 MiB
+// keeps a million short sessions under 256 MiB, docs/performance.md).
+var MemoryBudget int64 = 24 << 20
+
+// sessionSize estimates the heap bytes a finished session holds: its
+// fixed part and strings, and each transaction in memory with its result
+// (about 600 bytes, docs/performance.md) plus its strings. Transactions
+// already moved to a report.TxnFile are not counted.
+func sessionSize(s *report.Session) int64 {
+	n := int64(2048 + len(s.Greeting) + 64*len(s.Capabilities) + 64*len(s.Mailboxes) + 256*len(s.Anomalies))
+	for _, t := range s.Transactions {
+		n += int64(640 + len(t.Tag) + len(t.Args) + len(t.Text) + len(t.Code) + len(t.Note) + len(t.Mailbox))
+	}
+	return n
 }
 
 // storeBuffer is the size of the spill file's write buffer.
@@ -61,7 +96,7 @@ const storeBuffer = 256 << 10
 // sessions (in a temporary file) or only numbers them. byStart orders the
 // sessions by start time, as report.OrderByStart does for several inputs.
 func NewSessionStore(spill, byStart bool) (*SessionStore, error) {
-	st := &SessionStore{byStart: byStart}
+	st := &SessionStore{byStart: byStart, budget: MemoryBudget}
 	if !spill {
 		return st, nil
 	}
@@ -108,6 +143,11 @@ func (st *SessionStore) Add(pos report.Position, s *report.Session, keep bool) e
 	e := storeEntry{pos: pos, n: -1}
 	if keep {
 		st.kept++
+		if n := sessionSize(s); n <= st.budget {
+			e.s, e.n, st.budget = detach(s), 0, st.budget-n
+			st.ents = append(st.ents, e)
+			return nil
+		}
 		var err error
 		if st.buf, err = report.AppendSession(st.buf[:0], s); err != nil {
 			st.err = err
@@ -189,6 +229,13 @@ func (st *SessionStore) Each(f func(*report.Session) error) error {
 	}
 	for i, e := range st.ents {
 		if e.n < 0 {
+			continue
+		}
+		if e.s != nil {
+			e.s.ID = i + 1
+			if err := f(e.s); err != nil {
+				return err
+			}
 			continue
 		}
 		rec := make([]byte, e.n) // the session's strings live in it

@@ -21,6 +21,7 @@ func spilled(t *testing.T, rep *report.Report, byStart bool) *SessionStore {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	st.budget = 0 // every session through the file
 	rng := rand.New(rand.NewPCG(1, 1))
 	for _, i := range rng.Perm(len(rep.Sessions)) {
 		s := rep.Sessions[i]

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"time"
-	"unicode/utf8"
 )
 
 // jsonAppender writes the JSON document form of a Report byte for byte as
@@ -35,6 +34,10 @@ type jsonAppender struct {
 	// session is not held whole; its first error is kept in drainErr.
 	drain    func() error
 	drainErr error
+	// The last second written by appendTime, formatted up to its seconds.
+	sec     int64
+	secOK   bool
+	secText []byte
 }
 
 // indent is the deepest indentation written without allocating.
@@ -151,8 +154,37 @@ func (e *jsonAppender) time(k string, t Time) {
 		return
 	}
 	e.b = append(e.b, '"')
-	e.b = t.UTC().AppendFormat(e.b, time.RFC3339Nano)
+	e.b = e.appendTime(e.b, t.Time)
 	e.b = append(e.b, '"')
+}
+
+// appendTime appends t in UTC as AppendFormat(time.RFC3339Nano) does. Its
+// date and time of day are formatted once per second (transactions come
+// many a second); the fraction and the "Z" are written here.
+func (e *jsonAppender) appendTime(b []byte, t time.Time) []byte {
+	u := t.UTC()
+	if sec := u.Unix(); !e.secOK || sec != e.sec {
+		if y := u.Year(); y < 1 || y > 9999 {
+			return u.AppendFormat(b, time.RFC3339Nano)
+		}
+		e.secText = u.AppendFormat(e.secText[:0], "2006-01-02T15:04:05")
+		e.sec, e.secOK = sec, true
+	}
+	b = append(b, e.secText...)
+	if ns := u.Nanosecond(); ns != 0 {
+		// ".999999999": nine digits, trailing zeros dropped.
+		d := [10]byte{'.'}
+		for i := 9; i >= 1; i-- {
+			d[i] = byte('0' + ns%10)
+			ns /= 10
+		}
+		n := len(d)
+		for d[n-1] == '0' {
+			n--
+		}
+		b = append(b, d[:n]...)
+	}
+	return append(b, 'Z')
 }
 
 // strings writes a string array; omit drops an empty one (omitempty).
@@ -480,78 +512,6 @@ func appendJSONFloat(b []byte, f float64) []byte {
 		}
 	}
 	return b
-}
-
-// jsonSafe marks the ASCII bytes written unescaped in a JSON string (HTML
-// characters included, as with SetEscapeHTML(false)).
-var jsonSafe = func() (t [utf8.RuneSelf]bool) {
-	for c := 0x20; c < utf8.RuneSelf; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
-
-// jsonSafeHTML is jsonSafe for json.Marshal, which escapes <, > and &.
-var jsonSafeHTML = func() (t [utf8.RuneSelf]bool) {
-	t = jsonSafe
-	t['<'], t['>'], t['&'] = false, false, false
-	return t
-}()
-
-const hexDigits = "0123456789abcdef"
-
-// appendJSONString appends s quoted and escaped as encoding/json does:
-// invalid UTF-8 becomes \ufffd, U+2028 and U+2029 are escaped, and the ASCII
-// bytes not marked in safe (jsonSafe, or jsonSafeHTML for json.Marshal's
-// HTML escaping) are escaped.
-func appendJSONString(b []byte, s string, safe *[utf8.RuneSelf]bool) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if safe[c] {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '\\', '"':
-				b = append(b, '\\', c)
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-		default:
-			i += size
-			continue
-		}
-		i += size
-		start = i
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }
 
 // checkReport finds what the appender cannot write (encoding/json would

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -186,4 +187,76 @@ func BenchmarkWriteJSON(b *testing.B) {
 		}
 	}
 	b.SetBytes(int64(out.Len()))
+}
+
+// TestJSONStringMatchesEncodingJSON checks appendJSONString, whose fast
+// path takes eight safe bytes at a time, against encoding/json on random
+// strings mixing safe ASCII with every byte that must be escaped (quote,
+// backslash, controls, <, > and &, DEL, invalid UTF-8, U+2028) at every
+// offset, with and without HTML escaping.
+func TestJSONStringMatchesEncodingJSON(t *testing.T) {
+	special := []string{"\"", "\\", "\x00", "\x1f", "\n", "<", ">", "&", "\x7f", "\xff", "é", "\u2028", " ", "~"}
+	rng := rand.New(rand.NewPCG(7, 7))
+	for n := 0; n < 5000; n++ {
+		var sb strings.Builder
+		for range rng.IntN(40) {
+			if rng.IntN(6) == 0 {
+				sb.WriteString(special[rng.IntN(len(special))])
+			} else {
+				sb.WriteByte(byte(0x20 + rng.IntN(0x5f)))
+			}
+		}
+		s := sb.String()
+		var plain bytes.Buffer
+		enc := json.NewEncoder(&plain)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(s); err != nil {
+			t.Fatal(err)
+		}
+		html, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := string(appendJSONString(nil, s, &jsonSafe)), strings.TrimSuffix(plain.String(), "\n"); got != want {
+			t.Fatalf("%q: got %s, want %s", s, got, want)
+		}
+		if got := string(appendJSONString(nil, s, &jsonSafeHTML)); got != string(html) {
+			t.Fatalf("%q (HTML): got %s, want %s", s, got, html)
+		}
+	}
+}
+
+// TestAppendTimeMatchesFormat checks jsonAppender.appendTime, which
+// formats each second once, against AppendFormat(time.RFC3339Nano):
+// times in the same second and not, fractions with trailing zeros or none,
+// other time zones, and years AppendFormat writes otherwise.
+func TestAppendTimeMatchesFormat(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	east := time.FixedZone("east", 5*3600+30*60)
+	base := time.Date(2025, 6, 2, 9, 0, 0, 0, time.UTC)
+	var e jsonAppender
+	times := []time.Time{time.Date(0, 1, 1, 0, 0, 0, 5, time.UTC), time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(-1, 12, 31, 23, 59, 59, 120, time.UTC), time.Date(9999, 12, 31, 23, 59, 59, 999999999, east)}
+	for range 5000 {
+		d := time.Duration(rng.Int64N(int64(5 * time.Second)))
+		switch rng.IntN(4) {
+		case 0:
+			d = d.Truncate(time.Millisecond)
+		case 1:
+			d = d.Truncate(time.Second)
+		case 2:
+			d += time.Duration(rng.Int64N(int64(400 * 24 * time.Hour)))
+		}
+		tm := base.Add(d)
+		if rng.IntN(5) == 0 {
+			tm = tm.In(east)
+		}
+		times = append(times, tm)
+	}
+	for _, tm := range times {
+		got, want := string(e.appendTime(nil, tm)), tm.UTC().Format(time.RFC3339Nano)
+		if got != want {
+			t.Fatalf("%v: got %s, want %s", tm, got, want)
+		}
+	}
 }

@@ -74,16 +74,28 @@ func TestSpilledOutputMatchesInMemory(t *testing.T) {
 					}
 				}
 				want := inMemory(t, format, cfg, in...)
-				for _, w := range []string{"1", "3"} {
-					args := append([]string{"read", "--quiet", "--format", format, "--workers", w}, extra...)
-					code, got, errs := runCLI(t, append(args, in...)...)
+				// Every session spilled (budget 0), some, or none.
+				for _, run := range []struct {
+					w      string
+					budget int64
+				}{{"1", 0}, {"3", 0}, {"3", 30000}, {"1", pipeline.MemoryBudget}} {
+					args := append([]string{"read", "--quiet", "--format", format, "--workers", run.w}, extra...)
+					code, got, errs := runWithBudget(t, run.budget, append(args, in...)...)
 					if code != exitOK || got != want {
-						t.Errorf("%v %v: exit %d (%s), output differs from the in-memory report (%d vs %d bytes)", args, in, code, errs, len(got), len(want))
+						t.Errorf("%v %v (memory budget %d): exit %d (%s), output differs from the in-memory report (%d vs %d bytes)", args, in, run.budget, code, errs, len(got), len(want))
 					}
 				}
 			}
 		}
 	}
+}
+
+// runWithBudget runs the CLI with pipeline.MemoryBudget set to budget.
+func runWithBudget(t *testing.T, budget int64, args ...string) (int, string, string) {
+	t.Helper()
+	defer func(b int64) { pipeline.MemoryBudget = b }(pipeline.MemoryBudget)
+	pipeline.MemoryBudget = budget
+	return runCLI(t, args...)
 }
 
 // TestSpillFileErrorReported checks that a spill file that cannot be
