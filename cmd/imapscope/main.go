@@ -45,7 +45,7 @@ produced; 1 input unreadable; 2 usage error.
 `
 
 func main() {
-	setMemoryLimit()
+	setMemoryLimit(os.Args[1:])
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
