@@ -47,6 +47,7 @@ func manPage() string {
 			manVerbatim(&b, d.Outro)
 		}
 	}
+	b.WriteString(manEnvironment)
 	b.WriteString(".SH \"SEE ALSO\"\n.BR tcpdump (8),\n.BR tshark (1),\n.BR zeek-cut (1)\n")
 	return b.String()
 }
@@ -92,3 +93,22 @@ func manText(s string) string {
 	}
 	return s
 }
+
+// manEnvironment is the man page's ENVIRONMENT section: the variables
+// imapscope reads (cmd/imapscope read.go, termwidth.go, memlimit.go) and
+// TMPDIR, where the spill files of whole-document formats go.
+const manEnvironment = `.SH ENVIRONMENT
+.TP
+.B COLUMNS
+terminal width for the table when it cannot be read from the terminal
+.TP
+.B NO_COLOR
+when set, statuses in the table are never coloured
+.TP
+.B TMPDIR
+directory of the temporary spill files (mode 0600, removed at once) that json, table, html and
+tsv reports and long sessions use to keep memory bounded
+.TP
+.B GOMEMLIMIT
+the Go runtime's soft memory limit; read, stats and merge default to 192MiB when it is unset
+`
