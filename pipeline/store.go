@@ -40,6 +40,10 @@ type SessionStore struct {
 	// that had some moved to a report.TxnFile (the record does not carry
 	// them: see report.Session.Spilled).
 	spilled map[int64]*report.SpilledTxns
+	// json: sessions are held rendered (RenderJSON), those within the
+	// budget in mem, the others in the file.
+	json bool
+	mem  []byte
 
 	f    *os.File
 	name string // to remove at Close if it could not be unlinked at once
@@ -143,6 +147,10 @@ func (st *SessionStore) Add(pos report.Position, s *report.Session, keep bool) e
 		return nil
 	}
 	e := storeEntry{pos: pos, n: -1}
+	if keep && st.json {
+		st.kept++
+		return st.addJSON(e, s)
+	}
 	if keep {
 		st.kept++
 		if n := sessionSize(s); n <= st.budget {
@@ -228,6 +236,9 @@ func (st *SessionStore) Each(f func(*report.Session) error) error {
 	}
 	if st.f == nil && st.kept > 0 {
 		return fmt.Errorf("pipeline: session store: sessions were not kept")
+	}
+	if st.json {
+		return fmt.Errorf("pipeline: session store: sessions are held rendered as JSON (EachJSON)")
 	}
 	for i, e := range st.ents {
 		if e.n < 0 {

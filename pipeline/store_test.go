@@ -98,14 +98,18 @@ func TestSessionStoreFile(t *testing.T) {
 	}
 }
 
-// TestSessionStoreRedacted checks that the spill file holds no form of a
-// password unless secrets are shown, and holds them when they are (so the
+// TestSessionStoreRedacted checks that the spill file, of sessions or of
+// their JSON renderings, holds no form of a password unless secrets are shown, and holds them when they are (so the
 // check can fail).
 func TestSessionStoreRedacted(t *testing.T) {
 	convs := secretshapes.Variants()
 	whole := func(secretshapes.Conv) []damage { return []damage{{at: -1}} }
-	raw := func(opts dissect.Options) string {
-		st := spilled(t, collect(t, convs, whole, opts), false)
+	raw := func(opts dissect.Options, rendered bool) string {
+		rep := collect(t, convs, whole, opts)
+		st := spilled(t, rep, false)
+		if rendered {
+			st = jsonStore(t, rep, false, 0)
+		}
 		if err := st.sort(); err != nil {
 			t.Fatal(err)
 		}
@@ -115,14 +119,16 @@ func TestSessionStoreRedacted(t *testing.T) {
 		}
 		return strings.ToLower(string(b))
 	}
-	out := raw(dissect.Options{})
-	for _, f := range secretshapes.MarkerForms() {
-		if strings.Contains(out, f) {
-			t.Errorf("%q in the spill file without ShowSecrets", f)
+	for _, rendered := range []bool{false, true} {
+		out := raw(dissect.Options{}, rendered)
+		for _, f := range secretshapes.MarkerForms() {
+			if strings.Contains(out, f) {
+				t.Errorf("%q in the spill file without ShowSecrets (rendered as JSON: %v)", f, rendered)
+			}
 		}
-	}
-	if shown := raw(dissect.Options{ShowSecrets: true}); !strings.Contains(shown, strings.ToLower(secretshapes.Marker)) {
-		t.Error("with ShowSecrets the spill file holds no password: the check above proves nothing")
+		if shown := raw(dissect.Options{ShowSecrets: true}, rendered); !strings.Contains(shown, strings.ToLower(secretshapes.Marker)) {
+			t.Errorf("with ShowSecrets the spill file holds no password (rendered as JSON: %v): the check above proves nothing", rendered)
+		}
 	}
 }
 

@@ -264,24 +264,12 @@ func (e *jsonAppender) report(r *Report, stats []byte, flush func() error) error
 		e.b = append(e.b, "null"...)
 	} else {
 		e.open('[')
-		err := r.eachSession(func(i int, s *Session) error {
-			ns, err := normalizeSession(s)
-			if err != nil {
-				return fmt.Errorf("report: sessions[%d]: %w", i, err)
-			}
-			if err := checkSession(i, ns); err != nil {
-				return err
-			}
-			e.elem()
-			e.session(ns)
-			if e.drainErr != nil {
-				return e.drainErr
-			}
-			if flush != nil {
-				return flush()
-			}
-			return nil
-		})
+		var err error
+		if src, ok := r.Source.(JSONSource); ok && src.RendersJSON() {
+			err = e.renderedSessions(src, flush)
+		} else {
+			err = e.eachSessionJSON(r, flush)
+		}
 		if err != nil {
 			return err
 		}
@@ -552,4 +540,27 @@ func encodeStats(st *Stats) ([]byte, error) {
 		return nil, fmt.Errorf("report: encode json: %w", err)
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte{'\n'}), nil
+}
+
+// eachSessionJSON renders the sessions of r as the elements of the open
+// "sessions" array; flush is WriteJSON's.
+func (e *jsonAppender) eachSessionJSON(r *Report, flush func() error) error {
+	return r.eachSession(func(i int, s *Session) error {
+		ns, err := normalizeSession(s)
+		if err != nil {
+			return fmt.Errorf("report: sessions[%d]: %w", i, err)
+		}
+		if err := checkSession(i, ns); err != nil {
+			return err
+		}
+		e.elem()
+		e.session(ns)
+		if e.drainErr != nil {
+			return e.drainErr
+		}
+		if flush != nil {
+			return flush()
+		}
+		return nil
+	})
 }

@@ -38,6 +38,9 @@ func newKeeper(cfg readConfig, format string, byStart bool) (*keeper, error) {
 	if k.store, err = pipeline.NewSessionStore(k.spill, byStart); err != nil {
 		return nil, err
 	}
+	if format == "json" && !cfg.statsOnly {
+		k.store.RenderJSON() // rendered once as each ends, copied at the end
+	}
 	return k, nil
 }
 
@@ -52,7 +55,7 @@ func (k *keeper) kept(seq uint64, s *report.Session) error {
 		k.stats.Add(ks, pos)
 	}
 	err := k.store.Add(pos, ks, ks != nil)
-	if ks == nil || ks.Spilled == nil || !k.spill {
+	if ks == nil || ks.Spilled == nil || !k.store.KeepsTxns() {
 		s.ReleaseTxns() // not kept: its spilled transactions are not read again
 	}
 	return err
