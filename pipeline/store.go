@@ -44,6 +44,7 @@ type SessionStore struct {
 	// budget in mem, the others in the file.
 	json bool
 	mem  []byte
+	q    *storeQueue // set by Async
 
 	f    *os.File
 	name string // to remove at Close if it could not be unlinked at once
@@ -134,6 +135,14 @@ func (st *SessionStore) Position(seq uint64, s *report.Session) report.Position 
 // then written to the spill file, if any); otherwise it only takes its
 // number, as a session dropped by the filters does.
 func (st *SessionStore) Add(pos report.Position, s *report.Session, keep bool) error {
+	if st.q != nil {
+		return st.q.enqueue(pos, s, keep)
+	}
+	return st.add(pos, s, keep)
+}
+
+// add is Add, on the goroutine of an asynchronous store.
+func (st *SessionStore) add(pos report.Position, s *report.Session, keep bool) error {
 	if st.err != nil {
 		return st.err
 	}
@@ -185,6 +194,7 @@ func (st *SessionStore) Add(pos report.Position, s *report.Session, keep bool) e
 
 // sort orders the index (once all sessions are in) and flushes the file.
 func (st *SessionStore) sort() error {
+	st.wait()
 	if st.err != nil {
 		return st.err
 	}
@@ -223,10 +233,16 @@ func (st *SessionStore) ID(pos report.Position) int {
 
 // AnyTLS implements report.TLSFact: whether a session in the report used
 // TLS, so that the table decides its TLS column without reading the file.
-func (st *SessionStore) AnyTLS() bool { return st.anyTLS }
+func (st *SessionStore) AnyTLS() bool {
+	st.wait()
+	return st.anyTLS
+}
 
 // Len implements report.SessionSource: the sessions in the report.
-func (st *SessionStore) Len() int { return st.kept }
+func (st *SessionStore) Len() int {
+	st.wait()
+	return st.kept
+}
 
 // Each implements report.SessionSource: it decodes the sessions one at a
 // time, in report order, numbered by their rank among every session added.
@@ -270,6 +286,7 @@ func (st *SessionStore) Each(f func(*report.Session) error) error {
 
 // Close removes the spill file.
 func (st *SessionStore) Close() error {
+	st.wait()
 	if st.f == nil {
 		return nil
 	}

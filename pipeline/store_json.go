@@ -20,18 +20,13 @@ var inMemoryJSON = &report.Session{}
 
 // RenderJSON makes st hold the sessions added from now on rendered for
 // the JSON document (report.AppendSessionJSON), to be read with EachJSON;
-// Each then fails. It is called before the first Add. A session's spilled
-// transactions are read while it is added and not needed afterwards
-// (KeepsTxns).
+// Each then fails. It is called before the first Add. A kept session's
+// spilled transactions are read once, to render it, and then released
+// (report.Session.ReleaseTxns).
 func (st *SessionStore) RenderJSON() { st.json = st.f != nil }
 
 // RendersJSON implements report.JSONSource.
 func (st *SessionStore) RendersJSON() bool { return st.json }
-
-// KeepsTxns reports whether st reads a kept session's spilled
-// transactions (report.Session.Spilled) after Add returned: false when
-// it holds renderings, which the caller may then release at once.
-func (st *SessionStore) KeepsTxns() bool { return !st.json && st.f != nil }
 
 // addJSON renders s for the index entry e: into memory while the budget
 // allows, else into the file. A long session's rendering goes to the file
@@ -48,6 +43,7 @@ func (st *SessionStore) addJSON(e storeEntry, s *report.Session) error {
 	}
 	var err error
 	st.mem, err = report.AppendSessionJSON(st.mem, s, drain)
+	s.ReleaseTxns() // rendered: not read again
 	if err != nil {
 		st.err = err
 		return err

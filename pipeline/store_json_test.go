@@ -13,7 +13,7 @@ import (
 
 // jsonStore adds the sessions of rep to a new store that holds them
 // rendered, shuffled as spilled does, with budget bytes allowed in memory.
-func jsonStore(t *testing.T, rep *report.Report, byStart bool, budget int64) *SessionStore {
+func jsonStore(t *testing.T, rep *report.Report, byStart bool, budget int64, async bool) *SessionStore {
 	t.Helper()
 	st, err := NewSessionStore(true, byStart)
 	if err != nil {
@@ -22,6 +22,9 @@ func jsonStore(t *testing.T, rep *report.Report, byStart bool, budget int64) *Se
 	t.Cleanup(func() { st.Close() })
 	st.RenderJSON()
 	st.budget = budget
+	if async {
+		st.Async()
+	}
 	rng := rand.New(rand.NewPCG(1, 1))
 	for _, i := range rng.Perm(len(rep.Sessions)) {
 		s := rep.Sessions[i]
@@ -54,21 +57,27 @@ func longSession(t *testing.T, s *report.Session) *report.Session {
 
 // TestSessionStoreJSON checks that a store holding renderings yields the
 // very document of a store holding sessions, whatever the memory budget
-// (all in memory, some, none), the order, and with a session long enough
-// to be rendered into the file piece by piece.
+// (all in memory, some, none), the order, with a session long enough to
+// be rendered into the file piece by piece, and on the store's own
+// goroutine (Async) or not.
 func TestSessionStoreJSON(t *testing.T) {
-	rep := collect(t, secretshapes.Variants()[:40], func(secretshapes.Conv) []damage { return []damage{{at: -1}} }, dissect.Options{})
-	var long *report.Session
-	for _, s := range rep.Sessions {
+	base := collect(t, secretshapes.Variants()[:40], func(secretshapes.Conv) []damage { return []damage{{at: -1}} }, dissect.Options{})
+	var short *report.Session
+	for _, s := range base.Sessions {
 		if len(s.Transactions) > 0 {
-			long = longSession(t, s)
+			short = s
 			break
 		}
 	}
-	if long == nil {
+	if short == nil {
 		t.Fatal("no session with transactions to lengthen")
 	}
-	rep.Sessions = append(rep.Sessions[:10:10], append([]*report.Session{long}, rep.Sessions[10:]...)...)
+	// withLong returns the sessions with a long one among them, made anew:
+	// a store that renders a session releases its spilled transactions.
+	withLong := func() *report.Report {
+		ss := append(base.Sessions[:10:10], longSession(t, short))
+		return &report.Report{Sessions: append(ss, base.Sessions[10:]...)}
+	}
 	doc := func(src report.SessionSource) []byte {
 		var b bytes.Buffer
 		if err := report.WriteJSON(&b, &report.Report{Tool: "imapscope", Source: src}); err != nil {
@@ -77,18 +86,19 @@ func TestSessionStoreJSON(t *testing.T) {
 		return b.Bytes()
 	}
 	for _, byStart := range []bool{false, true} {
-		want := doc(spilled(t, rep, byStart))
+		want := doc(spilled(t, withLong(), byStart))
 		if !bytes.Contains(want, []byte(`"id": 11,`)) || len(want) < 1<<20 {
 			t.Fatalf("reference document of %d bytes lacks the long session", len(want))
 		}
-		for _, budget := range []int64{0, 20 << 10, 1 << 30} {
-			st := jsonStore(t, rep, byStart, budget)
-			if !st.RendersJSON() || st.KeepsTxns() {
-				t.Fatalf("RendersJSON %v, KeepsTxns %v", st.RendersJSON(), st.KeepsTxns())
+		for i, budget := range []int64{0, 20 << 10, 1 << 30, 0, 20 << 10} {
+			async := i >= 3
+			st := jsonStore(t, withLong(), byStart, budget, async)
+			if !st.RendersJSON() {
+				t.Fatal("RendersJSON false after RenderJSON")
 			}
 			got := doc(st)
 			if !bytes.Equal(got, want) {
-				t.Fatalf("byStart %v, budget %d: documents differ (%d vs %d bytes)", byStart, budget, len(got), len(want))
+				t.Fatalf("byStart %v, budget %d, async %v: documents differ (%d vs %d bytes)", byStart, budget, async, len(got), len(want))
 			}
 			if err := st.Each(func(*report.Session) error { return nil }); err == nil || !strings.Contains(err.Error(), "rendered") {
 				t.Errorf("Each on a store of renderings: %v", err)
@@ -97,6 +107,38 @@ func TestSessionStoreJSON(t *testing.T) {
 			if st.off == 0 || (len(st.mem) > 0) != (budget > 0) {
 				t.Errorf("budget %d: %d bytes in the file, %d in memory", budget, st.off, len(st.mem))
 			}
+		}
+	}
+}
+
+// TestSessionStoreAsync checks that a store of encoded sessions taking them
+// on its own goroutine numbers and yields what a synchronous one does.
+func TestSessionStoreAsync(t *testing.T) {
+	rep := collect(t, secretshapes.Variants()[:40], func(secretshapes.Conv) []damage { return []damage{{at: -1}} }, dissect.Options{})
+	for _, budget := range []int64{0, 20 << 10} {
+		sync := spilled(t, rep, false)
+		async, err := NewSessionStore(true, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { async.Close() })
+		async.budget = budget
+		async.Async()
+		for i := len(rep.Sessions) - 1; i >= 0; i-- {
+			s := rep.Sessions[i]
+			if err := async.Add(async.Position(uint64(i), s), s, i%3 != 2); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var a, b bytes.Buffer
+		if err := report.WriteJSON(&a, &report.Report{Source: sync}); err != nil {
+			t.Fatal(err)
+		}
+		if err := report.WriteJSON(&b, &report.Report{Source: async}); err != nil {
+			t.Fatal(err)
+		}
+		if a.Len() < 1000 || !bytes.Equal(a.Bytes(), b.Bytes()) || async.Len() != sync.Len() {
+			t.Fatalf("budget %d: async store differs (%d vs %d bytes, %d vs %d sessions)", budget, b.Len(), a.Len(), async.Len(), sync.Len())
 		}
 	}
 }

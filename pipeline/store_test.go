@@ -108,7 +108,7 @@ func TestSessionStoreRedacted(t *testing.T) {
 		rep := collect(t, convs, whole, opts)
 		st := spilled(t, rep, false)
 		if rendered {
-			st = jsonStore(t, rep, false, 0)
+			st = jsonStore(t, rep, false, 0, false)
 		}
 		if err := st.sort(); err != nil {
 			t.Fatal(err)

@@ -41,6 +41,7 @@ func newKeeper(cfg readConfig, format string, byStart bool) (*keeper, error) {
 	if format == "json" && !cfg.statsOnly {
 		k.store.RenderJSON() // rendered once as each ends, copied at the end
 	}
+	k.store.Async() // kept beside the dissection
 	return k, nil
 }
 
@@ -55,7 +56,7 @@ func (k *keeper) kept(seq uint64, s *report.Session) error {
 		k.stats.Add(ks, pos)
 	}
 	err := k.store.Add(pos, ks, ks != nil)
-	if ks == nil || ks.Spilled == nil || !k.store.KeepsTxns() {
+	if ks == nil || ks.Spilled == nil || !k.spill {
 		s.ReleaseTxns() // not kept: its spilled transactions are not read again
 	}
 	return err
