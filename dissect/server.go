@@ -1,7 +1,6 @@
 package dissect
 
 import (
-	"bytes"
 	"strconv"
 	"time"
 
@@ -112,23 +111,12 @@ func (s *Session) untagged(f *framer, ts time.Time, rest []byte) int64 {
 	return s.serverLiteral(after, lit, ts)
 }
 
-// checkQuotes notes a data line that ends inside a quoted string. Only
-// lines with an odd number of quote characters need the precise scan.
+// checkQuotes notes a data line that ends inside a quoted string.
 func (s *Session) checkQuotes(line []byte, tag string, ts time.Time) {
-	odd := bytes.Count(line, quoteChar)%2 == 1
-	if bytes.Contains(line, escapedQuote) {
-		// Only an escaped quote can make the count lie.
-		odd = insideQuote(line)
-	}
-	if odd {
+	if insideQuote(line) {
 		s.anomaly(report.AnomalyUnterminatedQuoted, "data line ends inside a quoted string", tag, ts)
 	}
 }
-
-var (
-	quoteChar    = []byte{'"'}
-	escapedQuote = []byte{'\\', '"'}
-)
 
 // attribute charges a data response to the command that drew it, or counts
 // it as unsolicited.
