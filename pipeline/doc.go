@@ -12,6 +12,9 @@
 // order with its first-packet index, for outputs written at the end:
 // SessionStore keeps the first MemoryBudget bytes of them in memory and
 // the rest in a temporary file (0600, unlinked at once) and gives them
-// back in report order, so memory holds the open sessions and that budget.
+// back in report order, so memory holds the open sessions and that budget;
+// for the JSON document it holds them already rendered (RenderJSON), and
+// it may take them on a goroutine of its own, beside the dissection
+// (Async).
 // The command line and the tests both drive it.
 package pipeline
