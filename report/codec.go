@@ -5,7 +5,6 @@ import (
 	"errors"
 	"math"
 	"time"
-	"unsafe"
 )
 
 // The spill encoding of a Session: a compact binary form used to keep
@@ -50,8 +49,9 @@ const (
 // codecEncoder appends one record to b, counting what the decoder will
 // allocate.
 type codecEncoder struct {
-	b []byte
-	n codecCounts
+	b    []byte
+	n    codecCounts
+	last int64 // Unix nanoseconds of the last time written (times are deltas)
 }
 
 // finish appends the trailer and returns the record.
@@ -114,7 +114,8 @@ const (
 )
 
 // time appends a time: its zone kind, for a fixed zone its name and
-// offset, and Unix nanoseconds.
+// offset, and its Unix nanoseconds less those of the time before it in the
+// record (a few bytes, where the whole would take nine).
 func (e *codecEncoder) time(t time.Time) {
 	switch loc := t.Location(); {
 	case t.IsZero():
@@ -130,207 +131,9 @@ func (e *codecEncoder) time(t time.Time) {
 		e.string(name)
 		e.varint(int64(off))
 	}
-	e.varint(t.UnixNano())
-}
-
-// codecDecoder reads one record; the first error sticks (and empties b,
-// so that every later read fails at once). The slabs hold the values
-// still to hand out.
-type codecDecoder struct {
-	b   []byte
-	err error
-
-	txns    []Transaction
-	results []Result
-	ints    []int64
-	bools   []bool
-	strs    []string
-}
-
-// newDecoder reads rec's trailer and allocates its slabs; txns false
-// means the record holds no transactions (nor what they hold) at all.
-func newDecoder(rec []byte) *codecDecoder {
-	d := &codecDecoder{}
-	if len(rec) == 0 || int(rec[len(rec)-1]) > len(rec)-1 {
-		d.fail()
-		return d
-	}
-	at := len(rec) - 1 - int(rec[len(rec)-1])
-	body := rec[:at]
-	d.b = rec[at : len(rec)-1]
-	var n [5]uint64
-	for i := range n {
-		n[i] = d.uvarint()
-	}
-	if d.err != nil || len(d.b) != 0 {
-		d.fail()
-		return d
-	}
-	size := uint64(len(body))
-	if n[0] > size/minTxnBytes || n[1] > size/minResultBytes || n[2] > size || n[3] > n[1] || n[4] > size {
-		d.fail()
-		return d
-	}
-	d.b = body
-	if n[0] > 0 {
-		d.txns = make([]Transaction, n[0])
-	}
-	if n[1] > 0 {
-		d.results = make([]Result, n[1])
-	}
-	if n[2] > 0 {
-		d.ints = make([]int64, n[2])
-	}
-	if n[3] > 0 {
-		d.bools = make([]bool, n[3])
-	}
-	d.strs = make([]string, n[4]) // never nil: empty slices cut from it stay non-nil
-	return d
-}
-
-// done checks that the record and its slabs were used up exactly.
-func (d *codecDecoder) done() error {
-	if d.err == nil && (len(d.b) != 0 || len(d.txns) != 0 || len(d.results) != 0 ||
-		len(d.ints) != 0 || len(d.bools) != 0 || len(d.strs) != 0) {
-		d.fail()
-	}
-	return d.err
-}
-
-// fail marks the record corrupt.
-func (d *codecDecoder) fail() {
-	if d.err == nil {
-		d.err = errCodec
-	}
-	d.b = nil
-}
-
-// byte reads one byte.
-func (d *codecDecoder) byte() byte {
-	if len(d.b) == 0 {
-		d.fail()
-		return 0
-	}
-	c := d.b[0]
-	d.b = d.b[1:]
-	return c
-}
-
-// uvarint reads an unsigned varint.
-func (d *codecDecoder) uvarint() uint64 {
-	if len(d.b) > 0 && d.b[0] < 0x80 {
-		v := uint64(d.b[0])
-		d.b = d.b[1:]
-		return v
-	}
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.fail()
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
-
-// varint reads a zig-zag varint.
-func (d *codecDecoder) varint() int64 {
-	u := d.uvarint()
-	return int64(u>>1) ^ -int64(u&1)
-}
-
-// int reads a varint into an int.
-func (d *codecDecoder) int() int { return int(d.varint()) }
-
-// float reads 8 little-endian bytes.
-func (d *codecDecoder) float() float64 {
-	if len(d.b) < 8 {
-		d.fail()
-		return 0
-	}
-	v := binary.LittleEndian.Uint64(d.b)
-	d.b = d.b[8:]
-	return math.Float64frombits(v)
-}
-
-// length reads a length+1 prefix: ok is false for nil (0) or a length the
-// rest of the record cannot hold (every element takes a byte at least).
-func (d *codecDecoder) length() (int, bool) {
-	v := d.uvarint()
-	if v == 0 {
-		return 0, false
-	}
-	if v-1 > uint64(len(d.b)) {
-		d.fail()
-		return 0, false
-	}
-	return int(v - 1), true
-}
-
-// string reads a string; it points into the record (no copy), which the
-// caller of DecodeSession hands over.
-func (d *codecDecoder) string() string {
-	v := d.uvarint()
-	if v > uint64(len(d.b)) {
-		d.fail()
-		return ""
-	}
-	if v == 0 {
-		return ""
-	}
-	s := unsafe.String(&d.b[0], int(v))
-	d.b = d.b[v:]
-	return s
-}
-
-// strings reads a string slice, cut from the strings slab.
-func (d *codecDecoder) strings() []string {
-	v := d.uvarint()
-	if v == 0 {
-		return nil
-	}
-	if v-1 > uint64(len(d.strs)) {
-		d.fail()
-		return nil
-	}
-	n := int(v - 1)
-	ss := d.strs[:n:n]
-	d.strs = d.strs[n:]
-	for i := range ss {
-		ss[i] = d.string()
-	}
-	return ss
-}
-
-// int64p reads a value into the next element of the ints slab.
-func (d *codecDecoder) int64p() *int64 {
-	if len(d.ints) == 0 {
-		d.fail()
-		return nil
-	}
-	p := &d.ints[0]
-	d.ints = d.ints[1:]
-	*p = d.varint()
-	return p
-}
-
-// time reads what codecEncoder.time writes.
-func (d *codecDecoder) time() Time {
-	var loc *time.Location
-	switch d.byte() {
-	case zoneZero:
-		return Time{}
-	case zoneUTC:
-		return Time{time.Unix(0, d.varint()).UTC()}
-	case zoneLocal:
-		loc = time.Local
-	case zoneFixed:
-		name := d.string()
-		loc = time.FixedZone(name, d.int())
-	default:
-		d.fail()
-		return Time{}
-	}
-	return Time{time.Unix(0, d.varint()).In(loc)}
+	ns := t.UnixNano()
+	e.varint(ns - e.last)
+	e.last = ns
 }
 
 // AppendSession appends the spill encoding of s (not nil) to b. The error
@@ -344,8 +147,8 @@ func AppendSession(b []byte, s *Session) ([]byte, error) {
 // DecodeSession decodes a record written by AppendSession. The session's
 // strings share rec's memory: rec must not be modified afterwards.
 func DecodeSession(rec []byte) (*Session, error) {
-	d := newDecoder(rec)
-	if d.err != nil {
+	var d codecDecoder
+	if d.init(rec); d.err != nil {
 		return nil, d.err
 	}
 	s := new(Session)
@@ -369,8 +172,8 @@ func appendTxns(b []byte, ts []*Transaction) []byte {
 // decodeTxns decodes a record written by appendTxns of n transactions;
 // their strings share rec's memory.
 func decodeTxns(rec []byte, n int) ([]Transaction, error) {
-	d := newDecoder(rec)
-	if d.err == nil && len(d.txns) != n {
+	var d codecDecoder
+	if d.init(rec); d.err == nil && len(d.txns) != n {
 		d.fail()
 	}
 	out := d.txns

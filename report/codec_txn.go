@@ -1,5 +1,7 @@
 package report
 
+import "math/bits"
+
 // The spill encoding of Transaction and Result (see codec.go).
 
 // Fields of the types encoded here: TestCodecCarriesEveryField checks
@@ -153,10 +155,9 @@ func (d *codecDecoder) result() *Result {
 	}
 	r := &d.results[0]
 	d.results = d.results[1:]
-	for i, p := range resultInts(r) {
-		if mask&(1<<i) != 0 {
-			*p = d.int64p()
-		}
+	ps := resultInts(r)
+	for m := mask & (1<<len(ps) - 1); m != 0; m &= m - 1 {
+		*ps[bits.TrailingZeros64(m)] = d.int64p()
 	}
 	if mask&resultReadOnly != 0 {
 		if len(d.bools) == 0 {
