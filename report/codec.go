@@ -3,254 +3,106 @@ package report
 import (
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"math"
-	"reflect"
-	"sync"
 	"time"
-	"unsafe"
 )
 
-// The spill encoding of a Session: a compact, self-describing-by-type
-// binary form used to keep finished sessions in a temporary file instead
-// of memory (see AppendSession). It is derived by reflection from the
-// model, so a field added to Session or Transaction is carried without
-// change here; a field the encoding cannot carry (unexported, a func, an
-// interface) makes it fail loudly rather than drop data.
+// The spill encoding of a Session: a compact binary form used to keep
+// finished sessions in a temporary file instead of memory (AppendSession,
+// DecodeSession), and the transactions of long sessions in a TxnFile. It
+// is private to one run: nothing reads a record written by another build.
 //
-// Values are written field by field in declaration order: integers as
-// zig-zag varints, floats as 8 bytes, strings and slices with their length
-// plus one (0 is nil, so nil and empty stay apart), pointers and maps with
-// a presence or length prefix, times as Unix nanoseconds with their zone.
-// Unlike gob, a pointer to a zero value (EXISTS 0) survives.
+// It is written by hand, field by field in declaration order
+// (codec_session.go, codec_txn.go): integers as zig-zag varints, floats
+// as 8 bytes, strings with their length, string slices and maps with
+// their length plus one (0 is nil, so nil and empty stay apart), pointers
+// with a presence bit, times as Unix nanoseconds with their zone. A
+// pointer to a zero value (EXISTS 0) survives. Each struct type's field
+// count is declared beside its code and checked by
+// TestCodecCarriesEveryField, and TestSessionEncodingDistinct fills every
+// field with a distinct value: a field added to the model and not to the
+// codec makes a test fail.
+//
+// A record ends with a trailer: how many transactions, results, *int64,
+// *bool and strings in slices it holds, then one byte giving the
+// trailer's length. The decoder allocates each kind once per record (one
+// slab of Transaction, of Result, …) and hands out its elements, and its
+// strings point into the record itself: decoding a session of a thousand
+// transactions costs a handful of allocations, not thousands.
 
 // errCodec reports a record that cannot be decoded.
 var errCodec = errors.New("report: corrupt session record")
 
-// codecFuncs encode and decode one type.
-type codecFuncs struct {
-	enc func(b []byte, v reflect.Value) []byte
-	dec func(d *codecDecoder, v reflect.Value)
+// codecCounts counts what a record's slabs hold.
+type codecCounts struct {
+	txns, results, ints, bools, strs int
 }
 
-// codecs caches the compiled codecs by type.
-var (
-	codecMu  sync.Mutex
-	codecs   = map[reflect.Type]*codecFuncs{}
-	sessCode *codecFuncs
-	codeErr  error
-	codeOnce sync.Once
+// Least encoded sizes, which bound the slabs a (corrupt) trailer can ask
+// for: a transaction writes at least 20 bytes (flags, nine strings, two
+// times, a float, six varints, SASL), a result at least 9.
+const (
+	minTxnBytes    = 20
+	minResultBytes = 9
 )
 
-// sessionCodec returns the compiled codec of Session.
-func sessionCodec() (*codecFuncs, error) {
-	codeOnce.Do(func() {
-		codecMu.Lock()
-		defer codecMu.Unlock()
-		sessCode, codeErr = compileCodec(reflect.TypeFor[Session]())
-	})
-	return sessCode, codeErr
+// codecEncoder appends one record to b, counting what the decoder will
+// allocate.
+type codecEncoder struct {
+	b    []byte
+	n    codecCounts
+	last int64 // Unix nanoseconds of the last time written (times are deltas)
 }
 
-// txnCodec returns the compiled codec of Transaction.
-func txnCodec() (*codecFuncs, error) {
-	txnOnce.Do(func() {
-		codecMu.Lock()
-		defer codecMu.Unlock()
-		txnCode, txnErr = compileCodec(reflect.TypeFor[Transaction]())
-	})
-	return txnCode, txnErr
+// finish appends the trailer and returns the record.
+func (e *codecEncoder) finish() []byte {
+	at := len(e.b)
+	for _, v := range [...]int{e.n.txns, e.n.results, e.n.ints, e.n.bools, e.n.strs} {
+		e.b = binary.AppendUvarint(e.b, uint64(v))
+	}
+	return append(e.b, byte(len(e.b)-at))
 }
 
-var (
-	txnCode *codecFuncs
-	txnErr  error
-	txnOnce sync.Once
-)
-
-var timeType = reflect.TypeFor[time.Time]()
-
-// compileCodec builds the codec of t (called with codecMu held).
-func compileCodec(t reflect.Type) (*codecFuncs, error) {
-	if c := codecs[t]; c != nil {
-		return c, nil
+// uvarint appends an unsigned varint.
+func (e *codecEncoder) uvarint(v uint64) {
+	if v < 0x80 {
+		e.b = append(e.b, byte(v))
+		return
 	}
-	c := &codecFuncs{}
-	codecs[t] = c // recursive types find the (filled later) entry
-	if t == timeType {
-		c.enc, c.dec = encTime, decTime
-		return c, nil
-	}
-	switch t.Kind() {
-	case reflect.String:
-		c.enc = func(b []byte, v reflect.Value) []byte { return appendString(b, v.String()) }
-		c.dec = func(d *codecDecoder, v reflect.Value) { v.SetString(d.string()) }
-	case reflect.Bool:
-		c.enc = func(b []byte, v reflect.Value) []byte {
-			if v.Bool() {
-				return append(b, 1)
-			}
-			return append(b, 0)
-		}
-		c.dec = func(d *codecDecoder, v reflect.Value) { v.SetBool(d.byte() != 0) }
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		c.enc = func(b []byte, v reflect.Value) []byte { return binary.AppendVarint(b, v.Int()) }
-		c.dec = func(d *codecDecoder, v reflect.Value) { v.SetInt(d.varint()) }
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		c.enc = func(b []byte, v reflect.Value) []byte { return binary.AppendUvarint(b, v.Uint()) }
-		c.dec = func(d *codecDecoder, v reflect.Value) { v.SetUint(d.uvarint()) }
-	case reflect.Float32, reflect.Float64:
-		c.enc = func(b []byte, v reflect.Value) []byte {
-			return binary.LittleEndian.AppendUint64(b, math.Float64bits(v.Float()))
-		}
-		c.dec = func(d *codecDecoder, v reflect.Value) { v.SetFloat(math.Float64frombits(d.uint64())) }
-	case reflect.Pointer:
-		return c, compilePointer(c, t)
-	case reflect.Slice:
-		return c, compileSlice(c, t)
-	case reflect.Map:
-		return c, compileMap(c, t)
-	case reflect.Struct:
-		return c, compileStruct(c, t)
-	default:
-		return nil, fmt.Errorf("report: session encoding: unsupported type %s", t)
-	}
-	return c, nil
+	e.b = binary.AppendUvarint(e.b, v)
 }
 
-// compilePointer fills c for pointer type t: a presence byte, then the value.
-func compilePointer(c *codecFuncs, t reflect.Type) error {
-	e, err := compileCodec(t.Elem())
-	if err != nil {
-		return err
-	}
-	c.enc = func(b []byte, v reflect.Value) []byte {
-		if v.IsNil() {
-			return append(b, 0)
-		}
-		return e.enc(append(b, 1), v.Elem())
-	}
-	c.dec = func(d *codecDecoder, v reflect.Value) {
-		if d.byte() == 0 {
-			return
-		}
-		p := reflect.New(t.Elem())
-		e.dec(d, p.Elem())
-		v.Set(p)
-	}
-	return nil
+// varint appends a zig-zag varint.
+func (e *codecEncoder) varint(v int64) { e.uvarint(uint64(v<<1) ^ uint64(v>>63)) }
+
+// float appends 8 little-endian bytes.
+func (e *codecEncoder) float(v float64) {
+	e.b = binary.LittleEndian.AppendUint64(e.b, math.Float64bits(v))
 }
 
-// compileSlice fills c for slice type t: length+1 (0: nil), then the elements.
-func compileSlice(c *codecFuncs, t reflect.Type) error {
-	e, err := compileCodec(t.Elem())
-	if err != nil {
-		return err
-	}
-	c.enc = func(b []byte, v reflect.Value) []byte {
-		if v.IsNil() {
-			return append(b, 0)
-		}
-		n := v.Len()
-		b = binary.AppendUvarint(b, uint64(n)+1)
-		for i := range n {
-			b = e.enc(b, v.Index(i))
-		}
-		return b
-	}
-	c.dec = func(d *codecDecoder, v reflect.Value) {
-		n, ok := d.length()
-		if !ok {
-			return
-		}
-		s := reflect.MakeSlice(t, n, n)
-		for i := 0; i < n && d.err == nil; i++ {
-			e.dec(d, s.Index(i))
-		}
-		v.Set(s)
-	}
-	return nil
+// string appends the length and bytes of s.
+func (e *codecEncoder) string(s string) {
+	e.uvarint(uint64(len(s)))
+	e.b = append(e.b, s...)
 }
 
-// compileMap fills c for map type t: length+1 (0: nil), then key, value pairs.
-func compileMap(c *codecFuncs, t reflect.Type) error {
-	ke, err := compileCodec(t.Key())
-	if err != nil {
-		return err
+// strings appends a string slice: length+1 (0: nil), then the strings.
+func (e *codecEncoder) strings(ss []string) {
+	if ss == nil {
+		e.b = append(e.b, 0)
+		return
 	}
-	ve, err := compileCodec(t.Elem())
-	if err != nil {
-		return err
+	e.uvarint(uint64(len(ss)) + 1)
+	for _, s := range ss {
+		e.string(s)
 	}
-	c.enc = func(b []byte, v reflect.Value) []byte {
-		if v.IsNil() {
-			return append(b, 0)
-		}
-		b = binary.AppendUvarint(b, uint64(v.Len())+1)
-		it := v.MapRange()
-		for it.Next() {
-			b = ke.enc(b, it.Key())
-			b = ve.enc(b, it.Value())
-		}
-		return b
-	}
-	c.dec = func(d *codecDecoder, v reflect.Value) {
-		n, ok := d.length()
-		if !ok {
-			return
-		}
-		m := reflect.MakeMapWithSize(t, n)
-		k, e := reflect.New(t.Key()).Elem(), reflect.New(t.Elem()).Elem()
-		for i := 0; i < n && d.err == nil; i++ {
-			k.SetZero()
-			e.SetZero()
-			ke.dec(d, k)
-			ve.dec(d, e)
-			m.SetMapIndex(k, e)
-		}
-		v.Set(m)
-	}
-	return nil
+	e.n.strs += len(ss)
 }
 
-// compileStruct fills c for struct type t: its fields in order. Every
-// field must be exported: an unexported one could not be restored.
-func compileStruct(c *codecFuncs, t reflect.Type) error {
-	n := t.NumField()
-	fs := make([]*codecFuncs, n)
-	for i := range n {
-		f := t.Field(i)
-		if f.Tag.Get("codec") == "-" {
-			continue // carried beside the record (Session.Spilled)
-		}
-		if !f.IsExported() {
-			return fmt.Errorf("report: session encoding: %s.%s is unexported", t, f.Name)
-		}
-		fc, err := compileCodec(f.Type)
-		if err != nil {
-			return err
-		}
-		fs[i] = fc
-	}
-	c.enc = func(b []byte, v reflect.Value) []byte {
-		for i, f := range fs {
-			if f != nil {
-				b = f.enc(b, v.Field(i))
-			}
-		}
-		return b
-	}
-	c.dec = func(d *codecDecoder, v reflect.Value) {
-		for i, f := range fs {
-			if d.err != nil {
-				return
-			}
-			if f != nil {
-				f.dec(d, v.Field(i))
-			}
-		}
-	}
-	return nil
+// int64p appends the value of p (not nil) and counts it.
+func (e *codecEncoder) int64p(p *int64) {
+	e.varint(*p)
+	e.n.ints++
 }
 
 // Zone kinds of an encoded time.
@@ -261,170 +113,80 @@ const (
 	zoneFixed = 3 // name and offset follow
 )
 
-// encTime writes a time.Time: its zone kind, Unix nanoseconds, and for a
-// fixed zone its name and offset.
-func encTime(b []byte, v reflect.Value) []byte {
-	var t time.Time
-	if v.CanAddr() {
-		t = *(*time.Time)(v.Addr().UnsafePointer()) // no allocation
-	} else {
-		t = v.Interface().(time.Time)
-	}
+// time appends a time: its zone kind, for a fixed zone its name and
+// offset, and its Unix nanoseconds less those of the time before it in the
+// record (a few bytes, where the whole would take nine).
+func (e *codecEncoder) time(t time.Time) {
 	switch loc := t.Location(); {
 	case t.IsZero():
-		return append(b, zoneZero)
+		e.b = append(e.b, zoneZero)
+		return
 	case loc == time.UTC:
-		b = append(b, zoneUTC)
+		e.b = append(e.b, zoneUTC)
 	case loc == time.Local:
-		b = append(b, zoneLocal)
+		e.b = append(e.b, zoneLocal)
 	default:
 		name, off := t.Zone()
-		b = appendString(append(b, zoneFixed), name)
-		b = binary.AppendVarint(b, int64(off))
+		e.b = append(e.b, zoneFixed)
+		e.string(name)
+		e.varint(int64(off))
 	}
-	return binary.AppendVarint(b, t.UnixNano())
+	ns := t.UnixNano()
+	e.varint(ns - e.last)
+	e.last = ns
 }
 
-// decTime reads what encTime writes.
-func decTime(d *codecDecoder, v reflect.Value) {
-	var loc *time.Location
-	switch d.byte() {
-	case zoneZero:
-		return
-	case zoneUTC:
-		loc = time.UTC
-	case zoneLocal:
-		loc = time.Local
-	case zoneFixed:
-		name := d.string()
-		loc = time.FixedZone(name, int(d.varint()))
-	default:
-		d.fail()
-		return
-	}
-	ns := d.varint()
-	v.Set(reflect.ValueOf(time.Unix(0, ns).In(loc)))
-}
-
-// appendString writes length+1 and the bytes of s.
-func appendString(b []byte, s string) []byte {
-	b = binary.AppendUvarint(b, uint64(len(s))+1)
-	return append(b, s...)
-}
-
-// codecDecoder reads one record; the first error sticks.
-type codecDecoder struct {
-	b   []byte
-	err error
-}
-
-// fail marks the record corrupt.
-func (d *codecDecoder) fail() {
-	if d.err == nil {
-		d.err = errCodec
-	}
-	d.b = nil
-}
-
-// byte reads one byte.
-func (d *codecDecoder) byte() byte {
-	if len(d.b) == 0 {
-		d.fail()
-		return 0
-	}
-	c := d.b[0]
-	d.b = d.b[1:]
-	return c
-}
-
-// uvarint reads an unsigned varint.
-func (d *codecDecoder) uvarint() uint64 {
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.fail()
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
-
-// varint reads a signed varint.
-func (d *codecDecoder) varint() int64 {
-	v, n := binary.Varint(d.b)
-	if n <= 0 {
-		d.fail()
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
-
-// uint64 reads 8 little-endian bytes.
-func (d *codecDecoder) uint64() uint64 {
-	if len(d.b) < 8 {
-		d.fail()
-		return 0
-	}
-	v := binary.LittleEndian.Uint64(d.b)
-	d.b = d.b[8:]
-	return v
-}
-
-// length reads a length+1 prefix: ok is false for nil (0) or a length the
-// rest of the record cannot hold (every element takes a byte at least).
-func (d *codecDecoder) length() (int, bool) {
-	v := d.uvarint()
-	if v == 0 {
-		return 0, false
-	}
-	if v-1 > uint64(len(d.b)) {
-		d.fail()
-		return 0, false
-	}
-	return int(v - 1), true
-}
-
-// string reads a string; it points into the record (no copy), which the
-// caller of DecodeSession hands over.
-func (d *codecDecoder) string() string {
-	v := d.uvarint()
-	if v == 0 || v-1 > uint64(len(d.b)) {
-		d.fail()
-		return ""
-	}
-	n := int(v - 1)
-	if n == 0 {
-		return ""
-	}
-	s := unsafe.String(&d.b[0], n)
-	d.b = d.b[n:]
-	return s
-}
-
-// AppendSession appends the spill encoding of s (not nil) to b.
+// AppendSession appends the spill encoding of s (not nil) to b. The error
+// is always nil (the signature is kept for the callers).
 func AppendSession(b []byte, s *Session) ([]byte, error) {
-	c, err := sessionCodec()
-	if err != nil {
-		return b, err
-	}
-	return c.enc(b, reflect.ValueOf(s).Elem()), nil
+	e := codecEncoder{b: b}
+	e.session(s)
+	return e.finish(), nil
 }
 
 // DecodeSession decodes a record written by AppendSession. The session's
 // strings share rec's memory: rec must not be modified afterwards.
 func DecodeSession(rec []byte) (*Session, error) {
-	c, err := sessionCodec()
-	if err != nil {
-		return nil, err
-	}
-	s := new(Session)
-	d := &codecDecoder{b: rec}
-	c.dec(d, reflect.ValueOf(s).Elem())
-	if d.err == nil && len(d.b) != 0 {
-		d.fail()
-	}
-	if d.err != nil {
+	var d codecDecoder
+	if d.init(rec); d.err != nil {
 		return nil, d.err
 	}
+	s := new(Session)
+	d.session(s)
+	if err := d.done(); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// appendTxns appends the spill encoding of ts (none nil) to b, as one
+// record.
+func appendTxns(b []byte, ts []*Transaction) []byte {
+	e := codecEncoder{b: b}
+	for _, t := range ts {
+		e.txn(t)
+	}
+	return e.finish()
+}
+
+// decodeTxns decodes a record written by appendTxns of n transactions;
+// their strings share rec's memory.
+func decodeTxns(rec []byte, n int) ([]Transaction, error) {
+	var d codecDecoder
+	if d.init(rec); d.err == nil && len(d.txns) != n {
+		d.fail()
+	}
+	out := d.txns
+	for range n {
+		if d.err != nil {
+			break
+		}
+		if d.txn() == nil {
+			d.fail()
+		}
+	}
+	if err := d.done(); err != nil {
+		return nil, err
+	}
+	return out, nil
 }

@@ -20,7 +20,9 @@
 // at a time (the table and the HTML page in two or three passes) and keeps
 // only what it lays out. StatsAccumulator computes Stats as sessions end.
 // AppendSession and DecodeSession are the compact binary form sessions take
-// in a spill file (codec.go), derived from the model by reflection.
+// in a spill file (codec.go), written by hand for each model type
+// (codec_session.go, codec_txn.go, codec_decode.go); tests fail when a
+// model field is not carried.
 // Long sessions: a Session may hold its first transactions in a TxnFile
 // (Session.Spilled, the same encoding, txnspill.go) and the rest in
 // Transactions; renderers and accumulators read them all through

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"iter"
 	"os"
-	"reflect"
 	"sync"
 )
 
@@ -57,10 +56,6 @@ func NewTxnFile() *TxnFile { return &TxnFile{} }
 // caller then drops them from s.Transactions. On error nothing is
 // recorded and the error is sticky.
 func (f *TxnFile) Spill(s *Session, ts []*Transaction) error {
-	c, err := txnCodec()
-	if err != nil {
-		return err
-	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.err != nil {
@@ -77,15 +72,14 @@ func (f *TxnFile) Spill(s *Session, ts []*Transaction) error {
 		}
 		f.f = tf
 	}
-	b := f.buf[:0]
 	nonFinite := false
 	for _, t := range ts {
 		if t == nil {
 			return fmt.Errorf("report: transaction spill: %w", errNilTransaction)
 		}
 		nonFinite = nonFinite || !finite(t.LatencyMS)
-		b = c.enc(b, reflect.ValueOf(t).Elem())
 	}
+	b := appendTxns(f.buf[:0], ts)
 	if _, err := f.f.WriteAt(b, f.off); err != nil {
 		f.err = fmt.Errorf("report: transaction spill file: %w", err)
 		return f.err
@@ -162,10 +156,6 @@ func (f *TxnFile) Close() error {
 // read decodes segment g into fresh memory (the transactions' strings
 // live in it).
 func (f *TxnFile) read(g txnSegment) ([]Transaction, error) {
-	c, err := txnCodec()
-	if err != nil {
-		return nil, err
-	}
 	f.mu.Lock()
 	file := f.f
 	f.mu.Unlock()
@@ -176,19 +166,9 @@ func (f *TxnFile) read(g txnSegment) ([]Transaction, error) {
 	if _, err := file.ReadAt(rec, g.off); err != nil {
 		return nil, fmt.Errorf("report: transaction spill file: %w", err)
 	}
-	out := make([]Transaction, g.n)
-	d := &codecDecoder{b: rec}
-	for i := range out {
-		c.dec(d, reflect.ValueOf(&out[i]).Elem())
-		if d.err != nil {
-			break
-		}
-	}
-	if d.err == nil && len(d.b) != 0 {
-		d.fail()
-	}
-	if d.err != nil {
-		return nil, fmt.Errorf("report: transaction spill file: %w", d.err)
+	out, err := decodeTxns(rec, g.n)
+	if err != nil {
+		return nil, fmt.Errorf("report: transaction spill file: %w", err)
 	}
 	return out, nil
 }
