@@ -76,9 +76,10 @@ func detach(s *report.Session) *report.Session {
 // MemoryBudget is how many bytes of finished sessions (as estimated by
 // sessionSize) a SessionStore created afterwards keeps in memory before it
 // spills the next ones to its file. Encoding and decoding a session cost
-// about half as much as dissecting it, so the sessions of a small capture
-// are rendered from memory; a million-session capture holds only this much
-// more. Peak RSS grows by about four times the budget (the estimate is low
+// about a tenth of dissecting it (report/codec.go, hand-written), and the
+// renderers read the sessions once or twice, so the sessions of a small
+// capture are rendered from memory; a million-session capture holds only
+// this much more. Peak RSS grows by about four times the budget (the estimate is low
 // and the GC keeps headroom): 24 MiB took html --stats on a million short
 // sessions from 224 to 283 MiB, over the 256 MiB target, hence 8 MiB
 // (docs/performance.md).
