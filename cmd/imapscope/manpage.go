@@ -107,7 +107,8 @@ when set, statuses in the table are never coloured
 .TP
 .B TMPDIR
 directory of the temporary spill files (mode 0600, removed at once) that json, table, html and
-tsv reports and long sessions use to keep memory bounded
+tsv reports and long sessions use to keep memory bounded; for json it holds the sessions as
+rendered, so it needs about as much space as the document
 .TP
 .B GOMEMLIMIT
 the Go runtime's soft memory limit; read, stats and merge default to 192MiB when it is unset
