@@ -172,19 +172,24 @@ func WriteTable(w io.Writer, r *Report, opts TableOptions) error {
 	}
 	ew := &errWriter{w: w}
 	scols := tlsColumnIfUsed(pickColumns(sessionColumns, opts.Columns), r, opts)
+	p := newTablePass(ew, r, scols, pickColumns(transactionColumns, opts.Columns), !opts.Summary, &opts)
+	defer p.release()
+	if err := r.eachSession(p.session); err != nil {
+		return err
+	}
+	if p.sew.err != nil {
+		return p.sew.err
+	}
 	if len(scols) > 0 {
-		var notes noteSink
-		if err := writeSummaryTable(ew, r, scols, &opts, notes.add); err != nil {
+		if err := p.writeSummary(ew); err != nil {
 			return err
 		}
-		if err := notes.writeTo(ew); err != nil {
+		if err := p.notes.writeTo(ew); err != nil {
 			return err
 		}
 	}
 	if !opts.Summary {
-		tcols := pickColumns(transactionColumns, opts.Columns)
-		err := r.eachSession(func(_ int, s *Session) error { return writeSessionSection(ew, s, tcols, &opts) })
-		if err != nil {
+		if err := p.secs.writeTo(ew); err != nil {
 			return err
 		}
 	}
@@ -199,83 +204,110 @@ func dropOrder(order []string, o TableOptions) []string {
 	return order
 }
 
-// writeSessionSection writes the header line, transaction table, anomalies
-// and unsolicited counters of one session.
-func writeSessionSection(ew *errWriter, s *Session, tcols []column[numberedTxn], o *TableOptions) error {
-	ew.printf("\nSession %d: %s -> %s  %s", s.ID, EscapeControl(s.Client), EscapeControl(s.Server), dialectLabel(s))
+// anomalyColumns are the columns of a session's anomaly table.
+var anomalyColumns = []column[Anomaly]{
+	{"time", "TIME", false, func(a Anomaly, _ *TableOptions) string { return fmtTime(a.Time) }},
+	{"kind", "KIND", false, func(a Anomaly, _ *TableOptions) string { return EscapeControl(string(a.Kind)) }},
+	{"tag", "TAG", false, func(a Anomaly, _ *TableOptions) string { return escapeTruncate(a.Tag, MaxArgsWidth) }},
+	{"detail", "DETAIL", false, func(a Anomaly, _ *TableOptions) string { return escapeTruncate(a.Detail, 2*MaxTextWidth) }},
+}
+
+// writeSessionSection writes the header line, notes (sessionNotes of s),
+// transaction table, anomalies and unsolicited counters of one session.
+func writeSessionSection(ew *errWriter, s *Session, notes []string, tcols []column[numberedTxn], o *TableOptions) error {
+	b := append(ew.line[:0], "\nSession "...)
+	b = strconv.AppendInt(b, int64(s.ID), 10)
+	b = append(append(b, ": "...), EscapeControl(s.Client)...)
+	b = append(append(b, " -> "...), EscapeControl(s.Server)...)
+	b = append(append(b, "  "...), dialectLabel(s)...)
 	if s.User != "" {
-		ew.printf("  user=%s", EscapeControl(s.User))
+		b = append(append(b, "  user="...), EscapeControl(s.User)...)
 	}
-	if f := sessionFlags(s); len(f) > 0 {
-		ew.printf("  %s", strings.Join(f, ","))
-	}
-	ew.printf("\n")
-	for _, l := range sessionNotes(s) {
-		ew.printf("  %s\n", l)
-	}
-	if len(tcols) > 0 {
-		if s.TransactionCount() == 0 {
-			ew.printf("  (no transactions)\n")
-		} else if n := s.TransactionCount(); n > summaryChunk {
-			// A long session: its table in pieces, never whole in memory.
-			each := func(f func(numberedTxn) error) error {
-				for i, t := range s.Txns() {
-					if t == nil {
-						return fmt.Errorf("report: session %d: transactions[%d]: %w", s.ID, i, errNilTransaction)
-					}
-					if err := f(numberedTxn{i + 1, t}); err != nil {
-						return err
-					}
-				}
-				return s.TxnErr()
-			}
-			if err := writePieces(ew, "transaction table", tcols, o, dropOrder(transactionDropOrder, *o), n, each, nil); err != nil {
-				return err
-			}
+	for i, f := range sessionFlags(s) {
+		if i == 0 {
+			b = append(b, "  "...)
 		} else {
-			rows := make([][]string, 0, s.TransactionCount())
-			for i, t := range s.Txns() {
-				if t == nil {
-					return fmt.Errorf("report: session %d: transactions[%d]: %w", s.ID, i, errNilTransaction)
-				}
-				rows = append(rows, cells(tcols, numberedTxn{i + 1, t}, o))
-			}
-			cols, rows := fitTable(tcols, rows, o.Width, dropOrder(transactionDropOrder, *o))
-			if err := renderTable(ew, cols, rows); err != nil {
-				return err
-			}
+			b = append(b, ',')
+		}
+		b = append(b, f...)
+	}
+	b = append(b, '\n')
+	for _, l := range notes {
+		b = append(append(append(b, "  "...), l...), '\n')
+	}
+	if len(tcols) > 0 && s.TransactionCount() == 0 {
+		b = append(b, "  (no transactions)\n"...)
+	}
+	ew.line = b
+	ew.Write(b)
+	if len(tcols) > 0 && s.TransactionCount() > 0 {
+		if err := writeTxnTable(ew, s, tcols, o); err != nil {
+			return err
 		}
 	}
 	if len(s.Anomalies) > 0 {
-		ew.printf("Anomalies:\n")
-		acols := []column[Anomaly]{
-			{"time", "TIME", false, func(a Anomaly, _ *TableOptions) string { return fmtTime(a.Time) }},
-			{"kind", "KIND", false, func(a Anomaly, _ *TableOptions) string { return EscapeControl(string(a.Kind)) }},
-			{"tag", "TAG", false, func(a Anomaly, _ *TableOptions) string { return escapeTruncate(a.Tag, MaxArgsWidth) }},
-			{"detail", "DETAIL", false, func(a Anomaly, _ *TableOptions) string { return escapeTruncate(a.Detail, 2*MaxTextWidth) }},
-		}
+		ew.Write([]byte("Anomalies:\n"))
 		rows := make([][]string, len(s.Anomalies))
 		for i, a := range s.Anomalies {
-			rows[i] = cells(acols, a, o)
+			rows[i] = cells(anomalyColumns, a, o)
 		}
-		acols, rows = fitTable(acols, rows, o.Width, nil)
+		acols, rows := fitTable(anomalyColumns, rows, o.Width, nil)
 		if err := renderTable(ew, acols, rows); err != nil {
 			return err
 		}
 	}
 	if len(s.Unsolicited) > 0 {
-		keys := make([]string, 0, len(s.Unsolicited))
-		for k := range s.Unsolicited {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		parts := make([]string, len(keys))
-		for i, k := range keys {
-			parts[i] = fmt.Sprintf("%s=%d", EscapeControl(k), s.Unsolicited[k])
-		}
-		ew.printf("Unsolicited: %s\n", strings.Join(parts, " "))
+		writeUnsolicited(ew, s.Unsolicited)
 	}
 	return ew.err
+}
+
+// writeTxnTable writes the transaction table of s, which has some.
+func writeTxnTable(ew *errWriter, s *Session, tcols []column[numberedTxn], o *TableOptions) error {
+	if n := s.TransactionCount(); n > summaryChunk {
+		// A long session: its table in pieces, never whole in memory.
+		each := func(f func(numberedTxn) error) error {
+			for i, t := range s.Txns() {
+				if t == nil {
+					return fmt.Errorf("report: session %d: transactions[%d]: %w", s.ID, i, errNilTransaction)
+				}
+				if err := f(numberedTxn{i + 1, t}); err != nil {
+					return err
+				}
+			}
+			return s.TxnErr()
+		}
+		return writePieces(ew, "transaction table", tcols, o, dropOrder(transactionDropOrder, *o), n, each)
+	}
+	rows := make([][]string, 0, s.TransactionCount())
+	for i, t := range s.Txns() {
+		if t == nil {
+			return fmt.Errorf("report: session %d: transactions[%d]: %w", s.ID, i, errNilTransaction)
+		}
+		rows = append(rows, cells(tcols, numberedTxn{i + 1, t}, o))
+	}
+	cols, rows := fitTable(tcols, rows, o.Width, dropOrder(transactionDropOrder, *o))
+	return renderTable(ew, cols, rows)
+}
+
+// writeUnsolicited writes the unsolicited-response counters line.
+func writeUnsolicited(ew *errWriter, m map[string]int) {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	b := append(ew.line[:0], "Unsolicited: "...)
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		b = append(append(b, EscapeControl(k)...), '=')
+		b = strconv.AppendInt(b, int64(m[k]), 10)
+	}
+	b = append(b, '\n')
+	ew.line = b
+	ew.Write(b)
 }
 
 // cells computes one row.
@@ -299,7 +331,7 @@ func renderTable[T any](ew *errWriter, cols []column[T], rows [][]string) error 
 	}
 	if !ew.tablewriterOnly {
 		var ok bool
-		if ew.fast, ok = appendFastTable(ew.fast[:0], hs, right, rows); ok {
+		if ew.fast, ew.cw, ok = appendFastTable(ew.fast[:0], ew.cw, hs, right, rows); ok {
 			ew.Write(ew.fast)
 			return ew.err
 		}
@@ -370,6 +402,8 @@ type errWriter struct {
 	err   error
 	table *tablewriter.Table
 	fast  []byte // appendFastTable's buffer
+	cw    []int  // appendFastTable's cell widths
+	line  []byte // writeSessionSection's lines
 	// tablewriterOnly renders every table with tablewriter (tests).
 	tablewriterOnly bool
 }

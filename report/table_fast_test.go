@@ -2,9 +2,11 @@ package report
 
 import (
 	"bytes"
+	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // TestFastTableMatchesTablewriter renders random tables (cells of every
@@ -58,6 +60,55 @@ func TestEscapeTruncateASCIIFastPath(t *testing.T) {
 		}
 		s, max := string(b), rng.IntN(70)-5
 		if got, want := escapeTruncate(s, max), escapeTruncateRunes(s, max); got != want {
+			t.Fatalf("escapeTruncate(%q, %d) = %q, want %q", s, max, got, want)
+		}
+	}
+}
+
+// escapeTruncateSlow is escapeTruncateRunes as it was written first, a
+// token string per rune: the reference for the copying one.
+func escapeTruncateSlow(s string, max int) string {
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		tok := escapeRune(r, s[i])
+		if size == 1 && r == utf8.RuneError {
+			tok = fmt.Sprintf(`\x%02x`, s[i])
+		}
+		i += size
+		tn := utf8.RuneCountInString(tok)
+		if max > 0 {
+			limit := max
+			if i < len(s) {
+				limit = max - 1
+			}
+			if n+tn > limit {
+				b.WriteString(ellipsis)
+				return b.String()
+			}
+		}
+		b.WriteString(tok)
+		n += tn
+	}
+	return b.String()
+}
+
+// TestEscapeTruncateMatchesSlow compares escapeTruncate with the token by
+// token reference on random strings of ASCII, controls, C1 and format
+// characters, wide and combining characters, U+FFFD and invalid bytes, at
+// every limit.
+func TestEscapeTruncateMatchesSlow(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	pieces := []string{"a", "Z", " ", "~", "\x00", "\t", "\r", "\n", "\x1b", "\x7f", "\u0085", "\u009f", "\u00a0", "\u00ad", "é", "日",
+		"\u200b", "\u202e", "\ufeff", "\ufffd", "\xff", "\xc3", "\xe6\x97", "—", "…", "\U0001f600", "\u0301", "\U000e0001"}
+	for range 20000 {
+		var b strings.Builder
+		for range rng.IntN(30) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		s, max := b.String(), rng.IntN(50)-5
+		if got, want := escapeTruncate(s, max), escapeTruncateSlow(s, max); got != want {
 			t.Fatalf("escapeTruncate(%q, %d) = %q, want %q", s, max, got, want)
 		}
 	}
