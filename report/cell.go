@@ -49,6 +49,20 @@ func escapeTruncateRunes(s string, max int) string {
 	b := make([]byte, 0, len(s)+8)
 	n := 0 // runes written so far
 	for i := 0; i < len(s); {
+		lim := len(s) - i
+		if max > 0 {
+			lim = min(lim, max-1-n) // what fits with room for the ellipsis
+		}
+		if lim < 0 {
+			lim = 0
+		}
+		if k := asciiRun(s[i : i+lim]); k > 0 {
+			// Printable ASCII that fits: copied at once.
+			b = append(b, s[i:i+k]...)
+			n += k
+			i += k
+			continue
+		}
 		c := s[i]
 		tok, tn := s[i:i+1], 1
 		size := 1
@@ -91,14 +105,26 @@ func runeEscape(r rune, c byte, size int) (string, bool) {
 	return "", false
 }
 
-// printableASCII reports whether every byte of s is printable ASCII.
-func printableASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] > 0x7e {
-			return false
+// asciiRun is the length of the printable ASCII prefix of s.
+func asciiRun(s string) int {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		// Eight bytes at a time, as plainWidth (here from 0x20).
+		if x := load64(s, i); ((x-0x20*lsb)|(x+lsb)|x)&msb != 0 {
+			break
 		}
 	}
-	return true
+	for ; i < len(s); i++ {
+		if s[i]-0x20 >= 0x5f {
+			return i
+		}
+	}
+	return len(s)
+}
+
+// printableASCII reports whether every byte of s is printable ASCII.
+func printableASCII(s string) bool {
+	return asciiRun(s) == len(s)
 }
 
 // escapeRune returns the visible form of r (first byte c of its encoding).

@@ -104,7 +104,28 @@ func appendRepeat(b []byte, c byte, n int) []byte {
 func plainWidth(s string) (w int, ok bool) {
 	last := byte(0)
 	for i := 0; i < len(s); i++ {
+		for i+8 <= len(s) {
+			// Eight bytes of 0x21-0x7e at a time: a byte below 0x21 sets
+			// its top bit in the difference, 0x7f in the sum, 0x80 and
+			// above on their own (what a byte that matches does to the
+			// bytes above it does not matter: the word goes byte by byte).
+			if x := load64(s, i); ((x-0x21*lsb)|(x+lsb)|x)&msb != 0 {
+				break
+			}
+			i, w, last = i+8, w+8, 'x'
+		}
+		if i >= len(s) {
+			break
+		}
 		c := s[i]
+		if c-0x20 < 0x5f { // printable ASCII, the usual case
+			if c == ' ' && w == 0 {
+				return 0, false // a space at the start (the end: last, below)
+			}
+			last = c
+			w++
+			continue
+		}
 		if c == 0x1b {
 			j := i + 1
 			if j >= len(s) || s[j] != '[' {
@@ -124,14 +145,10 @@ func plainWidth(s string) (w int, ok bool) {
 			w++
 			continue
 		}
-		if c < 0x20 || c > 0x7e || c == ' ' && (w == 0 || i == len(s)-1) {
-			return 0, false
-		}
-		last = c
-		w++
+		return 0, false
 	}
 	if last == ' ' {
-		return 0, false // ends with a space before a colour sequence
+		return 0, false // ends with a space, maybe before a colour sequence
 	}
 	return w, true
 }
