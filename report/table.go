@@ -218,11 +218,11 @@ func renderTable[T any](ew *errWriter, cols []column[T], rows [][]string) error 
 	if ew.err != nil {
 		return ew.err
 	}
-	hs := make([]string, len(cols))
-	right := make([]bool, len(cols))
-	for i, c := range cols {
-		hs[i], right[i] = c.header, c.right
+	hs, right := ew.hs[:0], ew.right[:0]
+	for _, c := range cols {
+		hs, right = append(hs, c.header), append(right, c.right)
 	}
+	ew.hs, ew.right = hs, right
 	if !ew.tablewriterOnly {
 		var ok bool
 		if ew.fast, ew.cw, ok = appendFastTable(ew.fast[:0], ew.cw, hs, right, rows); ok {
@@ -297,6 +297,8 @@ type errWriter struct {
 	table *tablewriter.Table
 	fast  []byte // appendFastTable's buffer
 	cw    []int  // appendFastTable's cell widths
+	hs    []string
+	right []bool // renderTable's headers and alignments
 	line  []byte // writeSessionSection's lines
 	// tablewriterOnly renders every table with tablewriter (tests).
 	tablewriterOnly bool

@@ -1,5 +1,7 @@
 package report
 
+import "slices"
+
 // appendFastTable renders a table exactly as renderTable's tablewriter
 // settings do (StyleASCII borders, one space of padding, no wrapping, the
 // header aligned like its column) when every header and cell is printable
@@ -43,17 +45,21 @@ func appendFastTable(b []byte, cw []int, headers []string, right []bool, rows []
 	}
 	cw = append(cw, cw[:ncol]...)
 	widths := cw[len(cw)-ncol:]
-	for j := ncol; j < len(cw)-ncol; j++ {
-		widths[j%ncol] = max(widths[j%ncol], cw[j])
-	}
-	border := func(b []byte) []byte {
-		b = append(b, '+')
-		for _, w := range widths {
-			b = appendRepeat(b, '-', w+2)
-			b = append(b, '+')
+	for r := ncol; r < len(cw)-ncol; r += ncol {
+		for i, w := range cw[r : r+ncol] {
+			widths[i] = max(widths[i], w)
 		}
-		return append(b, '\n')
 	}
+	// Every line is as long (plus colour sequences and ellipses' extra bytes).
+	b = slices.Grow(b, (len(rows)+4)*(tableWidth(widths)+1))
+	start := len(b)
+	b = append(b, '+')
+	for _, w := range widths {
+		b = appendRepeat(b, '-', w+2)
+		b = append(b, '+')
+	}
+	b = append(b, '\n')
+	border := b[start:len(b):len(b)]
 	line := func(b []byte, cells []string, cw []int) []byte {
 		b = append(b, '|')
 		for i, c := range cells {
@@ -69,13 +75,12 @@ func appendFastTable(b []byte, cw []int, headers []string, right []bool, rows []
 		}
 		return append(b, '\n')
 	}
-	b = border(b)
 	b = line(b, headers, cw)
-	b = border(b)
+	b = append(b, border...)
 	for j, r := range rows {
 		b = line(b, r, cw[(j+1)*ncol:])
 	}
-	return border(b), cw, true
+	return append(b, border...), cw, true
 }
 
 // dashes and spaces are what appendRepeat copies from.
@@ -105,14 +110,17 @@ func plainWidth(s string) (w int, ok bool) {
 	last := byte(0)
 	for i := 0; i < len(s); i++ {
 		for i+8 <= len(s) {
-			// Eight bytes of 0x21-0x7e at a time: a byte below 0x21 sets
-			// its top bit in the difference, 0x7f in the sum, 0x80 and
-			// above on their own (what a byte that matches does to the
-			// bytes above it does not matter: the word goes byte by byte).
-			if x := load64(s, i); ((x-0x21*lsb)|(x+lsb)|x)&msb != 0 {
+			// Eight bytes of printable ASCII at a time: a byte below 0x20
+			// sets its top bit in the difference, 0x7f in the sum, 0x80
+			// and above on their own (what a byte that matches does to
+			// the bytes above it does not matter: the word goes byte by
+			// byte). A space is fine but at the start; at the end, last
+			// says.
+			x := load64(s, i)
+			if ((x-0x20*lsb)|(x+lsb)|x)&msb != 0 || w == 0 && s[i] == ' ' {
 				break
 			}
-			i, w, last = i+8, w+8, 'x'
+			i, w, last = i+8, w+8, s[i+7]
 		}
 		if i >= len(s) {
 			break
