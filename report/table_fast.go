@@ -61,19 +61,31 @@ func appendFastTable(b []byte, cw []int, headers []string, right []bool, rows []
 	b = append(b, '\n')
 	border := b[start:len(b):len(b)]
 	line := func(b []byte, cells []string, cw []int) []byte {
-		b = append(b, '|')
+		b = append(b, '|', ' ')
+		cw, right := cw[:len(cells)], right[:len(cells)]
 		for i, c := range cells {
-			b = append(b, ' ')
+			pad := widths[i] - cw[i]
 			if right[i] {
-				b = appendRepeat(b, ' ', widths[i]-cw[i])
+				if pad <= len(spaces) {
+					b = append(b, spaces[:pad]...)
+				} else {
+					b = appendRepeat(b, ' ', pad)
+				}
 				b = append(b, c...)
-			} else {
-				b = append(b, c...)
-				b = appendRepeat(b, ' ', widths[i]-cw[i])
+				b = append(b, " | "...)
+				continue
 			}
-			b = append(b, ' ', '|')
+			b = append(b, c...)
+			if pad+3 <= len(spaces) {
+				b = append(b, spaces[:pad+1]...) // the padding and the space before |
+				b = append(b, "| "...)
+				continue
+			}
+			b = appendRepeat(b, ' ', pad)
+			b = append(b, " | "...)
 		}
-		return append(b, '\n')
+		b[len(b)-1] = '\n' // "|\n" ends the line, not "| "
+		return b
 	}
 	b = line(b, headers, cw)
 	b = append(b, border...)
