@@ -77,7 +77,10 @@ func (b *spillBuf) writeTo(w io.Writer) error {
 		return b.err
 	}
 	if b.f != nil {
-		if _, err := io.Copy(w, io.NewSectionReader(b.f, 0, b.size)); err != nil {
+		// In pieces of noteBuffer (io.Copy's are 32 KiB): a million
+		// sessions' sections are gigabytes.
+		buf := make([]byte, min(b.size, noteBuffer))
+		if _, err := io.CopyBuffer(w, io.NewSectionReader(b.f, 0, b.size), buf); err != nil {
 			if b.err == nil {
 				b.err = fmt.Errorf("report: %s file: %w", b.what, err)
 			}
