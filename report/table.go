@@ -300,6 +300,8 @@ type errWriter struct {
 	hs    []string
 	right []bool // renderTable's headers and alignments
 	line  []byte // writeSessionSection's lines
+	rows  [][]string
+	cells []string // writeTxnTable's rows and their cells
 	// tablewriterOnly renders every table with tablewriter (tests).
 	tablewriterOnly bool
 }

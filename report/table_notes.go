@@ -33,9 +33,22 @@ func (b *spillBuf) Write(p []byte) (int, error) {
 	if b.err != nil {
 		return 0, b.err
 	}
+	b.room(len(p))
 	b.buf = append(b.buf, p...)
 	b.spill()
 	return len(p), b.err
+}
+
+// room makes room for n more bytes: past 64 KiB the buffer goes straight
+// to its full size (append's growth by a quarter would copy it over and
+// over on the way to noteBuffer).
+func (b *spillBuf) room(n int) {
+	if len(b.buf)+n <= cap(b.buf) || cap(b.buf) < 64<<10 || len(b.buf)+n > noteBuffer+64<<10 {
+		return
+	}
+	nb := make([]byte, len(b.buf), noteBuffer+64<<10)
+	copy(nb, b.buf)
+	b.buf = nb
 }
 
 // spill moves what memory holds to the file once it is noteBuffer bytes.
@@ -114,6 +127,7 @@ func (n *noteSink) add(id int, notes []string) {
 		return
 	}
 	for _, l := range notes {
+		n.room(len("  session 1234567890 \n") + len(l))
 		n.buf = append(n.buf, "  session "...)
 		n.buf = strconv.AppendInt(n.buf, int64(id), 10)
 		n.buf = append(n.buf, ' ')

@@ -70,6 +70,9 @@ func writeSessionSection(ew *errWriter, s *Session, notes []string, tcols []colu
 
 // writeTxnTable writes the transaction table of s, which has some.
 func writeTxnTable(ew *errWriter, s *Session, tcols []column[numberedTxn], o *TableOptions) error {
+	if len(tcols) == 0 {
+		return nil
+	}
 	if n := s.TransactionCount(); n > summaryChunk {
 		// A long session: its table in pieces, never whole in memory.
 		each := func(f func(numberedTxn) error) error {
@@ -85,15 +88,25 @@ func writeTxnTable(ew *errWriter, s *Session, tcols []column[numberedTxn], o *Ta
 		}
 		return writePieces(ew, "transaction table", tcols, o, dropOrder(transactionDropOrder, *o), n, each)
 	}
-	rows := make([][]string, 0, s.TransactionCount())
+	// The rows live only until rendered: their cells and row slices are
+	// ew's, reused from one session to the next.
+	rows, arena := ew.rows[:0], ew.cells[:0]
 	for i, t := range s.Txns() {
 		if t == nil {
 			return fmt.Errorf("report: session %d: transactions[%d]: %w", s.ID, i, errNilTransaction)
 		}
-		rows = append(rows, cells(tcols, numberedTxn{i + 1, t}, o))
+		for _, c := range tcols {
+			arena = append(arena, c.cell(numberedTxn{i + 1, t}, o))
+		}
 	}
+	for j := 0; j+len(tcols) <= len(arena); j += len(tcols) {
+		rows = append(rows, arena[j:j+len(tcols):j+len(tcols)])
+	}
+	ew.rows, ew.cells = rows, arena
 	cols, rows := fitTable(tcols, rows, o.Width, dropOrder(transactionDropOrder, *o))
-	return renderTable(ew, cols, rows)
+	err := renderTable(ew, cols, rows)
+	clear(arena) // keeps no cell alive
+	return err
 }
 
 // writeUnsolicited writes the unsolicited-response counters line.
