@@ -31,6 +31,12 @@ type TableOptions struct {
 	// unless Columns chooses them, the least useful columns are dropped
 	// first (see sessionDropOrder), then long cells are cut with "…".
 	Width int
+
+	// counts, set by WriteTable's pass while it makes a session's row,
+	// holds that session's transactions counted by status once for the
+	// five count columns (a long session's spilled transactions are read
+	// back from their file on every pass over them).
+	counts *statusCounts
 }
 
 // TimeLayout is how the table renderer writes timestamps: RFC 3339, UTC, milliseconds.
@@ -467,12 +473,64 @@ func uniqueMailboxes(s *Session) []string {
 	return out
 }
 
-// countCell counts the transactions of s with status st ("" for never completed).
-func countCell(s *Session, st Status, o *TableOptions) string {
-	n := 0
+// statusCounts are the transactions of one session by status.
+type statusCounts struct {
+	s                      *Session
+	ok, no, bad, bye, none int
+}
+
+// countStatuses counts the transactions of s by status in one pass.
+func countStatuses(s *Session) *statusCounts {
+	c := &statusCounts{s: s}
 	for _, t := range s.Txns() {
-		if t != nil && t.Status == st {
-			n++
+		if t == nil {
+			continue
+		}
+		switch t.Status {
+		case "OK":
+			c.ok++
+		case "NO":
+			c.no++
+		case "BAD":
+			c.bad++
+		case "BYE":
+			c.bye++
+		case "":
+			c.none++
+		}
+	}
+	return c
+}
+
+// of returns the count of status st, ok false for a status not counted.
+func (c *statusCounts) of(st Status) (int, bool) {
+	switch st {
+	case "OK":
+		return c.ok, true
+	case "NO":
+		return c.no, true
+	case "BAD":
+		return c.bad, true
+	case "BYE":
+		return c.bye, true
+	case "":
+		return c.none, true
+	}
+	return 0, false
+}
+
+// countCell counts the transactions of s with status st ("" for never
+// completed), from o.counts when it holds s.
+func countCell(s *Session, st Status, o *TableOptions) string {
+	n, ok := 0, false
+	if c := o.counts; c != nil && c.s == s {
+		n, ok = c.of(st)
+	}
+	if !ok {
+		for _, t := range s.Txns() {
+			if t != nil && t.Status == st {
+				n++
+			}
 		}
 	}
 	c := strconv.Itoa(n)

@@ -25,6 +25,7 @@ type tablePass struct {
 	scols    []column[*Session]
 	tcols    []column[numberedTxn]
 	sections bool // per-session sections wanted (not TableOptions.Summary)
+	counted  bool // more than one count column: transactions counted once (statusCounts)
 
 	small bool       // at most summaryChunk sessions: rows held as they are
 	rows  [][]string // small
@@ -48,6 +49,13 @@ type tablePass struct {
 func newTablePass(ew *errWriter, r *Report, scols []column[*Session], tcols []column[numberedTxn], sections bool, o *TableOptions) *tablePass {
 	p := &tablePass{o: o, scols: scols, tcols: tcols, sections: sections, small: r.sessionCount() <= summaryChunk}
 	p.spill.what, p.notes.what, p.secs.what = "table rows", "notes", "sections"
+	n := 0
+	for _, c := range scols {
+		if slices.Contains([]string{"ok", "no", "bad", "bye", "incomplete"}, c.key) {
+			n++
+		}
+	}
+	p.counted = n > 1
 	p.sew = &errWriter{w: &p.secs, tablewriterOnly: ew.tablewriterOnly}
 	if p.small {
 		p.rows = make([][]string, 0, r.sessionCount())
@@ -69,7 +77,11 @@ func (p *tablePass) session(_ int, s *Session) error {
 		notes = sessionNotes(s)
 	}
 	if len(p.scols) > 0 {
+		if p.counted {
+			p.o.counts = countStatuses(s)
+		}
 		p.addRow(cells(p.scols, s, p.o))
+		p.o.counts = nil
 		p.notes.add(s.ID, notes)
 	}
 	if p.sections {
