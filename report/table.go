@@ -187,7 +187,7 @@ func WriteTable(w io.Writer, r *Report, opts TableOptions) error {
 		return p.sew.err
 	}
 	if len(scols) > 0 {
-		if err := p.writeSummary(ew); err != nil {
+		if err := p.rows.write(ew); err != nil {
 			return err
 		}
 		if err := p.notes.writeTo(ew); err != nil {

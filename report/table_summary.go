@@ -20,45 +20,22 @@ import (
 const summaryChunk = 2048
 
 // writePieces writes the table of the total values that each yields, in
-// pieces of summaryChunk rows (see summaryChunk), reading them twice
-// (three times when it must be fitted to a width: once for the widths,
-// once for the widest cells, once to render). name names the table in
-// errors.
+// pieces of summaryChunk rows (see summaryChunk), reading them once: the
+// rows wait in a rowStore. name names the table in errors.
 func writePieces[T any](ew *errWriter, name string, cols []column[T], o *TableOptions, drop []string, total int, each func(func(T) error) error) error {
-	plan := planFit(cols, nil, 0, nil) // keeps everything
-	if o.Width > 0 {
-		widths := make([]int, len(cols))
-		for i, c := range cols {
-			widths[i] = visibleWidth(c.header)
-		}
-		err := each(func(v T) error {
-			for i, c := range cells(cols, v, o) {
-				widths[i] = max(widths[i], visibleWidth(c))
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		plan = planFit(cols, widths, o.Width, drop)
-	}
-	ensureTable(ew) // sets tablewriter's width mode before measuring
-	widest := make([]string, len(plan.cols))
-	wide := make([]int, len(plan.cols))
+	rs := newRowStore(ew, name, cols, o, drop, max(total, summaryChunk+1)) // in pieces, whatever total says
+	defer rs.release()
 	err := each(func(v T) error {
-		for i, c := range plan.apply(cells(cols, v, o)) {
-			if w := cellWidth(c); w > wide[i] {
-				widest[i], wide[i] = c, w
-			}
-		}
+		rs.add(cells(cols, v, o))
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	return renderPieces(ew, name, plan.cols, widest, total, func(f func([]string) error) error {
-		return each(func(v T) error { return f(plan.apply(cells(cols, v, o))) })
-	})
+	if rs.n != total {
+		return fmt.Errorf("report: %s: %d rows read of %d", name, rs.n, total)
+	}
+	return rs.write(ew)
 }
 
 // renderPieces writes the table of the total rows that each yields, whose
