@@ -479,9 +479,9 @@ type statusCounts struct {
 	ok, no, bad, bye, none int
 }
 
-// countStatuses counts the transactions of s by status in one pass.
-func countStatuses(s *Session) *statusCounts {
-	c := &statusCounts{s: s}
+// countStatuses counts the transactions of s by status in one pass, into c.
+func countStatuses(c *statusCounts, s *Session) *statusCounts {
+	*c = statusCounts{s: s}
 	for _, t := range s.Txns() {
 		if t == nil {
 			continue

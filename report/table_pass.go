@@ -16,6 +16,7 @@ type tablePass struct {
 	tcols    []column[numberedTxn]
 	sections bool // per-session sections wanted (not TableOptions.Summary)
 	counted  bool // more than one count column: transactions counted once (statusCounts)
+	cnt      statusCounts
 
 	rows *rowStore[*Session] // the summary rows
 
@@ -50,10 +51,10 @@ func (p *tablePass) session(_ int, s *Session) error {
 	}
 	if len(p.scols) > 0 {
 		if p.counted {
-			p.o.counts = countStatuses(s)
+			p.o.counts = countStatuses(&p.cnt, s)
 		}
 		p.rows.add(cells(p.scols, s, p.o))
-		p.o.counts = nil
+		p.o.counts, p.cnt.s = nil, nil
 		p.notes.add(s.ID, notes)
 	}
 	if p.sections {
