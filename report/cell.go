@@ -2,7 +2,6 @@ package report
 
 import (
 	"fmt"
-	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -42,18 +41,41 @@ func escapeTruncate(s string, max int) string {
 	return escapeTruncateRunes(s, max)
 }
 
-// escapeTruncateRunes is escapeTruncate rune by rune (any string).
+// escapeTruncateRunes is escapeTruncate rune by rune (any string). A
+// printable ASCII byte, or a rune that needs no escape, is copied from s
+// as it is (the same bytes as its encoding: it is valid UTF-8); only
+// escapes are built (escapeRune).
 func escapeTruncateRunes(s string, max int) string {
-	var b strings.Builder
+	b := make([]byte, 0, len(s)+8)
 	n := 0 // runes written so far
 	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		tok := escapeRune(r, s[i])
-		if size == 1 && r == utf8.RuneError {
-			tok = fmt.Sprintf(`\x%02x`, s[i])
+		lim := len(s) - i
+		if max > 0 {
+			lim = min(lim, max-1-n) // what fits with room for the ellipsis
+		}
+		if lim < 0 {
+			lim = 0
+		}
+		if k := asciiRun(s[i : i+lim]); k > 0 {
+			// Printable ASCII that fits: copied at once.
+			b = append(b, s[i:i+k]...)
+			n += k
+			i += k
+			continue
+		}
+		c := s[i]
+		tok, tn := s[i:i+1], 1
+		size := 1
+		if c < 0x20 || c >= 0x7f {
+			var r rune
+			r, size = utf8.DecodeRuneInString(s[i:])
+			if e, ok := runeEscape(r, c, size); ok {
+				tok, tn = e, utf8.RuneCountInString(e)
+			} else {
+				tok = s[i : i+size]
+			}
 		}
 		i += size
-		tn := utf8.RuneCountInString(tok)
 		if max > 0 {
 			rest := i < len(s)
 			// Leave room for the ellipsis unless this token ends the string.
@@ -62,24 +84,47 @@ func escapeTruncateRunes(s string, max int) string {
 				limit = max - 1
 			}
 			if n+tn > limit {
-				b.WriteString(ellipsis)
-				return b.String()
+				return string(append(b, ellipsis...))
 			}
 		}
-		b.WriteString(tok)
+		b = append(b, tok...)
 		n += tn
 	}
-	return b.String()
+	return string(b)
+}
+
+// runeEscape returns the escape of r (first byte c, encoded in size
+// bytes of the input), ok false when r is shown as it is.
+func runeEscape(r rune, c byte, size int) (string, bool) {
+	if size == 1 && r == utf8.RuneError {
+		return fmt.Sprintf(`\x%02x`, c), true
+	}
+	if r < 0x20 || r == 0x7f || r >= 0x80 && r <= 0x9f || r == utf8.RuneError || r >= 0x80 && unicode.Is(unicode.Cf, r) {
+		return escapeRune(r, c), true
+	}
+	return "", false
+}
+
+// asciiRun is the length of the printable ASCII prefix of s.
+func asciiRun(s string) int {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		// Eight bytes at a time, as plainWidth (here from 0x20).
+		if x := load64(s, i); ((x-0x20*lsb)|(x+lsb)|x)&msb != 0 {
+			break
+		}
+	}
+	for ; i < len(s); i++ {
+		if s[i]-0x20 >= 0x5f {
+			return i
+		}
+	}
+	return len(s)
 }
 
 // printableASCII reports whether every byte of s is printable ASCII.
 func printableASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] > 0x7e {
-			return false
-		}
-	}
-	return true
+	return asciiRun(s) == len(s)
 }
 
 // escapeRune returns the visible form of r (first byte c of its encoding).

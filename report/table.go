@@ -31,6 +31,12 @@ type TableOptions struct {
 	// unless Columns chooses them, the least useful columns are dropped
 	// first (see sessionDropOrder), then long cells are cut with "…".
 	Width int
+
+	// counts, set by WriteTable's pass while it makes a session's row,
+	// holds that session's transactions counted by status once for the
+	// five count columns (a long session's spilled transactions are read
+	// back from their file on every pass over them).
+	counts *statusCounts
 }
 
 // TimeLayout is how the table renderer writes timestamps: RFC 3339, UTC, milliseconds.
@@ -172,19 +178,24 @@ func WriteTable(w io.Writer, r *Report, opts TableOptions) error {
 	}
 	ew := &errWriter{w: w}
 	scols := tlsColumnIfUsed(pickColumns(sessionColumns, opts.Columns), r, opts)
+	p := newTablePass(ew, r, scols, pickColumns(transactionColumns, opts.Columns), !opts.Summary, &opts)
+	defer p.release()
+	if err := r.eachSession(p.session); err != nil {
+		return err
+	}
+	if p.sew.err != nil {
+		return p.sew.err
+	}
 	if len(scols) > 0 {
-		var notes noteSink
-		if err := writeSummaryTable(ew, r, scols, &opts, notes.add); err != nil {
+		if err := p.rows.write(ew); err != nil {
 			return err
 		}
-		if err := notes.writeTo(ew); err != nil {
+		if err := p.notes.writeTo(ew); err != nil {
 			return err
 		}
 	}
 	if !opts.Summary {
-		tcols := pickColumns(transactionColumns, opts.Columns)
-		err := r.eachSession(func(_ int, s *Session) error { return writeSessionSection(ew, s, tcols, &opts) })
-		if err != nil {
+		if err := p.secs.writeTo(ew); err != nil {
 			return err
 		}
 	}
@@ -197,85 +208,6 @@ func dropOrder(order []string, o TableOptions) []string {
 		return nil
 	}
 	return order
-}
-
-// writeSessionSection writes the header line, transaction table, anomalies
-// and unsolicited counters of one session.
-func writeSessionSection(ew *errWriter, s *Session, tcols []column[numberedTxn], o *TableOptions) error {
-	ew.printf("\nSession %d: %s -> %s  %s", s.ID, EscapeControl(s.Client), EscapeControl(s.Server), dialectLabel(s))
-	if s.User != "" {
-		ew.printf("  user=%s", EscapeControl(s.User))
-	}
-	if f := sessionFlags(s); len(f) > 0 {
-		ew.printf("  %s", strings.Join(f, ","))
-	}
-	ew.printf("\n")
-	for _, l := range sessionNotes(s) {
-		ew.printf("  %s\n", l)
-	}
-	if len(tcols) > 0 {
-		if s.TransactionCount() == 0 {
-			ew.printf("  (no transactions)\n")
-		} else if n := s.TransactionCount(); n > summaryChunk {
-			// A long session: its table in pieces, never whole in memory.
-			each := func(f func(numberedTxn) error) error {
-				for i, t := range s.Txns() {
-					if t == nil {
-						return fmt.Errorf("report: session %d: transactions[%d]: %w", s.ID, i, errNilTransaction)
-					}
-					if err := f(numberedTxn{i + 1, t}); err != nil {
-						return err
-					}
-				}
-				return s.TxnErr()
-			}
-			if err := writePieces(ew, "transaction table", tcols, o, dropOrder(transactionDropOrder, *o), n, each, nil); err != nil {
-				return err
-			}
-		} else {
-			rows := make([][]string, 0, s.TransactionCount())
-			for i, t := range s.Txns() {
-				if t == nil {
-					return fmt.Errorf("report: session %d: transactions[%d]: %w", s.ID, i, errNilTransaction)
-				}
-				rows = append(rows, cells(tcols, numberedTxn{i + 1, t}, o))
-			}
-			cols, rows := fitTable(tcols, rows, o.Width, dropOrder(transactionDropOrder, *o))
-			if err := renderTable(ew, cols, rows); err != nil {
-				return err
-			}
-		}
-	}
-	if len(s.Anomalies) > 0 {
-		ew.printf("Anomalies:\n")
-		acols := []column[Anomaly]{
-			{"time", "TIME", false, func(a Anomaly, _ *TableOptions) string { return fmtTime(a.Time) }},
-			{"kind", "KIND", false, func(a Anomaly, _ *TableOptions) string { return EscapeControl(string(a.Kind)) }},
-			{"tag", "TAG", false, func(a Anomaly, _ *TableOptions) string { return escapeTruncate(a.Tag, MaxArgsWidth) }},
-			{"detail", "DETAIL", false, func(a Anomaly, _ *TableOptions) string { return escapeTruncate(a.Detail, 2*MaxTextWidth) }},
-		}
-		rows := make([][]string, len(s.Anomalies))
-		for i, a := range s.Anomalies {
-			rows[i] = cells(acols, a, o)
-		}
-		acols, rows = fitTable(acols, rows, o.Width, nil)
-		if err := renderTable(ew, acols, rows); err != nil {
-			return err
-		}
-	}
-	if len(s.Unsolicited) > 0 {
-		keys := make([]string, 0, len(s.Unsolicited))
-		for k := range s.Unsolicited {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		parts := make([]string, len(keys))
-		for i, k := range keys {
-			parts[i] = fmt.Sprintf("%s=%d", EscapeControl(k), s.Unsolicited[k])
-		}
-		ew.printf("Unsolicited: %s\n", strings.Join(parts, " "))
-	}
-	return ew.err
 }
 
 // cells computes one row.
@@ -292,14 +224,14 @@ func renderTable[T any](ew *errWriter, cols []column[T], rows [][]string) error 
 	if ew.err != nil {
 		return ew.err
 	}
-	hs := make([]string, len(cols))
-	right := make([]bool, len(cols))
-	for i, c := range cols {
-		hs[i], right[i] = c.header, c.right
+	hs, right := ew.hs[:0], ew.right[:0]
+	for _, c := range cols {
+		hs, right = append(hs, c.header), append(right, c.right)
 	}
+	ew.hs, ew.right = hs, right
 	if !ew.tablewriterOnly {
 		var ok bool
-		if ew.fast, ok = appendFastTable(ew.fast[:0], hs, right, rows); ok {
+		if ew.fast, ew.cw, ok = appendFastTable(ew.fast[:0], ew.cw, hs, right, rows); ok {
 			ew.Write(ew.fast)
 			return ew.err
 		}
@@ -370,6 +302,12 @@ type errWriter struct {
 	err   error
 	table *tablewriter.Table
 	fast  []byte // appendFastTable's buffer
+	cw    []int  // appendFastTable's cell widths
+	hs    []string
+	right []bool // renderTable's headers and alignments
+	line  []byte // writeSessionSection's lines
+	rows  [][]string
+	cells []string // writeTxnTable's rows and their cells
 	// tablewriterOnly renders every table with tablewriter (tests).
 	tablewriterOnly bool
 }
@@ -396,7 +334,31 @@ func fmtTime(t Time) string {
 	if t.IsZero() {
 		return "-"
 	}
-	return t.UTC().Format(TimeLayout)
+	u := t.UTC()
+	y, mo, d := u.Date()
+	if y < 0 || y > 9999 {
+		return u.Format(TimeLayout)
+	}
+	h, mi, sec := u.Clock()
+	b := make([]byte, 0, len("2006-01-02T15:04:05.000Z"))
+	b = appendDigits(b, y, 4)
+	b = appendDigits(append(b, '-'), int(mo), 2)
+	b = appendDigits(append(b, '-'), d, 2)
+	b = appendDigits(append(b, 'T'), h, 2)
+	b = appendDigits(append(b, ':'), mi, 2)
+	b = appendDigits(append(b, ':'), sec, 2)
+	b = appendDigits(append(b, '.'), u.Nanosecond()/1e6, 3) // cut, as Format does
+	return string(append(b, 'Z'))
+}
+
+// appendDigits appends the n (at most 4) low decimal digits of v (0 <= v), zero-padded.
+func appendDigits(b []byte, v, n int) []byte {
+	var d [4]byte
+	for i := n - 1; i >= 0; i-- {
+		d[i] = byte('0' + v%10)
+		v /= 10
+	}
+	return append(b, d[:n]...)
 }
 
 // fmtDuration writes end-start rounded to the millisecond, or "-" when either is unknown.
@@ -511,12 +473,64 @@ func uniqueMailboxes(s *Session) []string {
 	return out
 }
 
-// countCell counts the transactions of s with status st ("" for never completed).
-func countCell(s *Session, st Status, o *TableOptions) string {
-	n := 0
+// statusCounts are the transactions of one session by status.
+type statusCounts struct {
+	s                      *Session
+	ok, no, bad, bye, none int
+}
+
+// countStatuses counts the transactions of s by status in one pass, into c.
+func countStatuses(c *statusCounts, s *Session) *statusCounts {
+	*c = statusCounts{s: s}
 	for _, t := range s.Txns() {
-		if t != nil && t.Status == st {
-			n++
+		if t == nil {
+			continue
+		}
+		switch t.Status {
+		case "OK":
+			c.ok++
+		case "NO":
+			c.no++
+		case "BAD":
+			c.bad++
+		case "BYE":
+			c.bye++
+		case "":
+			c.none++
+		}
+	}
+	return c
+}
+
+// of returns the count of status st, ok false for a status not counted.
+func (c *statusCounts) of(st Status) (int, bool) {
+	switch st {
+	case "OK":
+		return c.ok, true
+	case "NO":
+		return c.no, true
+	case "BAD":
+		return c.bad, true
+	case "BYE":
+		return c.bye, true
+	case "":
+		return c.none, true
+	}
+	return 0, false
+}
+
+// countCell counts the transactions of s with status st ("" for never
+// completed), from o.counts when it holds s.
+func countCell(s *Session, st Status, o *TableOptions) string {
+	n, ok := 0, false
+	if c := o.counts; c != nil && c.s == s {
+		n, ok = c.of(st)
+	}
+	if !ok {
+		for _, t := range s.Txns() {
+			if t != nil && t.Status == st {
+				n++
+			}
 		}
 	}
 	c := strconv.Itoa(n)

@@ -148,8 +148,12 @@ func planFit[T any](cols []column[T], w []int, width int, drop []string) fitPlan
 	return p
 }
 
-// apply returns the row narrowed by the plan (r itself is not modified).
+// apply returns the row narrowed by the plan (r itself is not modified;
+// it is returned as it is when the plan keeps every column uncut).
 func (p fitPlan[T]) apply(r []string) []string {
+	if p.whole() && len(r) == len(p.keep) {
+		return r
+	}
 	out := make([]string, len(p.keep))
 	for i, k := range p.keep {
 		out[i] = r[k]
@@ -158,4 +162,14 @@ func (p fitPlan[T]) apply(r []string) []string {
 		}
 	}
 	return out
+}
+
+// whole reports whether the plan keeps every column of its table, uncut.
+func (p fitPlan[T]) whole() bool {
+	for i, k := range p.keep {
+		if k != i || p.cut[i] > 0 {
+			return false
+		}
+	}
+	return true
 }

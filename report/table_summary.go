@@ -3,88 +3,47 @@ package report
 import (
 	"bytes"
 	"fmt"
-
-	"github.com/olekukonko/tablewriter/pkg/twwidth"
 )
 
-// summaryChunk is how many rows of the session summary table are laid out
-// at a time. The table of a large report is rendered in pieces of this
-// many rows, so that memory holds one piece, not a row per session.
-const summaryChunk = 2048
-
-// writeSummaryTable writes the session summary table of r with columns
-// cols, and calls each with every session in order during its last pass. A table of at most summaryChunk rows is one tablewriter table.
-// A larger one is read from r twice (three times when it must be fitted to
-// a width: once for the widths, once for the widest cells, once to render)
-// and rendered in pieces that each carry, as an extra first row, the
+// summaryChunk is how many rows of a large table are laid out at a time.
+// The session summary of a large report (tablePass) and the transaction
+// table of a long session are rendered in pieces of this many rows, so
+// that memory holds one piece, not a row per session or transaction.
+//
+// A table in pieces: every piece carries, as an extra first row, the
 // widest cell of every column: tablewriter then gives each piece the
 // column widths of the whole table (a column is as wide as its widest
 // line; cells hold no newline, EscapeControl escapes them), and the
 // pieces, without their headers, extra row and closing borders, are the
 // whole table byte for byte. Every piece's borders are checked against the
 // first's: a difference is an error, never a silently different table.
-func writeSummaryTable(ew *errWriter, r *Report, cols []column[*Session], o *TableOptions, each func(*Session)) error {
-	if r.sessionCount() <= summaryChunk {
-		rows := make([][]string, 0, r.sessionCount())
-		err := r.eachSession(func(_ int, s *Session) error {
-			rows = append(rows, cells(cols, s, o))
-			each(s)
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		cols, rows = fitTable(cols, rows, o.Width, dropOrder(sessionDropOrder, *o))
-		return renderTable(ew, cols, rows)
-	}
-	each2 := func(f func(*Session) error) error {
-		return r.eachSession(func(_ int, s *Session) error { return f(s) })
-	}
-	return writePieces(ew, "session table", cols, o, dropOrder(sessionDropOrder, *o), r.sessionCount(), each2, each)
-}
+const summaryChunk = 2048
 
 // writePieces writes the table of the total values that each yields, in
-// pieces of summaryChunk rows, as writeSummaryTable describes; last is
-// called with every value during the last pass. name names the table in
-// errors.
-func writePieces[T any](ew *errWriter, name string, cols []column[T], o *TableOptions, drop []string, total int, each func(func(T) error) error, last func(T)) error {
-	plan := planFit(cols, nil, 0, nil) // keeps everything
-	if o.Width > 0 {
-		widths := make([]int, len(cols))
-		for i, c := range cols {
-			widths[i] = visibleWidth(c.header)
-		}
-		err := each(func(v T) error {
-			for i, c := range cells(cols, v, o) {
-				widths[i] = max(widths[i], visibleWidth(c))
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		plan = planFit(cols, widths, o.Width, drop)
-	}
-	ensureTable(ew) // sets tablewriter's width mode before measuring
-	widest := make([]string, len(plan.cols))
-	wide := make([]int, len(plan.cols))
+// pieces of summaryChunk rows (see summaryChunk), reading them once: the
+// rows wait in a rowStore. name names the table in errors.
+func writePieces[T any](ew *errWriter, name string, cols []column[T], o *TableOptions, drop []string, total int, each func(func(T) error) error) error {
+	rs := newRowStore(ew, name, cols, o, drop, max(total, summaryChunk+1)) // in pieces, whatever total says
+	defer rs.release()
 	err := each(func(v T) error {
-		for i, c := range plan.apply(cells(cols, v, o)) {
-			if w := twwidth.Width(c); w > wide[i] {
-				widest[i], wide[i] = c, w
-			}
-		}
+		rs.add(cells(cols, v, o))
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	pw := pieceWriter[T]{ew: ew, name: name, widest: widest, cols: plan.cols, total: total}
-	err = each(func(v T) error {
-		pw.rows = append(pw.rows, plan.apply(cells(cols, v, o)))
-		if last != nil {
-			last(v)
-		}
+	if rs.n != total {
+		return fmt.Errorf("report: %s: %d rows read of %d", name, rs.n, total)
+	}
+	return rs.write(ew)
+}
+
+// renderPieces writes the table of the total rows that each yields, whose
+// widest cells are widest, in pieces of summaryChunk rows.
+func renderPieces[T any](ew *errWriter, name string, cols []column[T], widest []string, total int, each func(func([]string) error) error) error {
+	pw := pieceWriter[T]{ew: ew, name: name, widest: widest, cols: cols, total: total}
+	err := each(func(row []string) error {
+		pw.rows = append(pw.rows, row)
 		if len(pw.rows) == summaryChunk {
 			return pw.flush()
 		}

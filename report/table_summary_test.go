@@ -59,7 +59,7 @@ func TestNoteSinkSpills(t *testing.T) {
 	var want strings.Builder
 	for i := range 3 * noteBuffer / 30 {
 		s := &Session{ID: i + 1, Access: "READ-WRITE", AuthMechanism: "PLAIN"}
-		n.add(s)
+		n.add(s.ID, sessionNotes(s))
 		for _, l := range sessionNotes(s) {
 			want.WriteString("  session " + strconv.Itoa(i+1) + " " + l + "\n")
 		}
