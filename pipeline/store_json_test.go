@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bytes"
+	"io"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -140,5 +141,36 @@ func TestSessionStoreAsync(t *testing.T) {
 		if a.Len() < 1000 || !bytes.Equal(a.Bytes(), b.Bytes()) || async.Len() != sync.Len() {
 			t.Fatalf("budget %d: async store differs (%d vs %d bytes, %d vs %d sessions)", budget, b.Len(), a.Len(), async.Len(), sync.Len())
 		}
+	}
+}
+
+// TestSessionStoreAsyncFileError checks that a spill file that fails under
+// an asynchronous store of renderings makes the store fail, at a later Add
+// or when it is read, and never loses the error or hangs.
+func TestSessionStoreAsyncFileError(t *testing.T) {
+	rep := collect(t, secretshapes.Variants()[:40], func(secretshapes.Conv) []damage { return []damage{{at: -1}} }, dissect.Options{})
+	st, err := NewSessionStore(true, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	st.RenderJSON()
+	st.budget = 0
+	st.Async()
+	st.f.Close() // the file goes away under the store
+	var addErr error
+	for round := 0; round < 20 && addErr == nil; round++ {
+		for i, s := range rep.Sessions {
+			if addErr = st.Add(st.Position(uint64(round*len(rep.Sessions)+i), s), s, true); addErr != nil {
+				break
+			}
+		}
+	}
+	readErr := st.EachJSON(func(int, io.Reader) error { return nil })
+	if readErr == nil || !strings.Contains(readErr.Error(), "spill file") {
+		t.Errorf("EachJSON after the file failed: %v (Add: %v)", readErr, addErr)
+	}
+	if addErr != nil && !strings.Contains(addErr.Error(), "spill file") {
+		t.Errorf("Add after the file failed: %v", addErr)
 	}
 }
