@@ -84,7 +84,7 @@ func (e *codecEncoder) session(s *Session) {
 	e.varint(s.ServerBytes)
 	e.varint(int64(s.Gaps))
 	e.varint(s.GapBytes)
-	e.mapStringInt(s.Unsolicited)
+	encodeCountMap(e, s.Unsolicited)
 	if s.MailboxView != nil {
 		e.mailboxView(s.MailboxView)
 	}
@@ -142,7 +142,7 @@ func (d *codecDecoder) session(s *Session) {
 	s.ServerBytes = d.varint()
 	s.Gaps = d.int()
 	s.GapBytes = d.varint()
-	s.Unsolicited = d.mapStringInt()
+	s.Unsolicited = decodeCountMap[int](d)
 	if f&sessHasView != 0 {
 		s.MailboxView = d.mailboxView()
 	}
@@ -358,8 +358,9 @@ func (d *codecDecoder) mapStringString() map[string]string {
 	return m
 }
 
-// mapStringInt appends m: length+1 (0: nil), then key, value pairs.
-func (e *codecEncoder) mapStringInt(m map[string]int) {
+// encodeCountMap appends m (Unsolicited, Result.Status): length+1 (0:
+// nil), then key, value pairs.
+func encodeCountMap[V int | int64](e *codecEncoder, m map[string]V) {
 	if m == nil {
 		e.b = append(e.b, 0)
 		return
@@ -371,16 +372,16 @@ func (e *codecEncoder) mapStringInt(m map[string]int) {
 	}
 }
 
-// mapStringInt reads what codecEncoder.mapStringInt writes.
-func (d *codecDecoder) mapStringInt() map[string]int {
+// decodeCountMap reads what encodeCountMap writes.
+func decodeCountMap[V int | int64](d *codecDecoder) map[string]V {
 	n, ok := d.length()
 	if !ok {
 		return nil
 	}
-	m := make(map[string]int, n)
+	m := make(map[string]V, n)
 	for range n {
 		k := d.string()
-		m[k] = d.int()
+		m[k] = V(d.varint())
 	}
 	return m
 }

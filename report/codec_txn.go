@@ -140,7 +140,7 @@ func (e *codecEncoder) result(r *Result) {
 	e.strings(r.PermanentFlags)
 	e.string(r.UIDs)
 	e.varint(r.BodyBytes)
-	e.mapStringInt64(r.Status)
+	encodeCountMap(e, r.Status)
 	e.string(r.SourceUIDs)
 	e.string(r.DestUIDs)
 	e.strings(r.Enabled)
@@ -172,36 +172,9 @@ func (d *codecDecoder) result() *Result {
 	r.PermanentFlags = d.strings()
 	r.UIDs = d.string()
 	r.BodyBytes = d.varint()
-	r.Status = d.mapStringInt64()
+	r.Status = decodeCountMap[int64](d)
 	r.SourceUIDs = d.string()
 	r.DestUIDs = d.string()
 	r.Enabled = d.strings()
 	return r
-}
-
-// mapStringInt64 appends m: length+1 (0: nil), then key, value pairs.
-func (e *codecEncoder) mapStringInt64(m map[string]int64) {
-	if m == nil {
-		e.b = append(e.b, 0)
-		return
-	}
-	e.uvarint(uint64(len(m)) + 1)
-	for k, v := range m {
-		e.string(k)
-		e.varint(v)
-	}
-}
-
-// mapStringInt64 reads what codecEncoder.mapStringInt64 writes.
-func (d *codecDecoder) mapStringInt64() map[string]int64 {
-	n, ok := d.length()
-	if !ok {
-		return nil
-	}
-	m := make(map[string]int64, n)
-	for range n {
-		k := d.string()
-		m[k] = d.varint()
-	}
-	return m
 }

@@ -38,8 +38,8 @@ func newKeeper(cfg readConfig, format string, byStart bool) (*keeper, error) {
 	if k.store, err = pipeline.NewSessionStore(k.spill, byStart); err != nil {
 		return nil, err
 	}
-	if format == "json" && !cfg.statsOnly {
-		k.store.RenderJSON() // rendered once as each ends, copied at the end
+	if format == "json" {
+		k.store.RenderJSON() // rendered once as each ends, copied at the end (no-op without a file)
 	}
 	k.store.Async() // kept beside the dissection
 	return k, nil
