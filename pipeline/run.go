@@ -82,6 +82,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		res, err = runLive(ctx, cfg, f)
 	} else {
 		ropts := cfg.Reassembly
+		// A dissector is much code: the workers call it in batches
+		// (reassembly/batch.go); the counting floor is called at once.
+		ropts.BatchDelivery = col != nil
 		if cfg.Progress != nil {
 			ropts.Progress = func(n int64) {
 				var conns int64

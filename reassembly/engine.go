@@ -146,7 +146,9 @@ func (e *Engine) deliverTCP(ci gopacket.CaptureInfo, data []byte, idx uint64, bl
 	}
 	e.stats.IMAPPackets++
 	if e.inline != nil {
-		e.inline.assemble(e.dec, ci.Timestamp, idx)
+		// A record in a read block stays valid until the reader lets go of
+		// the block, which settles the batch first (readBlocks).
+		e.inline.assemble(e.dec, ci.Timestamp, idx, blk != nil)
 		return
 	}
 	h := flowHash(e.dec.netFlow.Src().Raw(), e.dec.netFlow.Dst().Raw(), sp, dp)
@@ -270,6 +272,10 @@ func (e *Engine) readBlocks(ctx context.Context, name string, src *source) error
 	var onSwitch func(*block)
 	if e.workers != nil {
 		onSwitch = e.workers.sendBlock
+	} else {
+		// Calls queued with bytes of the block are made before the block
+		// is let go of (delivery.go).
+		onSwitch = func(*block) { e.inline.settle() }
 	}
 	br.start(e.blocks, onSwitch)
 	defer br.close()

@@ -81,6 +81,11 @@ type Options struct {
 	// of input bytes read so far (compressed bytes for gzip inputs, summed
 	// over inputs).
 	Progress func(bytesRead int64)
+	// BatchDelivery lets a worker queue the calls it makes to Conns while it
+	// assembles a run of packets and make them afterwards, in the same order
+	// (delivery.go): faster for a Conn with much code of its own (a
+	// dissector), pointless for one that only counts.
+	BatchDelivery bool
 }
 
 // withDefaults returns o with every zero field set to its default.

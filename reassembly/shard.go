@@ -56,6 +56,8 @@ type shard struct {
 	held   int      // streams holding a bad segment
 
 	oooBufs bufPool // free buffers of out-of-order bytes (overlap.go)
+
+	cq callQueue // calls to Conns not yet made (delivery.go)
 }
 
 func newShard(o *Options, f ConnFactory, ports *portSet, maxPagesTotal, worker int) *shard {
@@ -68,6 +70,7 @@ func newShard(o *Options, f ConnFactory, ports *portSet, maxPagesTotal, worker i
 		worker:      worker,
 		tuples:      make(map[tupleKey]*tupleState),
 	}
+	sh.cq.on = o.BatchDelivery
 	sh.pool = gr.NewStreamPool(sh)
 	sh.asm = gr.NewAssembler(sh.pool)
 	sh.asm.MaxBufferedPagesPerConnection = o.MaxBufferedPagesPerConnection
@@ -87,17 +90,22 @@ func (sh *shard) nextCtx(ts time.Time, idx uint64) *pktCtx {
 }
 
 // assemble hands one TCP segment to the assembler. tcp and its payload are
-// borrowed for the call.
-func (sh *shard) assemble(dec *decoder, ts time.Time, idx uint64) {
+// borrowed for the call, unless stable: then the payload stays valid until
+// the shard settles its batch (delivery.go).
+func (sh *shard) assemble(dec *decoder, ts time.Time, idx uint64, stable bool) {
 	tcp := &dec.tcp
 	sh.lastIdx = idx
 	sh.key = 2*idx + 1
+	defer sh.unstable()
 	defer sh.recoverPanic("reassembling")
 	if tcp.RST && len(tcp.Payload) > 0 {
 		// A receiver never takes RST payload as stream data (RFC 9293
 		// 3.5.3: at most diagnostic text).
 		tcp.Payload = nil
 		sh.stats.Skip.RSTPayload++
+	}
+	if stable {
+		sh.stable(tcp.Payload)
 	}
 	if len(tcp.Payload) > 0 {
 		sh.curSum = tcpChecksum(dec)
@@ -117,7 +125,7 @@ func (sh *shard) assemble(dec *decoder, ts time.Time, idx uint64) {
 	sh.asm.AssembleWithContext(netFlow, tcp, sh.nextCtx(ts, idx))
 	if sh.adopt != nil {
 		// The retried handshake was not followed (connection limit).
-		sh.adopt.End(sh.key, ts, false)
+		sh.end(sh.adopt, ts, false)
 		sh.adopt = nil
 	}
 	if !sh.lostSince.IsZero() && idx >= sh.lostAfter && idx >= sh.nextGiveUp {
@@ -147,8 +155,8 @@ func (sh *shard) giveUpHoles(t time.Time) {
 	}
 }
 
-// assembleIP decodes an IP packet (copied by the reader into a batch) and
-// assembles it. Used by workers. The reader counted the packet in
+// assembleIP decodes an IP packet (in the reader's block or copied into a
+// batch, valid until the batch is done) and assembles it. Used by workers. The reader counted the packet in
 // IMAPPackets after reading only its addresses and ports (parseFast); a
 // packet the full decoder rejects (malformed TCP options) is moved to
 // DecodeErrors, as the one-worker path counts it.
@@ -162,7 +170,7 @@ func (sh *shard) assembleIP(dec *decoder, pkt []byte, v6 bool, ts time.Time, idx
 		sh.stats.DecodeErrors++
 		return
 	}
-	sh.assemble(dec, ts, idx)
+	sh.assemble(dec, ts, idx, true)
 }
 
 // flush pushes out data stuck behind holes older than the page timeout and
@@ -194,8 +202,10 @@ func (sh *shard) tryFlushAll() (ok bool) {
 	return true
 }
 
-// report tells the ConnFactory how far this shard has got.
+// report tells the ConnFactory how far this shard has got, once every call
+// queued before has been made.
 func (sh *shard) report(key uint64) {
+	sh.settle()
 	sh.factory.Progress(sh.worker, key)
 }
 

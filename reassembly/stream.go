@@ -226,23 +226,23 @@ func (s *stream) ReassembledSG(sg gr.ScatterGather, ac gr.AssemblerContext) {
 	if len(p) > 0 {
 		switch {
 		case !s.started[d] && (s.noSYN[d] || skip == -1):
-			s.conn.Gap(s.sh.key, d, ts, -1)
+			s.sh.gap(s.conn, d, ts, -1)
 			s.sh.stats.MidStream++
 		case skip > 0:
-			s.conn.Gap(s.sh.key, d, ts, skip)
+			s.sh.gap(s.conn, d, ts, skip)
 			s.sh.stats.Gaps++
 			s.sh.stats.GapBytes += int64(skip)
 		}
 		s.started[d] = true
 		if c != nil && ts.Equal(c.ts) {
 			// The chunk ends with this packet's bytes: in order, one time.
-			s.conn.Data(s.sh.key, d, ts, p)
+			s.sh.data(s.conn, d, ts, p)
 		} else {
 			s.deliver(d, sg, p, first, avail, ts)
 		}
 	} else if skip > 0 && s.started[d] {
 		// Lost bytes right before a FIN: still a gap.
-		s.conn.Gap(s.sh.key, d, ts, skip)
+		s.sh.gap(s.conn, d, ts, skip)
 		s.sh.stats.Gaps++
 		s.sh.stats.GapBytes += int64(skip)
 	}
@@ -285,7 +285,7 @@ func (s *stream) finish(ts time.Time, closed bool) {
 	if ts.Before(s.lastTs) {
 		ts = s.lastTs
 	}
-	s.conn.End(s.sh.key, ts, closed)
+	s.sh.end(s.conn, ts, closed)
 	s.conn = nil
 }
 
@@ -296,7 +296,7 @@ func (s *stream) finish(ts time.Time, closed bool) {
 // was given up. last is the time of the chunk's last byte.
 func (s *stream) deliver(d Direction, sg gr.ScatterGather, p []byte, first, avail int, last time.Time) {
 	if t0 := sg.CaptureInfo(first).Timestamp; t0.Equal(last) || t0.IsZero() {
-		s.conn.Data(s.sh.key, d, last, p)
+		s.sh.data(s.conn, d, last, p)
 		return
 	}
 	// Runs of bytes are delivered with the time of their segment, never
@@ -312,13 +312,13 @@ func (s *stream) deliver(d Direction, sg gr.ScatterGather, p []byte, first, avai
 			t = runTs
 		}
 		if off > runStart && !t.Equal(runTs) {
-			s.conn.Data(s.sh.key, d, runTs, p[runStart-first:off-first])
+			s.sh.data(s.conn, d, runTs, p[runStart-first:off-first])
 			runStart = off
 		}
 		runTs = t
 		off = end
 	}
-	s.conn.Data(s.sh.key, d, runTs, p[runStart-first:])
+	s.sh.data(s.conn, d, runTs, p[runStart-first:])
 }
 
 // sameTimeEnd returns the end of the run of bytes from off captured at t

@@ -246,6 +246,7 @@ func (w *worker) run(wg *sync.WaitGroup) {
 				id.Idle()
 			}
 		}
+		w.sh.settle() // before the batch's bytes are let go of (delivery.go)
 		if b.blk != nil {
 			b.blk.release()
 			b.blk = nil
