@@ -29,13 +29,14 @@ import (
 // of the lines to be still in the data cache when the dissector reads them.
 const batchMax = 256
 
-// callKind is the Conn method a queued call is for.
+// callKind is the Conn (or ConnFactory) method a queued call is for.
 type callKind uint8
 
 const (
 	callData callKind = iota
 	callGap
 	callEnd
+	callProgress // ConnFactory.Progress (queued only by an async queue)
 )
 
 // queuedCall is one Conn call waiting in a shard's batch.
@@ -51,36 +52,44 @@ type queuedCall struct {
 
 // callQueue is a shard's queue of calls (see above).
 type callQueue struct {
-	on    bool   // batching enabled (Options.BatchDelivery)
-	cur   []byte // payload of the stable packet being assembled, or nil
-	calls []queuedCall
-	next  int   // first call not yet delivered, while settling
-	total int64 // calls queued so far (tests)
+	on  bool   // batching enabled (Options.BatchDelivery)
+	cur []byte // payload of the stable packet being assembled, or nil
+	blk *block // the read block cur lies in (nil: a worker's batch)
+	// pending is the read block the queued Data calls' bytes lie in: one
+	// block at most, since the reader settles before it moves to the next.
+	pending *block
+	calls   []queuedCall
+	total   int64 // calls queued so far (tests)
+	handed  int64 // batches handed to an asynchronous caller so far (tests)
+	// async, when set, makes the calls on a goroutine of its own
+	// (delivery_async.go).
+	async *asyncCalls
 }
 
 // data hands p to c now or queues it (see the comment at the top).
 func (sh *shard) data(c Conn, d Direction, ts time.Time, p []byte) {
 	if cur := sh.cq.cur; cur != nil && len(p) > 0 && len(p) <= len(cur) && &p[len(p)-1] == &cur[len(cur)-1] {
+		sh.cq.pending = sh.cq.blk
 		sh.queue(queuedCall{conn: c, key: sh.key, ts: ts, p: p, dir: d, kind: callData})
 		return
 	}
-	sh.settle()
+	sh.drain()
 	c.Data(sh.key, d, ts, p)
 }
 
 // gap reports n lost bytes to c now or queues the call.
 func (sh *shard) gap(c Conn, d Direction, ts time.Time, n int) {
-	if sh.cq.cur != nil {
+	if sh.cq.cur != nil || sh.cq.async != nil {
 		sh.queue(queuedCall{conn: c, key: sh.key, ts: ts, n: n, dir: d, kind: callGap})
 		return
 	}
-	sh.settle()
+	sh.drain()
 	c.Gap(sh.key, d, ts, n)
 }
 
 // end ends c now or queues the call.
 func (sh *shard) end(c Conn, ts time.Time, closed bool) {
-	if sh.cq.cur != nil {
+	if sh.cq.cur != nil || sh.cq.async != nil {
 		n := 0
 		if closed {
 			n = 1
@@ -88,7 +97,7 @@ func (sh *shard) end(c Conn, ts time.Time, closed bool) {
 		sh.queue(queuedCall{conn: c, key: sh.key, ts: ts, n: n, kind: callEnd})
 		return
 	}
-	sh.settle()
+	sh.drain()
 	c.End(sh.key, ts, closed)
 }
 
@@ -103,44 +112,78 @@ func (sh *shard) queue(c queuedCall) {
 }
 
 // stable marks the packet about to be assembled, whose TCP payload is
-// payload, as one whose buffer outlives the batch (see the top); without
-// batching it does nothing.
+// payload, as one whose buffer outlives the batch (see the top), until
+// assemble ends (shard.assembled); without batching it does nothing.
 func (sh *shard) stable(payload []byte) {
 	if sh.cq.on && len(payload) > 0 {
 		sh.cq.cur = payload
 	}
 }
 
-// unstable ends the stable packet: later calls are delivered at once until
-// the next stable one.
-func (sh *shard) unstable() { sh.cq.cur = nil }
-
-// settle delivers every queued call, in order. A panic in a Conn is turned
-// into damage, as during assembly, and the calls after it are still
-// delivered.
+// settle has every queued call made, in order: here, or handed to the
+// asynchronous caller.
 func (sh *shard) settle() {
 	cq := &sh.cq
-	for cq.next < len(cq.calls) {
-		sh.settleFrom()
+	if len(cq.calls) == 0 {
+		return
 	}
+	if cq.async != nil {
+		cq.async.send(sh)
+		return
+	}
+	var o callOutcome
+	makeCalls(cq.calls, sh.factory, sh.worker, sh.lastIdx, &o)
+	o.addTo(&sh.stats)
 	clear(cq.calls) // drop the references to Conns and bytes
 	cq.calls = cq.calls[:0]
-	cq.next = 0
 }
 
-// settleFrom delivers queued calls from cq.next on, until one panics or none
-// is left.
-func (sh *shard) settleFrom() {
-	cq := &sh.cq
+// drain settles the queue and waits until every call is made: after it,
+// this goroutine may call a Conn itself.
+func (sh *shard) drain() {
+	sh.settle()
+	if sh.cq.async != nil {
+		sh.cq.async.wait(sh)
+	}
+}
+
+// callOutcome counts the panics of a run of calls.
+type callOutcome struct {
+	panics  int64
+	damages []string
+}
+
+// addTo adds the outcome to a shard's stats.
+func (o *callOutcome) addTo(st *Stats) {
+	st.Panics += o.panics
+	for _, d := range o.damages {
+		st.addDamage(d)
+	}
+	o.panics, o.damages = 0, o.damages[:0]
+}
+
+// makeCalls makes the calls in order; Progress goes to f as worker w. A
+// panic in a Conn is turned into damage, as during assembly, and the calls
+// after it are still made. lastIdx names the last packet in the damage.
+func makeCalls(calls []queuedCall, f ConnFactory, w int, lastIdx uint64, o *callOutcome) {
+	for next := 0; next < len(calls); {
+		next = makeCallsFrom(calls, next, f, w, lastIdx, o)
+	}
+}
+
+// makeCallsFrom makes calls from i on until one panics or none is left, and
+// returns the index of the first call not made.
+func makeCallsFrom(calls []queuedCall, i int, f ConnFactory, w int, lastIdx uint64, o *callOutcome) (next int) {
+	next = i
 	defer func() {
 		if r := recover(); r != nil {
-			sh.stats.Panics++
-			sh.stats.addDamage(fmt.Sprintf("panic delivering reassembled data (last packet %d): %v", sh.lastIdx, r))
+			o.panics++
+			o.damages = append(o.damages, fmt.Sprintf("panic delivering reassembled data (last packet %d): %v", lastIdx, r))
 		}
 	}()
-	for cq.next < len(cq.calls) {
-		q := &cq.calls[cq.next]
-		cq.next++
+	for next < len(calls) {
+		q := &calls[next]
+		next++
 		switch q.kind {
 		case callData:
 			q.conn.Data(q.key, q.dir, q.ts, q.p)
@@ -148,6 +191,9 @@ func (sh *shard) settleFrom() {
 			q.conn.Gap(q.key, q.dir, q.ts, q.n)
 		case callEnd:
 			q.conn.End(q.key, q.ts, q.n == 1)
+		case callProgress:
+			f.Progress(w, q.key)
 		}
 	}
+	return next
 }

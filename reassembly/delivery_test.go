@@ -104,21 +104,36 @@ func (c *loggedConn) Anomaly(d Direction, ts time.Time, kind, detail string) {
 	c.l.note(c.seq, fmt.Sprintf("anomaly %d %d %s %s", d, ts.UnixNano(), kind, detail))
 }
 
-// logRun reads file through an engine and returns its log, its stats and
-// how many calls its one-worker shard queued.
-func logRun(t *testing.T, file []byte, workers int, batched bool, panicN int) (*callLog, Stats, int64) {
+// deliveryMode is how an engine under test makes its Conn calls.
+type deliveryMode int
+
+const (
+	atOnce  deliveryMode = iota // no batching
+	batched                     // batched, made on the shard's goroutine
+	async                       // batched, made on a goroutine of their own (one worker)
+)
+
+// logRun reads file through an engine and returns its log, its stats and,
+// for one worker, how many calls its shard queued and how many batches it
+// handed to an asynchronous caller.
+func logRun(t *testing.T, file []byte, workers int, mode deliveryMode, panicN int) (*callLog, Stats, int64, int64) {
 	t.Helper()
+	defer func(n int) { asyncCPUs = n }(asyncCPUs)
+	asyncCPUs = 1 << 30 // never
+	if mode == async {
+		asyncCPUs = 1 // even on one CPU
+	}
 	l := newCallLog()
 	l.panicN = panicN
-	e := NewEngine(Options{Workers: workers, BatchDelivery: batched}, l)
+	e := NewEngine(Options{Workers: workers, BatchDelivery: mode != atOnce}, l)
 	if err := e.ReadFrom(context.Background(), "test", bytes.NewReader(file)); err != nil {
 		t.Fatal(err)
 	}
-	var queued int64
+	var queued, handed int64
 	if e.inline != nil {
-		queued = e.inline.cq.total
+		queued, handed = e.inline.cq.total, e.inline.cq.handed
 	}
-	return l, e.Close(), queued
+	return l, e.Close(), queued, handed
 }
 
 // deliveryCaptures are the captures batching is checked on: every capture
@@ -195,9 +210,10 @@ func largeSegments(t *testing.T) []byte {
 	return file
 }
 
-// TestBatchedDeliveryMakesTheSameCalls: with batching, every Conn gets the
-// same calls with the same bytes as without, and with one worker the calls
-// and progress reports come in exactly the same global order.
+// TestBatchedDeliveryMakesTheSameCalls: with batching, made at once or
+// asynchronously, every Conn gets the same calls with the same bytes as
+// without, and with one worker the calls and progress reports come in
+// exactly the same global order.
 func TestBatchedDeliveryMakesTheSameCalls(t *testing.T) {
 	files := deliveryCaptures(t)
 	names := make([]string, 0, len(files))
@@ -208,22 +224,30 @@ func TestBatchedDeliveryMakesTheSameCalls(t *testing.T) {
 	var queuedAll int64
 	for _, name := range names {
 		file := files[name]
-		plain, pst, _ := logRun(t, file, 1, false, 0)
-		batched, bst, queued := logRun(t, file, 1, true, 0)
-		queuedAll += queued
-		if d := firstDiff(plain.calls(), batched.calls()); d != "" {
-			t.Errorf("%s, one worker: %s", name, d)
-		}
-		if pst.Panics != 0 || bst.Panics != 0 || pst.Damage != bst.Damage {
-			t.Errorf("%s: panics %d/%d, damage %q vs %q", name, pst.Panics, bst.Panics, pst.Damage, bst.Damage)
-		}
-		if (name == "benchgen" || name == "large segments") && queued < int64(len(plain.all))/2 {
-			t.Errorf("%s: only %d of %d calls were queued", name, queued, len(plain.all))
+		plain, pst, _, _ := logRun(t, file, 1, atOnce, 0)
+		for _, mode := range []deliveryMode{batched, async} {
+			got, st, queued, handed := logRun(t, file, 1, mode, 0)
+			queuedAll += queued
+			if d := firstDiff(plain.calls(), got.calls()); d != "" {
+				t.Errorf("%s, one worker, mode %d: %s", name, mode, d)
+			}
+			if pst.Panics != 0 || st.Panics != 0 || pst.Damage != st.Damage {
+				t.Errorf("%s, mode %d: panics %d/%d, damage %q vs %q", name, mode, pst.Panics, st.Panics, pst.Damage, st.Damage)
+			}
+			if name != "benchgen" && name != "large segments" {
+				continue
+			}
+			if queued < int64(len(plain.all))/2 {
+				t.Errorf("%s, mode %d: only %d of %d calls were queued", name, mode, queued, len(plain.all))
+			}
+			if (mode == async) != (handed > 0) {
+				t.Errorf("%s, mode %d: %d batches handed over asynchronously", name, mode, handed)
+			}
 		}
 		// With workers, each connection's calls are those of the same
 		// number of workers without batching.
-		plainTwo, _, _ := logRun(t, file, 2, false, 0)
-		two, _, _ := logRun(t, file, 2, true, 0)
+		plainTwo, _, _, _ := logRun(t, file, 2, atOnce, 0)
+		two, _, _, _ := logRun(t, file, 2, batched, 0)
 		if len(two.conns) != len(plainTwo.conns) {
 			t.Errorf("%s, two workers: %d connections, want %d", name, len(two.conns), len(plainTwo.conns))
 		}
@@ -258,16 +282,23 @@ func TestBatchedDeliveryPanic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plain, _, _ := logRun(t, gen, 1, true, 0)
-	const victim = 100
-	l, st, queued := logRun(t, gen, 1, true, victim)
-	if queued == 0 {
-		t.Fatal("nothing was queued")
+	plain, _, _, _ := logRun(t, gen, 1, atOnce, 0)
+	for _, mode := range []deliveryMode{batched, async} {
+		const victim = 100
+		l, st, queued, _ := logRun(t, gen, 1, mode, victim)
+		if queued == 0 {
+			t.Fatalf("mode %d: nothing was queued", mode)
+		}
+		if st.Panics != 1 || !strings.Contains(st.Damage, "conn failure") {
+			t.Fatalf("mode %d: panics %d, damage %q", mode, st.Panics, st.Damage)
+		}
+		checkOneLost(t, plain, l)
 	}
-	if st.Panics != 1 || !strings.Contains(st.Damage, "conn failure") {
-		t.Fatalf("panics %d, damage %q", st.Panics, st.Damage)
-	}
-	// Exactly the victim's call is missing from the log.
+}
+
+// checkOneLost checks that got's log is want's with one call missing.
+func checkOneLost(t *testing.T, plain, l *callLog) {
+	t.Helper()
 	lost := 0
 	for seq, want := range plain.conns {
 		got := l.conns[seq]

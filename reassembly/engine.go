@@ -148,6 +148,7 @@ func (e *Engine) deliverTCP(ci gopacket.CaptureInfo, data []byte, idx uint64, bl
 	if e.inline != nil {
 		// A record in a read block stays valid until the reader lets go of
 		// the block, which settles the batch first (readBlocks).
+		e.inline.cq.blk = blk
 		e.inline.assemble(e.dec, ci.Timestamp, idx, blk != nil)
 		return
 	}
@@ -262,10 +263,14 @@ func (e *Engine) ReadFrom(ctx context.Context, name string, r io.Reader) error {
 // readBlocks is ReadFrom's loop for a plain pcap stream, read in blocks.
 func (e *Engine) readBlocks(ctx context.Context, name string, src *source) error {
 	br := src.blocks
+	async := e.workers == nil && useAsync(e.inline)
 	if e.blocks == nil {
-		if e.workers != nil {
+		switch {
+		case e.workers != nil:
 			e.blocks = newBlockPool(blocksWithWorkers, blockSize)
-		} else {
+		case async:
+			e.blocks = newBlockPool(blocksInlineAsync, blockSizeInline)
+		default:
 			e.blocks = newBlockPool(blocksInline, blockSizeInline)
 		}
 	}
@@ -273,11 +278,17 @@ func (e *Engine) readBlocks(ctx context.Context, name string, src *source) error
 	if e.workers != nil {
 		onSwitch = e.workers.sendBlock
 	} else {
-		// Calls queued with bytes of the block are made before the block
-		// is let go of (delivery.go).
+		// Calls queued with bytes of the block are made, or handed over
+		// with a reference to it, before the block is let go of
+		// (delivery.go, delivery_async.go).
 		onSwitch = func(*block) { e.inline.settle() }
 	}
 	br.start(e.blocks, onSwitch)
+	if async {
+		// Deferred first, so run last: after br.close has settled.
+		e.inline.startAsync()
+		defer e.inline.stopAsync()
+	}
 	defer br.close()
 	defer func() { e.stats.CapLenOverLength += br.capOverLen }()
 	for n := int64(0); ; n++ {

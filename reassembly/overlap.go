@@ -169,7 +169,7 @@ func (s *stream) firstCopyWins(tcp *layers.TCP, ts time.Time, d Direction, q *oo
 	tcp.Payload = p
 	s.sh.stats.OverlapConflicts++
 	if ac, ok := s.conn.(AnomalyConn); ok {
-		s.sh.settle() // after the calls queued before it (delivery.go)
+		s.sh.drain() // after the calls queued before it (delivery.go)
 		ac.Anomaly(d, ts, AnomalyKindOverlapConflict, fmt.Sprintf(
 			"%s bytes at sequence %d: a later copy differs from the first; the first copy is kept, as the receiver keeps it",
 			dirName(d), tcp.Seq))

@@ -147,6 +147,7 @@ func (e *Engine) push() {
 		return
 	}
 	e.inline.report(2 * e.idx) // every event before packet idx is out
+	e.inline.drain()
 	if id, ok := e.inline.factory.(Idler); ok {
 		id.Idle()
 	}

@@ -96,8 +96,7 @@ func (sh *shard) assemble(dec *decoder, ts time.Time, idx uint64, stable bool) {
 	tcp := &dec.tcp
 	sh.lastIdx = idx
 	sh.key = 2*idx + 1
-	defer sh.unstable()
-	defer sh.recoverPanic("reassembling")
+	defer sh.assembled()
 	if tcp.RST && len(tcp.Payload) > 0 {
 		// A receiver never takes RST payload as stream data (RFC 9293
 		// 3.5.3: at most diagnostic text).
@@ -203,10 +202,26 @@ func (sh *shard) tryFlushAll() (ok bool) {
 }
 
 // report tells the ConnFactory how far this shard has got, once every call
-// queued before has been made.
+// queued before has been made: at once, or queued after them when the calls
+// are made asynchronously.
 func (sh *shard) report(key uint64) {
+	if sh.cq.async != nil {
+		sh.queue(queuedCall{key: key, kind: callProgress})
+		return
+	}
 	sh.settle()
 	sh.factory.Progress(sh.worker, key)
+}
+
+// assembled ends assemble: the packet is no longer stable (delivery.go),
+// and a panic in gopacket or in a Conn is damage. It must be deferred
+// directly (one deferred call: a second one cost assemble measurably).
+func (sh *shard) assembled() {
+	sh.cq.cur, sh.cq.blk = nil, nil
+	if r := recover(); r != nil {
+		sh.stats.Panics++
+		sh.stats.addDamage(fmt.Sprintf("panic reassembling (last packet %d): %v", sh.lastIdx, r))
+	}
 }
 
 // recoverPanic turns a panic in gopacket (or in a Conn) into damage. It must
