@@ -82,8 +82,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		res, err = runLive(ctx, cfg, f)
 	} else {
 		ropts := cfg.Reassembly
-		// A dissector is much code: the workers call it in batches
-		// (reassembly/batch.go); the counting floor is called at once.
+		// A dissector is much code: the workers call it in batches, with
+		// one worker on a goroutine of its own (reassembly/delivery.go);
+		// the counting floor is called at once.
 		ropts.BatchDelivery = col != nil
 		if cfg.Progress != nil {
 			ropts.Progress = func(n int64) {

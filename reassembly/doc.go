@@ -56,12 +56,18 @@
 // # Concurrency
 //
 // An Engine is driven by one goroutine. With Options.Workers == 1 the
-// reassembly and every Conn call run on that goroutine. With more workers,
+// reassembly runs on that goroutine, and so do the Conn calls, except that
+// with Options.BatchDelivery, classic pcap input and a second CPU they are
+// made in batches on a goroutine of their own while the next packets are
+// reassembled (delivery_async.go); NewConn stays on the reading goroutine.
+// With more workers,
 // the reader decodes each packet far enough to hash its connection
 // symmetrically, copies the IP packet into a reused batch of the worker that
 // owns the connection, and each worker runs its own gopacket Assembler and
 // StreamPool. ConnFactory.NewConn is then called concurrently from workers;
-// the calls for one Conn always come from one goroutine. Flush passes are
+// the calls for one Conn never overlap and keep their order. With
+// Options.BatchDelivery every worker queues its Conn calls while it
+// assembles and makes them after (delivery.go). Flush passes are
 // decided by the reader and queued in order with the packets, and
 // ConnInfo.Seq is the index of the connection's first packet in the input,
 // so the output is the same for any number of workers (unless the total

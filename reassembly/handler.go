@@ -29,9 +29,11 @@ type ConnInfo struct {
 // ConnFactory makes a Conn for every new TCP connection whose server port is
 // one of the configured ports, and learns how far the workers have got, so
 // that it can release what its Conns produce in event-key order whatever
-// the number of workers. Its methods are called from worker goroutines;
-// with several workers concurrently, so they must be safe for that. A
-// wrapper must forward Workers and Progress, or ordering breaks.
+// the number of workers. Its methods are called from worker goroutines
+// (and, with one worker delivering asynchronously, NewConn from the reading
+// goroutine while the calls run on another: delivery_async.go); with
+// several workers concurrently, so they must be safe for that. A wrapper
+// must forward Workers and Progress, or ordering breaks.
 type ConnFactory interface {
 	// Workers is called once, before anything else, with the number of
 	// workers (1 when reassembly runs on the caller's goroutine).
@@ -40,12 +42,14 @@ type ConnFactory interface {
 	NewConn(info ConnInfo) Conn
 	// Progress says that worker w will produce no more events with a key
 	// below key (math.MaxUint64 once it has ended every connection). It is
-	// called from worker w's goroutine.
+	// called from the goroutine that makes worker w's Conn calls, after
+	// them.
 	Progress(w int, key uint64)
 }
 
 // Conn receives one connection's ordered bytes. All calls for one Conn come
-// from a single goroutine, in capture order within each direction.
+// from a single goroutine at a time, in capture order within each
+// direction, each after the one before it has returned.
 //
 // Every call carries key, the ordering key of the event that caused it, to
 // order what the call produces. Keys depend only on the input, not on the

@@ -61,7 +61,8 @@ type Options struct {
 	Ports []uint16
 	// Workers is the number of reassembly goroutines (default
 	// DefaultWorkers(): 1 unless CPUs are idle, see cpus.go; at most 256).
-	// With 1, everything runs on the caller's goroutine.
+	// With 1, reassembly runs on the caller's goroutine (the Conn calls may
+	// run beside it: BatchDelivery).
 	Workers int
 	// IdleTimeout closes connections idle this long in capture time.
 	IdleTimeout time.Duration
@@ -83,8 +84,9 @@ type Options struct {
 	Progress func(bytesRead int64)
 	// BatchDelivery lets a worker queue the calls it makes to Conns while it
 	// assembles a run of packets and make them afterwards, in the same order
-	// (delivery.go): faster for a Conn with much code of its own (a
-	// dissector), pointless for one that only counts.
+	// (delivery.go) — with one worker, classic pcap input and a second CPU,
+	// on a goroutine of their own (delivery_async.go): faster for a Conn with
+	// much code of its own (a dissector), pointless for one that only counts.
 	BatchDelivery bool
 }
 

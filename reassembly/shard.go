@@ -155,7 +155,8 @@ func (sh *shard) giveUpHoles(t time.Time) {
 }
 
 // assembleIP decodes an IP packet (in the reader's block or copied into a
-// batch, valid until the batch is done) and assembles it. Used by workers. The reader counted the packet in
+// batch, valid until the batch is done) and assembles it. Used by
+// workers. The reader counted the packet in
 // IMAPPackets after reading only its addresses and ports (parseFast); a
 // packet the full decoder rejects (malformed TCP options) is moved to
 // DecodeErrors, as the one-worker path counts it.
