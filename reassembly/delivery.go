@@ -61,9 +61,12 @@ type callQueue struct {
 	calls   []queuedCall
 	total   int64 // calls queued so far (tests)
 	handed  int64 // batches handed to an asynchronous caller so far (tests)
+	pauses  int64 // times asynchronous delivery paused (tests)
 	// async, when set, makes the calls on a goroutine of its own
-	// (delivery_async.go).
-	async *asyncCalls
+	// (delivery_async.go); parked holds it while others' work on the CPUs
+	// makes the shard's goroutine make them (contention.go).
+	async, parked *asyncCalls
+	cont          contention
 }
 
 // data hands p to c now or queues it (see the comment at the top).
@@ -131,6 +134,7 @@ func (sh *shard) settle() {
 		cq.async.send(sh)
 		return
 	}
+	cq.pending = nil // made here: no block to hold (delivery_async.go)
 	var o callOutcome
 	makeCalls(cq.calls, sh.factory, sh.worker, sh.lastIdx, &o)
 	o.addTo(&sh.stats)

@@ -1,6 +1,9 @@
 package reassembly
 
-import "runtime"
+import (
+	"runtime"
+	"time"
+)
 
 // Asynchronous delivery. With one worker reading a classic pcap file, the
 // queued calls (delivery.go) are made on a goroutine of their own, so that
@@ -65,12 +68,36 @@ func (sh *shard) startAsync() {
 		a.idle = append(a.idle, &callBatch{calls: make([]queuedCall, 0, batchMax)})
 	}
 	sh.cq.async = a
+	sh.cq.cont = contention{}
 	go a.run(sh.factory, sh.worker)
+}
+
+// adaptAsync pauses or resumes asynchronous delivery after a look at the
+// CPUs, when it is time for one (contention.go). Called by the reader at
+// block switches, after settling.
+func (sh *shard) adaptAsync() {
+	cq := &sh.cq
+	if cq.async == nil && cq.parked == nil {
+		return
+	}
+	busy, decided := cq.cont.verdict(time.Now(), cq.async != nil)
+	switch {
+	case !decided:
+	case busy && cq.async != nil:
+		sh.drain()
+		cq.parked, cq.async = cq.async, nil
+		cq.pauses++
+	case !busy && cq.parked != nil:
+		cq.async, cq.parked = cq.parked, nil
+	}
 }
 
 // stopAsync makes every queued call, stops the caller goroutine and goes
 // back to making calls on the shard's goroutine.
 func (sh *shard) stopAsync() {
+	if sh.cq.async == nil {
+		sh.cq.async, sh.cq.parked = sh.cq.parked, nil
+	}
 	a := sh.cq.async
 	if a == nil {
 		return

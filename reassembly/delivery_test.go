@@ -108,10 +108,21 @@ func (c *loggedConn) Anomaly(d Direction, ts time.Time, kind, detail string) {
 type deliveryMode int
 
 const (
-	atOnce  deliveryMode = iota // no batching
-	batched                     // batched, made on the shard's goroutine
-	async                       // batched, made on a goroutine of their own (one worker)
+	atOnce   deliveryMode = iota // no batching
+	batched                      // batched, made on the shard's goroutine
+	async                        // batched, made on a goroutine of their own (one worker)
+	swinging                     // async, paused and resumed at every block switch
 )
+
+// swingingCPUs is a readCPUTimes under which others keep the whole host
+// busy and idle by turns, from one look to the next.
+func swingingCPUs() func() cpuTimes {
+	var n int64
+	return func() cpuTimes {
+		n++
+		return cpuTimes{at: time.Now(), ticks: 200 * n, busy: 200 * (n / 2), cpus: 2, ok: true}
+	}
+}
 
 // logRun reads file through an engine and returns its log, its stats and,
 // for one worker, how many calls its shard queued and how many batches it
@@ -120,8 +131,13 @@ func logRun(t *testing.T, file []byte, workers int, mode deliveryMode, panicN in
 	t.Helper()
 	defer func(n int) { asyncCPUs = n }(asyncCPUs)
 	asyncCPUs = 1 << 30 // never
-	if mode == async {
+	if mode == async || mode == swinging {
 		asyncCPUs = 1 // even on one CPU
+	}
+	defer func(f func() cpuTimes, d time.Duration) { readCPUTimes, contentionEvery = f, d }(readCPUTimes, contentionEvery)
+	readCPUTimes = func() cpuTimes { return cpuTimes{} } // cannot tell: never pauses
+	if mode == swinging {
+		readCPUTimes, contentionEvery = swingingCPUs(), 0
 	}
 	l := newCallLog()
 	l.panicN = panicN
@@ -132,6 +148,9 @@ func logRun(t *testing.T, file []byte, workers int, mode deliveryMode, panicN in
 	var queued, handed int64
 	if e.inline != nil {
 		queued, handed = e.inline.cq.total, e.inline.cq.handed
+		if mode == swinging && len(file) > 3*blockSizeInline && e.inline.cq.pauses < 2 {
+			t.Errorf("asynchronous delivery paused %d times over %d bytes", e.inline.cq.pauses, len(file))
+		}
 	}
 	return l, e.Close(), queued, handed
 }
@@ -225,7 +244,7 @@ func TestBatchedDeliveryMakesTheSameCalls(t *testing.T) {
 	for _, name := range names {
 		file := files[name]
 		plain, pst, _, _ := logRun(t, file, 1, atOnce, 0)
-		for _, mode := range []deliveryMode{batched, async} {
+		for _, mode := range []deliveryMode{batched, async, swinging} {
 			got, st, queued, handed := logRun(t, file, 1, mode, 0)
 			queuedAll += queued
 			if d := firstDiff(plain.calls(), got.calls()); d != "" {
@@ -240,7 +259,7 @@ func TestBatchedDeliveryMakesTheSameCalls(t *testing.T) {
 			if queued < int64(len(plain.all))/2 {
 				t.Errorf("%s, mode %d: only %d of %d calls were queued", name, mode, queued, len(plain.all))
 			}
-			if (mode == async) != (handed > 0) {
+			if (mode != batched) != (handed > 0) {
 				t.Errorf("%s, mode %d: %d batches handed over asynchronously", name, mode, handed)
 			}
 		}

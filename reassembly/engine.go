@@ -281,7 +281,10 @@ func (e *Engine) readBlocks(ctx context.Context, name string, src *source) error
 		// Calls queued with bytes of the block are made, or handed over
 		// with a reference to it, before the block is let go of
 		// (delivery.go, delivery_async.go).
-		onSwitch = func(*block) { e.inline.settle() }
+		onSwitch = func(*block) {
+			e.inline.settle()
+			e.inline.adaptAsync()
+		}
 	}
 	br.start(e.blocks, onSwitch)
 	if async {
