@@ -3,7 +3,6 @@ package pipeline
 import (
 	"bytes"
 	"io"
-	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -26,13 +25,7 @@ func jsonStore(t *testing.T, rep *report.Report, byStart bool, budget int64, asy
 	if async {
 		st.Async()
 	}
-	rng := rand.New(rand.NewPCG(1, 1))
-	for _, i := range rng.Perm(len(rep.Sessions)) {
-		s := rep.Sessions[i]
-		if err := st.Add(st.Position(uint64(i), s), s, i%3 != 2); err != nil {
-			t.Fatal(err)
-		}
-	}
+	addShuffled(t, st, rep)
 	return st
 }
 

@@ -22,6 +22,14 @@ func spilled(t *testing.T, rep *report.Report, byStart bool) *SessionStore {
 	}
 	t.Cleanup(func() { st.Close() })
 	st.budget = 0 // every session through the file
+	addShuffled(t, st, rep)
+	return st
+}
+
+// addShuffled adds the sessions of rep to st in shuffled order (as they
+// end), every third one as filtered out.
+func addShuffled(t *testing.T, st *SessionStore, rep *report.Report) {
+	t.Helper()
 	rng := rand.New(rand.NewPCG(1, 1))
 	for _, i := range rng.Perm(len(rep.Sessions)) {
 		s := rep.Sessions[i]
@@ -29,7 +37,6 @@ func spilled(t *testing.T, rep *report.Report, byStart bool) *SessionStore {
 			t.Fatal(err)
 		}
 	}
-	return st
 }
 
 // TestSessionStoreOrder checks that sessions added in any order come back

@@ -82,7 +82,7 @@ func (sh *shard) data(c Conn, d Direction, ts time.Time, p []byte) {
 
 // gap reports n lost bytes to c now or queues the call.
 func (sh *shard) gap(c Conn, d Direction, ts time.Time, n int) {
-	if sh.cq.cur != nil || sh.cq.async != nil {
+	if sh.queuesBare() {
 		sh.queue(queuedCall{conn: c, key: sh.key, ts: ts, n: n, dir: d, kind: callGap})
 		return
 	}
@@ -92,7 +92,7 @@ func (sh *shard) gap(c Conn, d Direction, ts time.Time, n int) {
 
 // end ends c now or queues the call.
 func (sh *shard) end(c Conn, ts time.Time, closed bool) {
-	if sh.cq.cur != nil || sh.cq.async != nil {
+	if sh.queuesBare() {
 		n := 0
 		if closed {
 			n = 1
@@ -103,6 +103,11 @@ func (sh *shard) end(c Conn, ts time.Time, closed bool) {
 	sh.drain()
 	c.End(sh.key, ts, closed)
 }
+
+// queuesBare reports whether a call without bytes (Gap, End) is queued:
+// while a stable packet is assembled, or always when the calls are made
+// asynchronously (the drains keep them in order with the rest).
+func (sh *shard) queuesBare() bool { return sh.cq.cur != nil || sh.cq.async != nil }
 
 // queue appends a call, settling the batch when it is full.
 func (sh *shard) queue(c queuedCall) {

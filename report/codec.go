@@ -86,13 +86,23 @@ func (e *codecEncoder) string(s string) {
 	e.b = append(e.b, s...)
 }
 
+// length appends the prefix of a slice or map of n elements: 0 when it is
+// nil, else n+1; it reports whether the elements follow (codecDecoder.length
+// reads it).
+func (e *codecEncoder) length(isNil bool, n int) bool {
+	if isNil {
+		e.b = append(e.b, 0)
+		return false
+	}
+	e.uvarint(uint64(n) + 1)
+	return true
+}
+
 // strings appends a string slice: length+1 (0: nil), then the strings.
 func (e *codecEncoder) strings(ss []string) {
-	if ss == nil {
-		e.b = append(e.b, 0)
+	if !e.length(ss == nil, len(ss)) {
 		return
 	}
-	e.uvarint(uint64(len(ss)) + 1)
 	for _, s := range ss {
 		e.string(s)
 	}

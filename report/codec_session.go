@@ -152,11 +152,9 @@ func (d *codecDecoder) session(s *Session) {
 
 // txns appends a slice of transactions: length+1 (0: nil), then each.
 func (e *codecEncoder) txns(ts []*Transaction) {
-	if ts == nil {
-		e.b = append(e.b, 0)
+	if !e.length(ts == nil, len(ts)) {
 		return
 	}
-	e.uvarint(uint64(len(ts)) + 1)
 	for _, t := range ts {
 		e.txn(t)
 	}
@@ -181,11 +179,9 @@ func (d *codecDecoder) txnPointers() []*Transaction {
 
 // versions appends SupportedVersions: length+1 (0: nil), then each.
 func (e *codecEncoder) versions(vs []ProtocolVersion) {
-	if vs == nil {
-		e.b = append(e.b, 0)
+	if !e.length(vs == nil, len(vs)) {
 		return
 	}
-	e.uvarint(uint64(len(vs)) + 1)
 	for _, v := range vs {
 		e.string(v.Version)
 		e.strings(v.Features)
@@ -208,11 +204,9 @@ func (d *codecDecoder) versions() []ProtocolVersion {
 
 // anomalies appends Anomalies: length+1 (0: nil), then each.
 func (e *codecEncoder) anomalies(as []Anomaly) {
-	if as == nil {
-		e.b = append(e.b, 0)
+	if !e.length(as == nil, len(as)) {
 		return
 	}
-	e.uvarint(uint64(len(as)) + 1)
 	for i := range as {
 		a := &as[i]
 		e.string(string(a.Kind))
@@ -333,11 +327,9 @@ func (d *codecDecoder) bool() bool {
 
 // mapStringString appends m: length+1 (0: nil), then key, value pairs.
 func (e *codecEncoder) mapStringString(m map[string]string) {
-	if m == nil {
-		e.b = append(e.b, 0)
+	if !e.length(m == nil, len(m)) {
 		return
 	}
-	e.uvarint(uint64(len(m)) + 1)
 	for k, v := range m {
 		e.string(k)
 		e.string(v)
@@ -361,11 +353,9 @@ func (d *codecDecoder) mapStringString() map[string]string {
 // encodeCountMap appends m (Unsolicited, Result.Status): length+1 (0:
 // nil), then key, value pairs.
 func encodeCountMap[V int | int64](e *codecEncoder, m map[string]V) {
-	if m == nil {
-		e.b = append(e.b, 0)
+	if !e.length(m == nil, len(m)) {
 		return
 	}
-	e.uvarint(uint64(len(m)) + 1)
 	for k, v := range m {
 		e.string(k)
 		e.varint(int64(v))
