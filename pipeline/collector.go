@@ -33,6 +33,11 @@ type Collector struct {
 	// key: the output order is then the same for any number of workers.
 	pending  eventHeap
 	progress []uint64
+
+	// With Stream.Settled: the open connections by first packet, and the
+	// last bound passed to Settled.
+	opens   openHeap
+	settled uint64
 }
 
 // Stream says where a Collector sends sessions and transactions as they
@@ -56,6 +61,13 @@ type Stream struct {
 	// called with the collector's lock held, one call at a time; s is
 	// Kept's to keep.
 	Kept func(seq uint64, s *report.Session) error
+	// Settled, if set with Kept, is called each time more of the report's
+	// order is settled: every connection whose first packet precedes seq
+	// has ended, and its session has been passed to Kept (or had no
+	// payload), so no session ordered before seq is still to come. seq
+	// grows from call to call (math.MaxUint64 at the end). It is called
+	// with the collector's lock held, as Kept is.
+	Settled func(seq uint64) error
 }
 
 // finished is an ended session with its ordering key.
@@ -73,6 +85,9 @@ func NewCollector(opts dissect.Options, out Stream) *Collector {
 		out.Transaction, out.Flush = nil, nil
 	} else {
 		out.Kept = nil
+	}
+	if out.Kept == nil {
+		out.Settled = nil
 	}
 	if opts.Capabilities == nil {
 		opts.Capabilities = new(dissect.CapabilityCache) // this collector's sessions share it
@@ -96,6 +111,7 @@ func (c *Collector) Progress(w int, key uint64) {
 		c.progress[w] = key
 	}
 	c.release()
+	c.settle()
 }
 
 // release emits, in event-key order, the pending events that every worker
@@ -188,6 +204,9 @@ func (c *Collector) NewConn(info reassembly.ConnInfo) reassembly.Conn {
 	c.seen.Add(1)
 	c.mu.Lock()
 	c.open++
+	if c.out.Settled != nil {
+		heap.Push(&c.opens, k)
+	}
 	c.mu.Unlock()
 	var sink dissect.Sink
 	if c.out.Transaction != nil {
@@ -203,6 +222,10 @@ func (c *Collector) done(k *conn) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.open--
+	if c.out.Settled != nil {
+		heap.Remove(&c.opens, k.hidx)
+		defer c.settle() // once the session is with Kept
+	}
 	if rs.ClientBytes == 0 && rs.ServerBytes == 0 && rs.Gaps == 0 {
 		// A SYN scan, a refused or aborted connection: nothing to dissect.
 		c.empty++
@@ -244,6 +267,7 @@ type conn struct {
 	ids    [len("1:") + 28 + len("C") + 16]byte // community_id and uid
 	s      *dissect.Session
 	seq    uint64
+	hidx   int // index in Collector.opens
 	c      *Collector
 	// transportAnomalies counts the anomalies reassembly reported (transport.go).
 	transportAnomalies int
@@ -321,4 +345,51 @@ func (h *eventHeap) Pop() any {
 	old[len(old)-1] = event{}
 	*h = old[:len(old)-1]
 	return e
+}
+
+// settle tells Stream.Settled how far the report's order is settled: below
+// the first packet of the earliest open connection, and below every packet
+// all workers are past (a connection not yet started begins at a later
+// packet: packet i has key 2i+1, reassembly.Conn). Called with c.mu held.
+func (c *Collector) settle() {
+	if c.out.Settled == nil || len(c.progress) == 0 || c.err != nil {
+		return
+	}
+	low := c.progress[0]
+	for _, p := range c.progress[1:] {
+		low = min(low, p)
+	}
+	bound := uint64(math.MaxUint64)
+	if low != math.MaxUint64 {
+		bound = low / 2 // packets below it are assembled: their connections exist
+	}
+	if len(c.opens) > 0 {
+		bound = min(bound, c.opens[0].seq)
+	}
+	if bound > c.settled {
+		c.settled = bound
+		c.err = c.out.Settled(bound)
+	}
+}
+
+// openHeap orders open connections by first packet; each knows its index.
+type openHeap []*conn
+
+func (h openHeap) Len() int           { return len(h) }
+func (h openHeap) Less(i, j int) bool { return h[i].seq < h[j].seq }
+func (h openHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].hidx, h[j].hidx = i, j
+}
+func (h *openHeap) Push(x any) {
+	k := x.(*conn)
+	k.hidx = len(*h)
+	*h = append(*h, k)
+}
+func (h *openHeap) Pop() any {
+	old := *h
+	k := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	return k
 }

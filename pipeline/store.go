@@ -45,6 +45,9 @@ type SessionStore struct {
 	json bool
 	mem  []byte
 	q    *storeQueue // set by Async
+	// With StreamJSON: the sessions whose order is not settled yet, and
+	// those written out (store_stream.go).
+	out *jsonOut
 
 	f    *os.File
 	name string // to remove at Close if it could not be unlinked at once
@@ -189,8 +192,17 @@ func (st *SessionStore) add(pos report.Position, s *report.Session, keep bool) e
 			st.buf = nil // one huge session does not pin its buffer
 		}
 	}
-	st.ents = append(st.ents, e)
+	st.index(e)
 	return nil
+}
+
+// index records the index entry of a session added.
+func (st *SessionStore) index(e storeEntry) {
+	if st.out != nil {
+		st.out.wait(e)
+		return
+	}
+	st.ents = append(st.ents, e)
 }
 
 // sort orders the index (once all sessions are in) and flushes the file.
@@ -201,6 +213,10 @@ func (st *SessionStore) sort() error {
 	}
 	if st.sorted {
 		return nil
+	}
+	if st.out != nil {
+		st.sorted = true
+		return st.settle(math.MaxUint64) // the run is over: every session is settled
 	}
 	slices.SortStableFunc(st.ents, func(a, b storeEntry) int { return a.pos.Compare(b.pos) })
 	slices.SortFunc(st.pos, report.Position.Compare)
@@ -218,6 +234,9 @@ func (st *SessionStore) sort() error {
 func (st *SessionStore) ID(pos report.Position) int {
 	if st.sort() != nil {
 		return 0
+	}
+	if st.out != nil {
+		return st.out.id(pos)
 	}
 	if st.f == nil {
 		if i, ok := slices.BinarySearchFunc(st.pos, pos, report.Position.Compare); ok {

@@ -32,11 +32,13 @@ type storeQueue struct {
 	err   error // the store's first error, for Add to return
 }
 
-// queuedSession is one call of Add.
+// queuedSession is one call of Add, or of Settled (settled set, the
+// bound in pos.Seq).
 type queuedSession struct {
-	pos  report.Position
-	s    *report.Session
-	keep bool
+	pos     report.Position
+	s       *report.Session
+	keep    bool
+	settled bool
 }
 
 // Async makes st take the sessions added from now on on a goroutine of
@@ -54,7 +56,13 @@ func (st *SessionStore) Async() {
 		defer close(q.done)
 		for batch := range q.in {
 			for _, a := range batch {
-				if err := st.add(a.pos, a.s, a.keep); err != nil {
+				var err error
+				if a.settled {
+					err = st.settle(a.pos.Seq)
+				} else {
+					err = st.add(a.pos, a.s, a.keep)
+				}
+				if err != nil {
 					q.mu.Lock()
 					if q.err == nil {
 						q.err = err
@@ -68,6 +76,16 @@ func (st *SessionStore) Async() {
 
 // enqueue is Add on an asynchronous store.
 func (q *storeQueue) enqueue(pos report.Position, s *report.Session, keep bool) error {
+	return q.put(queuedSession{pos: pos, s: s, keep: keep})
+}
+
+// enqueueSettled is Settled on an asynchronous store.
+func (q *storeQueue) enqueueSettled(seq uint64) error {
+	return q.put(queuedSession{pos: report.Position{Seq: seq}, settled: true})
+}
+
+// put queues one call, handing the batch over once it is full.
+func (q *storeQueue) put(a queuedSession) error {
 	q.mu.Lock()
 	err := q.err
 	q.mu.Unlock()
@@ -77,7 +95,7 @@ func (q *storeQueue) enqueue(pos report.Position, s *report.Session, keep bool) 
 	if q.batch == nil {
 		q.batch = make([]queuedSession, 0, storeBatch)
 	}
-	q.batch = append(q.batch, queuedSession{pos, s, keep})
+	q.batch = append(q.batch, a)
 	if len(q.batch) == storeBatch {
 		q.in <- q.batch
 		q.batch = nil

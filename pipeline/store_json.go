@@ -59,7 +59,7 @@ func (st *SessionStore) addJSON(e storeEntry, s *report.Session) error {
 		}
 		e.off, e.n = off, st.off-off
 	}
-	st.ents = append(st.ents, e)
+	st.index(e)
 	return nil
 }
 
@@ -78,6 +78,9 @@ func (st *SessionStore) spill(p []byte) error {
 func (st *SessionStore) EachJSON(f func(id int, rendering io.Reader) error) error {
 	if !st.json {
 		return fmt.Errorf("pipeline: session store: sessions are not held rendered (Each)")
+	}
+	if st.out != nil {
+		return fmt.Errorf("pipeline: session store: sessions are streamed (EndJSONSessions)")
 	}
 	if err := st.sort(); err != nil {
 		return err

@@ -15,12 +15,24 @@ var ErrNilReport = errors.New("report: nil report")
 // mailboxes, anomalies, transactions) are written as []; r is not modified.
 // A nil session or transaction is an error, found before anything is
 // written (with r.Source, when the session is reached: the error is then
-// returned after part of the document was written). The document goes out in chunks of about jsonChunk bytes, so a
-// large report is never held in memory twice.
+// returned after part of the document was written). The document goes out
+// in chunks of about jsonChunk bytes, so a large report is never held in
+// memory twice. When r.Source is a JSONStreamSource that has streamed its
+// sessions, the document was begun on the JSONStream's writer and is
+// ended there: w must be that writer.
 func WriteJSON(w io.Writer, r *Report) error {
 	n, stats, err := prepareJSON(r)
 	if err != nil {
 		return err
+	}
+	if src, ok := r.Source.(JSONStreamSource); ok {
+		d, err := src.EndJSONSessions()
+		if err != nil {
+			return err
+		}
+		if d != nil {
+			return d.finish(n, stats) // to the stream's writer, which has the document so far
+		}
 	}
 	e := &jsonAppender{b: make([]byte, 0, jsonChunk+jsonChunk/4)}
 	write := func() error {

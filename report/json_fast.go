@@ -34,6 +34,9 @@ type jsonAppender struct {
 	// session is not held whole; its first error is kept in drainErr.
 	drain    func() error
 	drainErr error
+	// drainFrom is where the bytes drain writes out begin in b: what
+	// comes before is the caller's (AppendSessionJSON appends to it).
+	drainFrom int
 	// The last second written by appendTime, formatted up to its seconds.
 	sec     int64
 	secOK   bool
@@ -256,10 +259,7 @@ func sortedKeys[V any](m map[string]V) []string {
 // report writes r, already normalised; stats is the encoding of r.Stats
 // (nil when absent).
 func (e *jsonAppender) report(r *Report, stats []byte, flush func() error) error {
-	e.open('{')
-	e.str(`"tool": `, r.Tool)
-	e.strings(`"inputs": `, r.Inputs, false)
-	e.key(`"sessions": `)
+	e.reportHead(r.Tool, r.Inputs)
 	if r.Sessions == nil && r.Source == nil {
 		e.b = append(e.b, "null"...)
 	} else {
@@ -275,6 +275,22 @@ func (e *jsonAppender) report(r *Report, stats []byte, flush func() error) error
 		}
 		e.close(']')
 	}
+	e.reportTail(r, stats)
+	return nil
+}
+
+// reportHead writes the document up to the "sessions" key: the members
+// known before any packet is read.
+func (e *jsonAppender) reportHead(tool string, inputs []string) {
+	e.open('{')
+	e.str(`"tool": `, tool)
+	e.strings(`"inputs": `, inputs, false)
+	e.key(`"sessions": `)
+}
+
+// reportTail writes what follows the "sessions" array: the capture
+// figures and the statistics, known once the capture has been read.
+func (e *jsonAppender) reportTail(r *Report, stats []byte) {
 	if c := r.Capture; c != nil {
 		e.key(`"capture": `)
 		e.open('{')
@@ -305,7 +321,6 @@ func (e *jsonAppender) report(r *Report, stats []byte, flush func() error) error
 	}
 	e.close('}')
 	e.b = append(e.b, '\n')
-	return nil
 }
 
 // session writes one normalised session.
@@ -374,7 +389,7 @@ func (e *jsonAppender) sessionMembers(s *Session) {
 		for _, t := range s.Txns() {
 			e.elem()
 			e.transaction(t)
-			if e.drain != nil && len(e.b) >= jsonChunk && e.drainErr == nil {
+			if e.drain != nil && len(e.b)-e.drainFrom >= jsonChunk && e.drainErr == nil {
 				e.drainErr = e.drain()
 			}
 		}

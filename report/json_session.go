@@ -59,7 +59,7 @@ func AppendSessionJSON(b []byte, s *Session, drain func([]byte) error) ([]byte, 
 	cp := *ns
 	cp.ID = 0
 	start := len(b)
-	e := &jsonAppender{b: b, depth: 2, first: true}
+	e := &jsonAppender{b: b, depth: 2, first: true, drainFrom: start}
 	headDone := false
 	// cutHead removes the head and the placeholder id 0 written first.
 	cutHead := func() error {
@@ -99,31 +99,40 @@ func AppendSessionJSON(b []byte, s *Session, drain func([]byte) error) ([]byte, 
 // elements of the open "sessions" array; flush is WriteJSON's.
 func (e *jsonAppender) renderedSessions(src JSONSource, flush func() error) error {
 	return src.EachJSON(func(id int, r io.Reader) error {
-		e.elem()
-		e.b = append(e.b, sessionJSONHead...)
-		e.b = strconv.AppendInt(e.b, int64(id), 10)
-		for {
-			if cap(e.b)-len(e.b) < 4<<10 {
-				e.b = slices.Grow(e.b, 16<<10)
-			}
-			n, err := r.Read(e.b[len(e.b):cap(e.b)])
-			e.b = e.b[:len(e.b)+n]
-			if e.drain != nil && len(e.b) >= jsonChunk {
-				if derr := e.drain(); derr != nil {
-					return derr
-				}
-			}
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return fmt.Errorf("report: session %d: %w", id, err)
-			}
+		if err := e.renderedSession(id, r); err != nil {
+			return err
 		}
-		e.first = false
 		if flush != nil {
 			return flush()
 		}
 		return nil
 	})
+}
+
+// renderedSession writes one session of id, rendered by AppendSessionJSON
+// and read from r, as the next element of the open "sessions" array.
+func (e *jsonAppender) renderedSession(id int, r io.Reader) error {
+	e.elem()
+	e.b = append(e.b, sessionJSONHead...)
+	e.b = strconv.AppendInt(e.b, int64(id), 10)
+	for {
+		if cap(e.b)-len(e.b) < 4<<10 {
+			e.b = slices.Grow(e.b, 16<<10)
+		}
+		n, err := r.Read(e.b[len(e.b):cap(e.b)])
+		e.b = e.b[:len(e.b)+n]
+		if e.drain != nil && len(e.b)-e.drainFrom >= jsonChunk {
+			if derr := e.drain(); derr != nil {
+				return derr
+			}
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("report: session %d: %w", id, err)
+		}
+	}
+	e.first = false
+	return nil
 }

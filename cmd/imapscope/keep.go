@@ -45,8 +45,18 @@ func newKeeper(cfg readConfig, format string, byStart bool) (*keeper, error) {
 	return k, nil
 }
 
+// streamJSON makes k write the JSON document's sessions to w as their
+// order settles, during the read (pipeline/store_stream.go); tool and
+// inputs are the report's. Only one input is streamed: several are
+// ordered by start time, known only at the end.
+func (k *keeper) streamJSON(w io.Writer, tool string, inputs []string) {
+	k.store.StreamJSON(report.NewJSONStream(w, tool, inputs))
+}
+
 // stream returns the pipeline stream that feeds k.
-func (k *keeper) stream() pipeline.Stream { return pipeline.Stream{Kept: k.kept} }
+func (k *keeper) stream() pipeline.Stream {
+	return pipeline.Stream{Kept: k.kept, Settled: k.store.Settled}
+}
 
 // kept takes one ended session.
 func (k *keeper) kept(seq uint64, s *report.Session) error {

@@ -396,6 +396,9 @@ func setStream(pc *pipeline.Config, bw io.Writer, format string, cfg readConfig,
 			fmt.Fprintf(stderr, "imapscope: %v\n", err)
 			return nil, exitFailure
 		}
+		if format == "json" && !cfg.statsOnly {
+			keep.streamJSON(bw, pc.Tool, pc.Inputs) // written as the read goes
+		}
 		pc.Stream = keep.stream()
 		return keep, exitOK
 	}
