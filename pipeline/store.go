@@ -47,7 +47,7 @@ type SessionStore struct {
 	q    *storeQueue // set by Async
 	// With StreamJSON: the sessions whose order is not settled yet, and
 	// those written out (store_stream.go).
-	out *jsonOut
+	out *streamOut
 
 	f    *os.File
 	name string // to remove at Close if it could not be unlinked at once
@@ -168,7 +168,7 @@ func (st *SessionStore) add(pos report.Position, s *report.Session, keep bool) e
 		st.kept++
 		if n := sessionSize(s); n <= st.budget {
 			e.s, e.n, st.budget = detach(s), 0, st.budget-n
-			st.ents = append(st.ents, e)
+			st.index(e)
 			return nil
 		}
 		var err error
@@ -276,6 +276,9 @@ func (st *SessionStore) Each(f func(*report.Session) error) error {
 	if st.json {
 		return fmt.Errorf("pipeline: session store: sessions are held rendered as JSON (EachJSON)")
 	}
+	if st.out != nil {
+		return fmt.Errorf("pipeline: session store: sessions are streamed (EndTableSessions)")
+	}
 	for i, e := range st.ents {
 		if e.n < 0 {
 			continue
@@ -307,6 +310,9 @@ func (st *SessionStore) Each(f func(*report.Session) error) error {
 // Close removes the spill file.
 func (st *SessionStore) Close() error {
 	st.wait()
+	if st.out != nil && st.out.tab != nil {
+		st.out.tab.Close()
+	}
 	if st.f == nil {
 		return nil
 	}

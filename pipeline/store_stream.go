@@ -11,26 +11,28 @@ import (
 	"github.com/imapscope/imapscope/report"
 )
 
-// A store for the JSON document of one input can write the document while
-// the capture is read (StreamJSON): a session's id is its rank in
-// first-packet order, which is settled once every connection that began
-// before it has ended (Stream.Settled). Each rendering waits in the store
-// only until then and is written out in order, so that memory and the
-// spill file hold the sessions that end before an earlier-starting one
-// (bounded by how many are open at a time, for short sessions), not every
-// session of the capture. The bytes are those of the document written at
-// the end (report.JSONStream). Several inputs are ordered by start time,
-// which settles only at the end: they are not streamed.
+// A store for the JSON document or the table of one input can hand its
+// sessions on while the capture is read (StreamJSON, StreamTable): a
+// session's id is its rank in first-packet order, which is settled once
+// every connection that began before it has ended (Stream.Settled). Each
+// session (or rendering) waits in the store only until then and goes out
+// in order, so that memory and the spill file hold the sessions that end
+// before an earlier-starting one (bounded by how many are open at a time,
+// for short sessions), not every session of the capture. The bytes are
+// those of the document written at the end (report.JSONStream,
+// report.TableStream). Several inputs are ordered by start time, which
+// settles only at the end: they are not streamed.
 
-// jsonOut is the streaming state of a store.
-type jsonOut struct {
-	d       *report.JSONStream
-	waiting entryHeap         // sessions added, order not settled yet
-	order   []report.Position // the positions written out (or numbered), in report order
-	inMem   int               // waiting entries held in SessionStore.mem
-	live    int64             // their bytes
-	flushed int64             // bytes of the spill file written through its buffer
-	moving  []*storeEntry     // reclaim's scratch
+// streamOut is the streaming state of a store.
+type streamOut struct {
+	d       *report.JSONStream  // the JSON document's sessions, held rendered
+	tab     *report.TableStream // or the table's, held as sessions
+	waiting entryHeap           // sessions added, order not settled yet
+	order   []report.Position   // the positions written out (or numbered), in report order
+	inMem   int                 // waiting entries held in SessionStore.mem
+	live    int64               // their bytes
+	flushed int64               // bytes of the spill file written through its buffer
+	moving  []*storeEntry       // reclaim's scratch
 }
 
 // StreamJSON makes st write the JSON document's sessions to d as their
@@ -41,8 +43,32 @@ type jsonOut struct {
 // nothing.
 func (st *SessionStore) StreamJSON(d *report.JSONStream) {
 	if st.json && !st.byStart {
-		st.out = &jsonOut{d: d}
+		st.out = &streamOut{d: d}
 	}
+}
+
+// StreamTable makes st give the sessions to t as their order settles
+// (Settled), instead of holding them to the end; report.WriteTable, given
+// st as its Source, then writes t's tables (EndTableSessions). It is
+// called before the first Add, for a store that keeps sessions (not
+// renderings) ordered by first packet; otherwise it does nothing.
+func (st *SessionStore) StreamTable(t *report.TableStream) {
+	if st.f != nil && !st.json && !st.byStart {
+		st.out = &streamOut{tab: t}
+	}
+}
+
+// EndTableSessions implements report.TableStreamSource: it gives the
+// stream every session still waiting (the capture has been read) and
+// returns it, nil when st does not stream a table.
+func (st *SessionStore) EndTableSessions() (*report.TableStream, error) {
+	if err := st.sort(); err != nil {
+		return nil, err
+	}
+	if st.out == nil {
+		return nil, nil
+	}
+	return st.out.tab, nil
 }
 
 // Settled is Stream.Settled for a streaming store: the sessions ordered
@@ -67,11 +93,11 @@ func (st *SessionStore) EndJSONSessions() (*report.JSONStream, error) {
 	if st.out == nil {
 		return nil, nil
 	}
-	return st.out.d, nil
+	return st.out.d, nil // nil for a table
 }
 
 // wait holds the index entry of a session until its order settles.
-func (o *jsonOut) wait(e storeEntry) {
+func (o *streamOut) wait(e storeEntry) {
 	if e.s == inMemoryJSON {
 		o.inMem++
 		o.live += e.n
@@ -80,7 +106,7 @@ func (o *jsonOut) wait(e storeEntry) {
 }
 
 // id returns the id of the session at pos once written out, 0 for none.
-func (o *jsonOut) id(pos report.Position) int {
+func (o *streamOut) id(pos report.Position) int {
 	if i, ok := slices.BinarySearchFunc(o.order, pos, report.Position.Compare); ok {
 		return i + 1
 	}
@@ -101,6 +127,13 @@ func (st *SessionStore) settle(seq uint64) error {
 		if e.n < 0 {
 			continue // numbered, not in the report
 		}
+		if o.tab != nil {
+			if err := st.giveSession(e, len(o.order)); err != nil {
+				st.err = err
+				return err
+			}
+			continue
+		}
 		var r io.Reader
 		if e.s == inMemoryJSON {
 			mr.Reset(st.mem[e.off : e.off+e.n])
@@ -109,12 +142,8 @@ func (st *SessionStore) settle(seq uint64) error {
 			o.live -= e.n
 			st.budget += e.n
 		} else {
-			if e.off+e.n > o.flushed {
-				if err := st.w.Flush(); err != nil {
-					st.err = fmt.Errorf("pipeline: spill file: %w", err)
-					return st.err
-				}
-				o.flushed = st.off
+			if err := st.flushFor(e); err != nil {
+				return err
 			}
 			r = io.NewSectionReader(st.f, e.off, e.n)
 		}
@@ -123,8 +152,50 @@ func (st *SessionStore) settle(seq uint64) error {
 			return err
 		}
 	}
-	st.reclaim()
+	if o.d != nil {
+		st.reclaim()
+	}
 	return nil
+}
+
+// flushFor makes the record of e readable from the file.
+func (st *SessionStore) flushFor(e storeEntry) error {
+	if e.off+e.n <= st.out.flushed {
+		return nil
+	}
+	if err := st.w.Flush(); err != nil {
+		st.err = fmt.Errorf("pipeline: spill file: %w", err)
+		return st.err
+	}
+	st.out.flushed = st.off
+	return nil
+}
+
+// giveSession gives the table stream the session of e with its id: held
+// in memory, or decoded from the file.
+func (st *SessionStore) giveSession(e storeEntry, id int) error {
+	s := e.s
+	if s != nil {
+		st.budget += sessionSize(s)
+	} else {
+		if err := st.flushFor(e); err != nil {
+			return err
+		}
+		rec := make([]byte, e.n) // the session's strings live in it
+		if _, err := st.f.ReadAt(rec, e.off); err != nil {
+			return fmt.Errorf("pipeline: spill file: %w", err)
+		}
+		var err error
+		if s, err = report.DecodeSession(rec); err != nil {
+			return fmt.Errorf("pipeline: spill file: session %d: %w", id, err)
+		}
+		s.Spilled = st.spilled[e.off]
+		delete(st.spilled, e.off)
+	}
+	s.ID = id
+	err := st.out.tab.Session(s)
+	s.ReleaseTxns() // in the table: not read again
+	return err
 }
 
 // reclaim gives back the memory of renderings written out: all of it when

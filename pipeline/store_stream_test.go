@@ -242,3 +242,71 @@ func checkSettled(t *testing.T, name string, workers int, lg *settleLog) {
 		t.Errorf("%s, %d workers: only %d bounds settled sessions before the end", name, workers, early)
 	}
 }
+
+// TestSessionStoreStreamTable checks that a store giving its sessions to a
+// report.TableStream as their order settles makes the very tables of a
+// store that holds every session to the end, whatever the memory budget
+// (sessions held as they are, or encoded in the file and decoded), the
+// window of sessions out of order, with a long session whose transactions
+// were moved to a TxnFile, filtered-out sessions, and on the store's
+// goroutine or not.
+func TestSessionStoreStreamTable(t *testing.T) {
+	base := collect(t, secretshapes.Variants()[:60], func(secretshapes.Conv) []damage { return []damage{{at: -1}} }, dissect.Options{})
+	withLong := func() *report.Report {
+		ss := append(base.Sessions[:10:10], longSession(t, base.Sessions[0]))
+		return &report.Report{Sessions: append(ss, base.Sessions[10:]...)}
+	}
+	var want bytes.Buffer
+	if err := report.WriteTable(&want, &report.Report{Source: spilled(t, withLong(), false)}, report.TableOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, budget := range []int64{0, 20 << 10, 1 << 30} {
+		for _, window := range []int{1, 25} {
+			for _, async := range []bool{false, true} {
+				rep := withLong()
+				st, err := NewSessionStore(true, false)
+				if err != nil {
+					t.Fatal(err)
+				}
+				st.budget = budget
+				var got bytes.Buffer
+				tab, err := report.NewTableStream(&got, report.TableOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				st.StreamTable(tab)
+				if async {
+					st.Async()
+				}
+				ended := make([]bool, len(rep.Sessions))
+				next := 0
+				for _, i := range endOrder(len(rep.Sessions), window, uint64(window)) {
+					s := rep.Sessions[i]
+					if err := st.Add(st.Position(uint64(i), s), s, i%3 != 2); err != nil {
+						t.Fatal(err)
+					}
+					ended[i] = true
+					for next < len(ended) && ended[next] {
+						next++
+					}
+					if err := st.Settled(uint64(next)); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if !async && window == 1 && len(st.out.waiting) > 0 {
+					t.Errorf("budget %d: %d sessions wait after every one settled", budget, len(st.out.waiting))
+				}
+				if err := report.WriteTable(&got, &report.Report{Source: st}, report.TableOptions{}); err != nil {
+					t.Fatal(err)
+				}
+				if got.Len() < 1000 || !bytes.Equal(got.Bytes(), want.Bytes()) {
+					t.Fatalf("budget %d window %d async %v: tables differ (%d vs %d bytes)", budget, window, async, got.Len(), want.Len())
+				}
+				if err := st.Each(func(*report.Session) error { return nil }); err == nil {
+					t.Error("Each on a streaming store")
+				}
+				st.Close()
+			}
+		}
+	}
+}

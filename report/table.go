@@ -161,14 +161,23 @@ func pickColumns[T any](all []column[T], keys []string) []column[T] {
 // escaped (EscapeControl) and long ones are truncated with an ellipsis.
 // The output is deterministic: it depends on r and opts only. Widths are
 // computed with East Asian ambiguous characters as narrow (this sets
-// tablewriter's process-wide width mode).
+// tablewriter's process-wide width mode). When r.Source is a
+// TableStreamSource that has streamed its sessions, the tables were begun
+// on the TableStream's writer, with its options, and are written there.
 func WriteTable(w io.Writer, r *Report, opts TableOptions) error {
 	if r == nil {
 		return ErrNilReport
 	}
-	for _, k := range opts.Columns {
-		if !slices.Contains(SessionColumns(), k) && !slices.Contains(TransactionColumns(), k) {
-			return fmt.Errorf("report: unknown table column %q", k)
+	if err := checkColumns(opts); err != nil {
+		return err
+	}
+	if src, ok := r.Source.(TableStreamSource); ok {
+		t, err := src.EndTableSessions()
+		if err != nil {
+			return err
+		}
+		if t != nil {
+			return t.finish() // to the stream's writer
 		}
 	}
 	for i, s := range r.Sessions {
@@ -178,28 +187,22 @@ func WriteTable(w io.Writer, r *Report, opts TableOptions) error {
 	}
 	ew := &errWriter{w: w}
 	scols := tlsColumnIfUsed(pickColumns(sessionColumns, opts.Columns), r, opts)
-	p := newTablePass(ew, r, scols, pickColumns(transactionColumns, opts.Columns), !opts.Summary, &opts)
+	p := newTablePass(ew, r.sessionCount(), scols, pickColumns(transactionColumns, opts.Columns), !opts.Summary, &opts)
 	defer p.release()
 	if err := r.eachSession(p.session); err != nil {
 		return err
 	}
-	if p.sew.err != nil {
-		return p.sew.err
-	}
-	if len(scols) > 0 {
-		if err := p.rows.write(ew); err != nil {
-			return err
-		}
-		if err := p.notes.writeTo(ew); err != nil {
-			return err
-		}
-	}
-	if !opts.Summary {
-		if err := p.secs.writeTo(ew); err != nil {
-			return err
+	return p.finish(ew)
+}
+
+// checkColumns rejects a column key that neither table knows.
+func checkColumns(opts TableOptions) error {
+	for _, k := range opts.Columns {
+		if !slices.Contains(SessionColumns(), k) && !slices.Contains(TransactionColumns(), k) {
+			return fmt.Errorf("report: unknown table column %q", k)
 		}
 	}
-	return ew.err
+	return nil
 }
 
 // dropOrder is the drop order of a table, none when the columns were chosen.

@@ -25,13 +25,13 @@ type tablePass struct {
 	sew   *errWriter // renders the sections into secs
 }
 
-// newTablePass prepares the pass over r for the session columns scols
-// (none: no summary) and, when sections is set, the transaction columns
-// tcols.
-func newTablePass(ew *errWriter, r *Report, scols []column[*Session], tcols []column[numberedTxn], sections bool, o *TableOptions) *tablePass {
+// newTablePass prepares the pass over total sessions (negative: not known
+// in advance) for the session columns scols (none: no summary) and, when
+// sections is set, the transaction columns tcols.
+func newTablePass(ew *errWriter, total int, scols []column[*Session], tcols []column[numberedTxn], sections bool, o *TableOptions) *tablePass {
 	p := &tablePass{o: o, scols: scols, tcols: tcols, sections: sections}
 	p.notes.what, p.secs.what = "notes", "sections"
-	p.rows = newRowStore(ew, "session table", scols, o, dropOrder(sessionDropOrder, *o), r.sessionCount())
+	p.rows = newRowStore(ew, "session table", scols, o, dropOrder(sessionDropOrder, *o), total)
 	n := 0
 	for _, c := range scols {
 		if slices.Contains([]string{"ok", "no", "bad", "bye", "incomplete"}, c.key) {
@@ -63,6 +63,28 @@ func (p *tablePass) session(_ int, s *Session) error {
 		}
 	}
 	return nil
+}
+
+// finish writes the tables once every session has been taken: the summary
+// table and its notes, then the sections.
+func (p *tablePass) finish(ew *errWriter) error {
+	if p.sew.err != nil {
+		return p.sew.err
+	}
+	if len(p.scols) > 0 {
+		if err := p.rows.write(ew); err != nil {
+			return err
+		}
+		if err := p.notes.writeTo(ew); err != nil {
+			return err
+		}
+	}
+	if p.sections {
+		if err := p.secs.writeTo(ew); err != nil {
+			return err
+		}
+	}
+	return ew.err
 }
 
 // release removes the pass's temporary files.

@@ -34,30 +34,74 @@ type rowStore[T any] struct {
 	widest []string
 	wide   []int
 	rec    []byte
+	// grow: the number of rows was not known (total < 0): the rows are
+	// held until there are more than summaryChunk, then spilled.
+	grow bool
+	// hidden is the index of a column whose cells the spilled records
+	// hold but the table does not show (hide), -1 for none.
+	hidden int
 }
 
 // newRowStore prepares the store of a table of about total rows named
 // name (in errors), with columns cols dropped in drop order to fit.
+// A negative total is a number not known in advance.
 func newRowStore[T any](ew *errWriter, name string, cols []column[T], o *TableOptions, drop []string, total int) *rowStore[T] {
-	p := &rowStore[T]{name: name, cols: cols, o: o, drop: drop, small: total <= summaryChunk}
+	p := &rowStore[T]{name: name, cols: cols, o: o, drop: drop, small: total <= summaryChunk, grow: total < 0, hidden: -1}
 	p.spill.what = name + " rows"
+	if p.grow {
+		ensureTable(ew) // the width mode, for the rows measured once spilled
+	}
 	if p.small {
-		p.rows = make([][]string, 0, total)
+		p.rows = make([][]string, 0, max(total, 0))
 		return p
 	}
 	ensureTable(ew) // sets tablewriter's width mode before measuring
+	p.large()
+	return p
+}
+
+// large prepares the measures of a large store.
+func (p *rowStore[T]) large() {
+	cols := p.cols
+	p.small = false
 	p.widths = make([]int, len(cols))
 	for i, c := range cols {
 		p.widths[i] = visibleWidth(c.header)
 	}
 	p.widest, p.wide = make([]string, len(cols)), make([]int, len(cols))
-	return p
+}
+
+// hide removes the column of key from the table, its cells taken or not.
+func (p *rowStore[T]) hide(key string) {
+	i := slices.IndexFunc(p.cols, func(c column[T]) bool { return c.key == key })
+	if i < 0 || p.hidden >= 0 {
+		return
+	}
+	p.cols = slices.Delete(slices.Clone(p.cols), i, i+1)
+	if p.small {
+		for j, row := range p.rows {
+			p.rows[j] = slices.Delete(row, i, i+1)
+		}
+		return
+	}
+	p.hidden = i
+	p.widths = slices.Delete(p.widths, i, i+1)
+	p.widest = slices.Delete(p.widest, i, i+1)
+	p.wide = slices.Delete(p.wide, i, i+1)
 }
 
 // add keeps one row: as it is in a small table; in a large
 // one, measured and appended to the spill as a record: its length, then
 // each cell's length and bytes (uvarints).
 func (p *rowStore[T]) add(row []string) {
+	if p.small && p.grow && len(p.rows) == summaryChunk {
+		held := p.rows
+		p.rows = nil
+		p.large()
+		for _, r := range held {
+			p.add(r)
+		}
+	}
 	if p.small {
 		p.rows = append(p.rows, row)
 		return
@@ -90,6 +134,9 @@ func (p *rowStore[T]) each(f func([]string) error) error {
 	}
 	br := bufio.NewReaderSize(r, 64<<10)
 	ncol := len(p.cols)
+	if p.hidden >= 0 {
+		ncol++
+	}
 	var buf []byte
 	for range p.n {
 		n, err := binary.ReadUvarint(br)
@@ -114,6 +161,9 @@ func (p *rowStore[T]) each(f func([]string) error) error {
 			at += k
 			row[i] = rec[at : at+int(l)]
 			at += int(l)
+		}
+		if p.hidden >= 0 {
+			row = slices.Delete(row, p.hidden, p.hidden+1)
 		}
 		if err := f(row); err != nil {
 			return err

@@ -45,12 +45,26 @@ func newKeeper(cfg readConfig, format string, byStart bool) (*keeper, error) {
 	return k, nil
 }
 
-// streamJSON makes k write the JSON document's sessions to w as their
-// order settles, during the read (pipeline/store_stream.go); tool and
-// inputs are the report's. Only one input is streamed: several are
-// ordered by start time, known only at the end.
-func (k *keeper) streamJSON(w io.Writer, tool string, inputs []string) {
-	k.store.StreamJSON(report.NewJSONStream(w, tool, inputs))
+// streamDocument makes k hand the sessions of a json or table document
+// on as their order settles, during the read (pipeline/store_stream.go):
+// the JSON document is written to w as it goes, the table's rows and
+// sections are made. Only one input is streamed: several are ordered by
+// start time, known only at the end (the store then ignores the stream).
+func (k *keeper) streamDocument(w io.Writer, format string, cfg readConfig, tty bool, pc *pipeline.Config) error {
+	if cfg.statsOnly {
+		return nil
+	}
+	switch format {
+	case "json":
+		k.store.StreamJSON(report.NewJSONStream(w, pc.Tool, pc.Inputs))
+	case "table":
+		t, err := report.NewTableStream(w, tableOptions(cfg, tty))
+		if err != nil {
+			return err
+		}
+		k.store.StreamTable(t)
+	}
+	return nil
 }
 
 // stream returns the pipeline stream that feeds k.

@@ -107,8 +107,9 @@ when set, statuses in the table are never coloured
 .TP
 .B TMPDIR
 directory of the temporary spill files (mode 0600, removed at once) that json, table, html and
-tsv reports and long sessions use to keep memory bounded; for json it holds the sessions as
-rendered, so it needs about as much space as the document
+tsv reports and long sessions use to keep memory bounded; with one input, json and table hold
+there only the sessions that end before an earlier-starting one (beyond 8 MiB of them), while
+html, tsv and several inputs hold every finished session until the end
 .TP
 .B GOMEMLIMIT
 the Go runtime's soft memory limit; read, stats and merge default to 192MiB when it is unset

@@ -166,10 +166,7 @@ func useColor(cfg readConfig, tty bool) bool {
 
 // writeReport writes rep, already filtered and with its stats computed, in format.
 func writeReport(w io.Writer, rep *report.Report, format string, cfg readConfig, tty bool) error {
-	topts := report.TableOptions{Summary: cfg.summary, Color: useColor(cfg, tty), Width: cfg.width}
-	if cfg.columns != "" {
-		topts.Columns = strings.Split(cfg.columns, ",")
-	}
+	topts := tableOptions(cfg, tty)
 	switch {
 	case cfg.statsOnly && format == "json":
 		return writeStatsJSON(w, rep.Stats)
@@ -204,6 +201,15 @@ func writeReport(w io.Writer, rep *report.Report, format string, cfg readConfig,
 		return err
 	}
 	return report.WriteStatsTable(w, rep.Stats, topts)
+}
+
+// tableOptions are the table renderer's options of cfg.
+func tableOptions(cfg readConfig, tty bool) report.TableOptions {
+	topts := report.TableOptions{Summary: cfg.summary, Color: useColor(cfg, tty), Width: cfg.width}
+	if cfg.columns != "" {
+		topts.Columns = strings.Split(cfg.columns, ",")
+	}
+	return topts
 }
 
 // readInputs runs the pipeline and writes the report.
@@ -246,7 +252,7 @@ func readInputs(cfg readConfig, inputs []string, stdout, stderr io.Writer) int {
 	}
 	txns := withTxnFile(&pc)
 	defer txns.Close()
-	keep, code := setStream(&pc, bw, format, cfg, name, stderr)
+	keep, code := setStream(&pc, bw, format, cfg, tty, stderr)
 	if code != exitOK {
 		return code
 	}
@@ -377,7 +383,8 @@ func readSummary(stderr io.Writer, rep *report.Report, st reassembly.Stats) {
 // setStream sets how the pipeline of pc hands over sessions for format:
 // streamed as they end (jsonl, ecs) or to the returned keeper (the other
 // formats and stats). A code other than exitOK ends the run.
-func setStream(pc *pipeline.Config, bw io.Writer, format string, cfg readConfig, name string, stderr io.Writer) (*keeper, int) {
+func setStream(pc *pipeline.Config, bw io.Writer, format string, cfg readConfig, tty bool, stderr io.Writer) (*keeper, int) {
+	name := commandName(cfg)
 	switch {
 	case cfg.noDissect:
 		return nil, exitOK
@@ -396,8 +403,9 @@ func setStream(pc *pipeline.Config, bw io.Writer, format string, cfg readConfig,
 			fmt.Fprintf(stderr, "imapscope: %v\n", err)
 			return nil, exitFailure
 		}
-		if format == "json" && !cfg.statsOnly {
-			keep.streamJSON(bw, pc.Tool, pc.Inputs) // written as the read goes
+		if err := keep.streamDocument(bw, format, cfg, tty, pc); err != nil {
+			fmt.Fprintf(stderr, "imapscope %s: %v\n", name, err)
+			return nil, exitUsage
 		}
 		pc.Stream = keep.stream()
 		return keep, exitOK
