@@ -15,6 +15,10 @@
 // back in report order, so memory holds the open sessions and that budget;
 // for the JSON document it holds them already rendered (RenderJSON), and
 // it may take them on a goroutine of its own, beside the dissection
-// (Async).
+// (Async). Stream.Settled tells how far the first-packet order is settled
+// (no connection that began before the bound is still open, and every
+// worker is past it), so that a store streaming the JSON document or the
+// table (StreamJSON, StreamTable) hands each session on as soon as its id
+// is known and keeps only those that ended out of order.
 // The command line and the tests both drive it.
 package pipeline

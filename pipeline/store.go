@@ -45,8 +45,8 @@ type SessionStore struct {
 	json bool
 	mem  []byte
 	q    *storeQueue // set by Async
-	// With StreamJSON: the sessions whose order is not settled yet, and
-	// those written out (store_stream.go).
+	// With StreamJSON or StreamTable: the sessions whose order is not
+	// settled yet, and those handed on (store_stream.go).
 	out *streamOut
 
 	f    *os.File

@@ -19,6 +19,11 @@
 // (Report.Source) instead of Sessions; every renderer then reads them one
 // at a time (the table and the HTML page in two or three passes) and keeps
 // only what it lays out. StatsAccumulator computes Stats as sessions end.
+// JSONStream and TableStream take the sessions one at a time while the
+// capture is still read, in report order with their ids (a
+// JSONStreamSource or TableStreamSource hands them on), and make the same
+// bytes as WriteJSON and WriteTable: the document's head and sessions go
+// out as they come, the table's rows and sections wait for its layout.
 // AppendSession and DecodeSession are the compact binary form sessions take
 // in a spill file (codec.go), written by hand for each model type
 // (codec_session.go, codec_txn.go, codec_decode.go); tests fail when a

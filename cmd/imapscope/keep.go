@@ -11,8 +11,10 @@ import (
 // for the outputs written as one document at the end: it applies the
 // filters, feeds the statistics (computed as sessions end, never from a
 // list of them) and, unless only statistics are printed, keeps the
-// sessions in a spill file (pipeline.SessionStore) to be read back in
-// report order. Memory then holds the sessions open at a time, not all.
+// sessions in a pipeline.SessionStore: for json and table (one input)
+// only until their order settles, when they go on to the document
+// (streamDocument); otherwise in a spill file, read back in report order
+// at the end. Memory then holds the sessions open at a time, not all.
 type keeper struct {
 	filter func(*report.Session) *report.Session
 	stats  *report.StatsAccumulator // nil without statistics
