@@ -110,6 +110,11 @@ func (o *streamOut) id(pos report.Position) int {
 	if i, ok := slices.BinarySearchFunc(o.order, pos, report.Position.Compare); ok {
 		return i + 1
 	}
+	// A session that began below a bound already settled (which
+	// reassembly does not make) went out late, out of order: look for it.
+	if i := slices.Index(o.order, pos); i >= 0 {
+		return i + 1
+	}
 	return 0
 }
 
