@@ -3,6 +3,7 @@ package pipeline
 import (
 	"container/heap"
 	"math"
+	"runtime"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -38,6 +39,11 @@ type Collector struct {
 	// last bound passed to Settled.
 	opens   openHeap
 	settled uint64
+
+	// With Stream.Session alone and a second CPU, the Session calls are
+	// made by w, started at the first (collector_writer.go).
+	async bool
+	w     *sessionWriter
 }
 
 // Stream says where a Collector sends sessions and transactions as they
@@ -45,7 +51,9 @@ type Collector struct {
 type Stream struct {
 	// Session, if set, receives each session as it ends, numbered in the
 	// order of release (the same for any number of workers); the session
-	// is then not kept.
+	// is then not kept. The calls are made one at a time, in that order;
+	// without Transaction they may be made on a goroutine of the
+	// collector's own (collector_writer.go), a little after the release.
 	Session func(*report.Session) error
 	// Transaction, if set with Session, receives each transaction as it
 	// finishes, before the session it belongs to.
@@ -89,10 +97,11 @@ func NewCollector(opts dissect.Options, out Stream) *Collector {
 	if out.Kept == nil {
 		out.Settled = nil
 	}
+	async := out.Session != nil && out.Transaction == nil && runtime.GOMAXPROCS(0) >= 2
 	if opts.Capabilities == nil {
 		opts.Capabilities = new(dissect.CapabilityCache) // this collector's sessions share it
 	}
-	return &Collector{opts: opts, out: out}
+	return &Collector{opts: opts, out: out, async: async}
 }
 
 // Workers implements reassembly.ConnFactory.
@@ -135,13 +144,30 @@ func (c *Collector) release() {
 			continue // the output failed: nothing more is written
 		}
 		var err error
-		if e.t != nil {
+		switch {
+		case e.t != nil:
 			err = c.out.Transaction(&k.rs, e.t)
-		} else {
-			err = c.out.Session(&k.rs)
+		case c.async && k.rs.Spilled == nil:
+			if c.w == nil {
+				c.w = newSessionWriter(c.out.Session)
+			}
+			c.w.add(&k.rs)
+		default:
+			if c.w != nil {
+				err = c.w.sync() // the sessions before it are written first
+			}
+			if err == nil {
+				err = c.out.Session(&k.rs)
+			}
 			k.rs.ReleaseTxns() // written: its spilled transactions are not read again
 		}
 		if err != nil && c.err == nil {
+			c.err = err
+		}
+	}
+	if c.w != nil {
+		c.w.handOver()
+		if err := c.w.failed(); err != nil && c.err == nil {
 			c.err = err
 		}
 	}
@@ -163,6 +189,12 @@ func (c *Collector) Idle() {
 	if c.out.Flush == nil || c.err != nil {
 		return
 	}
+	if c.w != nil {
+		if err := c.w.sync(); err != nil {
+			c.err = err
+			return
+		}
+	}
 	if err := c.out.Flush(); err != nil {
 		c.err = err
 	}
@@ -180,10 +212,17 @@ func (c *Collector) Empty() int64 {
 // from any goroutine while the capture is read.
 func (c *Collector) Seen() int64 { return c.seen.Load() }
 
-// Err returns the first error a Stream function returned.
+// Err returns the first error a Stream function returned, once every
+// session released so far has been written.
 func (c *Collector) Err() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.w != nil {
+		if err := c.w.close(); err != nil && c.err == nil {
+			c.err = err
+		}
+		c.w = nil // a later release starts another
+	}
 	return c.err
 }
 

@@ -33,25 +33,29 @@ func TestPausedPipeYieldsCompleteSession(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	flags := []string{"read", "--format", "jsonl", "--emit", "transactions", "--quiet"}
-	code, want, stderr := runCLI(t, append(flags, curlPcap)...)
-	if code != exitOK {
-		t.Fatalf("file input: exit %d: %s", code, stderr)
-	}
-	first, end := firstSession(t, want)
-	cut := cutAfter(t, pcap, end)
-	if cut >= len(pcap) {
-		t.Fatalf("session 1 ends with the capture: nothing to pause before")
-	}
-	for _, input := range []string{"stdin", "fifo"} {
-		for _, workers := range []string{"1", "2"} {
-			t.Run(input+"/workers="+workers, func(t *testing.T) {
-				args := append(append([]string{}, flags...), "--workers", workers)
-				got := pausedRun(t, bin, args, input, pcap[:cut], pcap[cut:], first)
-				if got != want {
-					t.Errorf("output after the pause differs from the file's:\n got %d bytes\nwant %d bytes", len(got), len(want))
-				}
-			})
+	// Sessions alone are written by the collector's writer goroutine;
+	// with transactions, on the dissecting one (pipeline/collector_writer.go).
+	for _, emit := range []string{"transactions", "sessions"} {
+		flags := []string{"read", "--format", "jsonl", "--emit", emit, "--quiet"}
+		code, want, stderr := runCLI(t, append(flags, curlPcap)...)
+		if code != exitOK {
+			t.Fatalf("file input: exit %d: %s", code, stderr)
+		}
+		first, end := firstSession(t, want, emit == "transactions")
+		cut := cutAfter(t, pcap, end)
+		if cut >= len(pcap) {
+			t.Fatalf("session 1 ends with the capture: nothing to pause before")
+		}
+		for _, input := range []string{"stdin", "fifo"} {
+			for _, workers := range []string{"1", "2"} {
+				t.Run("emit="+emit+"/"+input+"/workers="+workers, func(t *testing.T) {
+					args := append(append([]string{}, flags...), "--workers", workers)
+					got := pausedRun(t, bin, args, input, pcap[:cut], pcap[cut:], first)
+					if got != want {
+						t.Errorf("output after the pause differs from the file's:\n got %d bytes\nwant %d bytes", len(got), len(want))
+					}
+				})
+			}
 		}
 	}
 }
@@ -123,8 +127,9 @@ func pausedRun(t *testing.T, bin string, args []string, input string, head, tail
 }
 
 // firstSession returns the lines of want up to and including the first
-// session line (its transactions come before it), and that session's end.
-func firstSession(t *testing.T, want string) (string, time.Time) {
+// session line (with txns, its transactions come before it), and that
+// session's end.
+func firstSession(t *testing.T, want string, txns bool) (string, time.Time) {
 	t.Helper()
 	i := strings.Index(want, `{"type":"session"`)
 	j := strings.IndexByte(want[max(i, 0):], '\n')
@@ -136,7 +141,7 @@ func firstSession(t *testing.T, want string) (string, time.Time) {
 	if err := json.Unmarshal([]byte(want[i:i+j]), &s); err != nil || s.End.IsZero() {
 		t.Fatalf("session line %q: %v", want[i:i+j], err)
 	}
-	if !strings.Contains(first, `{"type":"transaction","session_id":1,`) {
+	if txns && !strings.Contains(first, `{"type":"transaction","session_id":1,`) {
 		t.Fatalf("session 1 has no transaction lines:\n%s", first)
 	}
 	return first, s.End

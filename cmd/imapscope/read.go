@@ -389,14 +389,14 @@ func setStream(pc *pipeline.Config, bw io.Writer, format string, cfg readConfig,
 	case cfg.noDissect:
 		return nil, exitOK
 	case format == "jsonl":
-		stream, err := jsonlStream(bw, cfg)
+		stream, err := jsonlStream(lineWriter{bw}, cfg)
 		if err != nil {
 			fmt.Fprintf(stderr, "imapscope %s: %v\n", name, err)
 			return nil, exitUsage
 		}
 		pc.Stream = stream
 	case format == "ecs":
-		pc.Stream = ecsFiltered(bw, cfg.filter)
+		pc.Stream = ecsFiltered(lineWriter{bw}, cfg.filter)
 	case keptFormat(format, cfg):
 		keep, err := newKeeper(cfg, format, len(pc.Inputs) > 1)
 		if err != nil {

@@ -7,6 +7,17 @@ import (
 	"github.com/imapscope/imapscope/report"
 )
 
+// lineWriter hides the Flush method of a buffered output from the JSONL
+// and ECS writers, which would otherwise flush after every line: one
+// write(2) a session. The read command flushes instead when the input
+// pauses (Stream.Flush, called on a pipe's idle push), when the buffer
+// fills and at the end, so a paused pipe still yields every complete
+// session at once, and a capture file is written in buffer-sized pieces.
+type lineWriter struct{ w io.Writer }
+
+// Write writes p to the underlying writer.
+func (l lineWriter) Write(p []byte) (int, error) { return l.w.Write(p) }
+
 // jsonlFiltered streams the sessions f keeps as JSON Lines to w as they
 // end and, with txns, each kept transaction as it completes. f was
 // validated when the flags were parsed.
