@@ -8,7 +8,9 @@
 // it produces under the ordering key that reassembly passes with each call
 // (the key of the packet or flush pass that caused it), and the
 // Collector releases events once every worker has reported progress past
-// that key. Stream.Kept instead hands each session over as it ends, in any
+// that key. Streamed sessions alone (no Stream.Transaction) are written
+// on a goroutine of the Collector's own, in that order, beside the
+// dissection (collector_writer.go). Stream.Kept instead hands each session over as it ends, in any
 // order with its first-packet index, for outputs written at the end:
 // SessionStore keeps the first MemoryBudget bytes of them in memory and
 // the rest in a temporary file (0600, unlinked at once) and gives them
