@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"fmt"
 	"sync"
 
 	"github.com/imapscope/imapscope/report"
@@ -62,7 +63,7 @@ func (w *sessionWriter) run() {
 			if failed {
 				break
 			}
-			if err := w.write(s); err != nil {
+			if err := w.call(s); err != nil {
 				failed = true
 				w.mu.Lock()
 				w.err = err
@@ -73,6 +74,18 @@ func (w *sessionWriter) run() {
 			close(b.ack)
 		}
 	}
+}
+
+// call makes one write call. A panic in it (a renderer's bug) would end
+// the program from this goroutine, where no recover of reassembly's
+// reaches: it becomes the output's error instead, and the output stops.
+func (w *sessionWriter) call(s *report.Session) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("pipeline: writing session %d: panic: %v", s.ID, r)
+		}
+	}()
+	return w.write(s)
 }
 
 // add queues s, to be handed over at the end of the release pass, or at

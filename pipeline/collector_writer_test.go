@@ -109,3 +109,26 @@ func TestSessionWriterStopsAtError(t *testing.T) {
 		}
 	}
 }
+
+// TestSessionWriterPanicIsAnError checks that a Session call panicking on
+// the writer goroutine does not end the program: Run returns it as an
+// OutputError.
+func TestSessionWriterPanicIsAnError(t *testing.T) {
+	prev := runtime.GOMAXPROCS(2)
+	defer runtime.GOMAXPROCS(prev)
+	cfg := Config{
+		Inputs:     []string{"../pcaps/dovecot/curl.pcap"},
+		Reassembly: reassembly.Options{Workers: 1, Ports: []uint16{143}},
+		Stream: Stream{Session: func(s *report.Session) error {
+			if s.ID == 2 {
+				panic("renderer bug")
+			}
+			return nil
+		}},
+	}
+	_, err := Run(context.Background(), cfg)
+	var oe *OutputError
+	if !errors.As(err, &oe) {
+		t.Fatalf("Run returned %v, want the panic as an OutputError", err)
+	}
+}
